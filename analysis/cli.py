@@ -1,0 +1,108 @@
+"""Command line: ``python -m analysis run|list|build``."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from . import __version__, evaluations, params
+
+
+def _clean(x):
+    """JSON-safe: NaN/inf become null, numpy scalars become Python numbers."""
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if hasattr(x, "item"):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _overrides(pairs) -> dict:
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise params.ParameterError("command line", pair, "--set expects KEY=VALUE")
+        out[key.strip()] = params.coerce_override(value)
+    return out
+
+
+def run_payload(evaluation: str, scenario: str | None, overrides: dict) -> dict:
+    """Everything ``run --json`` prints, as a dict."""
+    sc, result = evaluations.run(evaluation, scenario, overrides)
+    return _clean({
+        "evaluation": evaluation,
+        "scenario": sc.name,
+        "version": __version__,
+        "parameters_sha256": sc.sha256,
+        "overrides": overrides,
+        "metrics": result.metrics,
+        "notes": {k: v for k, v in result.notes.items() if v},
+        "tables": {name: df.to_dict(orient="records") for name, df in result.tables.items()},
+    })
+
+
+def cmd_run(args) -> int:
+    payload = run_payload(args.evaluation, args.scenario, _overrides(args.set))
+    if args.json:
+        json.dump(payload, sys.stdout, indent=1, allow_nan=False)
+        print()
+        return 0
+    import pandas as pd
+    print(f"{payload['evaluation']} / {payload['scenario']} (analysis {payload['version']}, "
+          f"parameters sha256 {payload['parameters_sha256'][:12]})")
+    for name, value in payload["metrics"].items():
+        shown = "n/a" if value is None else f"{value:,.6f}" if abs(value) < 10 else f"{value:,.2f}"
+        print(f"  {name:<28} {shown}")
+    for name, note in payload["notes"].items():
+        print(f"  note on {name}: {note}")
+    for name, rows in payload["tables"].items():
+        print(f"\n{name}\n" + pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    return 0
+
+
+def cmd_list(args) -> int:
+    names = [args.evaluation] if args.evaluation else list(evaluations.EVALUATIONS)
+    for name in names:
+        m = evaluations.module(name)
+        scenarios = params.scenario_names(name)
+        print(f"{name}: scenarios {', '.join(scenarios)} (default {m.DEFAULT_SCENARIO})")
+        sc = evaluations.load(name)
+        for key, e in sc.entries.items():
+            print(f"  {key:<28} {e['value']!s:<24} {e['unit']}  [{e['source']}, {e['locator']}]")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from . import build
+    return build.main(force=args.force, only=args.only)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="run one evaluation and print its results")
+    p.add_argument("evaluation")
+    p.add_argument("--scenario", help="scenario name (a file in data/EVALUATION/)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter (YAML value)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("list", help="list evaluations, scenarios and parameters")
+    p.add_argument("evaluation", nargs="?")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("build", help="execute the notebooks (when changed) and build the HTML book")
+    p.add_argument("--force", action="store_true", help="re-execute every notebook")
+    p.add_argument("--only", action="append", help="execute only this notebook stem (the book is still built)")
+    p.set_defaults(func=cmd_build)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except params.ParameterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

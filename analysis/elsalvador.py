@@ -1,0 +1,149 @@
+"""El Salvador CCLIP: IDB ex-ante cost-benefit analysis of a USD 50M FSV mortgage operation.
+
+Source: idb2023elsalvador (seed 002). Benefits (beneficios):
+  1. imputed rent of new homes net of mortgage payments (arriendo/alquiler imputado), plus the
+     residual value of the homes in the last period (valor de rescate);
+  2. value added of the investment in new homes (valor agregado de la inversión en viviendas nuevas);
+  3. value added of the intermediation of used homes (valor agregado de la intermediación de usadas).
+Costs: the disbursements (inversión), offset by the credit recovery (recuperación crediticia),
+and the default cost (costos por mora). Flows are yearly, periods 1..horizon.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .finance import annual_debt_service, irr, npv
+from .params import Spec
+from .result import Result
+
+EVALUATION = "elsalvador"
+DEFAULT_SCENARIO = "as_published"
+
+PARAMETERS = {
+    "horizon_periods": Spec("integer", 1, 100, doc="evaluation horizon"),
+    "disbursements": Spec("number_list", 0, None, doc="disbursement in period 1, 2, ..."),
+    "annual_interest_rate": Spec("number", 0, 1, doc="mortgage rate"),
+    "rate_convention": Spec("choice", choices=("nominal", "effective"), doc="annual rate to monthly rate"),
+    "term_mix": Spec("share_map", doc="share of each disbursement lent at each term (years)"),
+    "slip_disbursements": Spec("integer_list", 1, None, doc="disbursements repaid with one extra yearly payment"),
+    "slip_term_years": Spec("integer_list", 1, None, doc="terms to which the extra payment applies"),
+    "recovery_share": Spec("number", 0, 1, doc="share of the scheduled payments actually recovered"),
+    "default_rate": Spec("share", doc="default (mora) cost as a share of recovery"),
+    "new_home_share": Spec("share", doc="share of credit for new homes (the rest buys used homes)"),
+    "rent_to_price": Spec("share", doc="yearly rent over home value"),
+    "construction_weight": Spec("share", doc="weight of construction in the cost of a new home"),
+    "value_added_construction": Spec("share", doc="value added per USD of construction"),
+    "value_added_intermediation": Spec("share", doc="value added per USD of real-estate intermediation"),
+    "residual_share": Spec("share", doc="residual value, as a share of the new homes' value"),
+    "discount_rate": Spec("number", 0, 1, doc="social discount rate"),
+    "discount_first_period": Spec("choice", choices=(0, 1), doc="exponent of the discount factor in period 1"),
+    "irr_last_period": Spec("integer", 2, 100, doc="last period included in the IRR range"),
+}
+
+
+def check(p: dict):
+    """Rules across parameters; returns (key, reason) for the first one broken, else None."""
+    h, n_disb = p["horizon_periods"], len(p["disbursements"])
+    if n_disb == 0 or sum(p["disbursements"]) <= 0:
+        return "disbursements", "at least one positive disbursement is needed"
+    if n_disb > h:
+        return "disbursements", f"{n_disb} disbursements do not fit a horizon of {h} periods"
+    bad = [i for i in p["slip_disbursements"] if i > n_disb]
+    if bad:
+        return "slip_disbursements", f"disbursement {bad[0]} does not exist (there are {n_disb})"
+    for i in range(1, n_disb + 1):
+        for term in p["term_mix"]:
+            last = i + term + _extra(p, i, term)
+            if p["term_mix"][term] > 0 and last > h:
+                return "term_mix", (f"a {term}-year loan from disbursement {i} is repaid until period "
+                                    f"{last}, beyond the horizon of {h} periods")
+    if p["irr_last_period"] > h:
+        return "irr_last_period", f"{p['irr_last_period']} is beyond the horizon of {h} periods"
+    return None
+
+
+def _extra(p: dict, disbursement: int, term: int) -> int:
+    """1 when this disbursement/term gets the spreadsheet's extra (21st) payment."""
+    return int(disbursement in p["slip_disbursements"] and term in p["slip_term_years"])
+
+
+def recovery_schedule(p: dict) -> pd.DataFrame:
+    """Yearly credit recovery by disbursement (Tabla 3), periods 1..horizon.
+
+    Disbursement i is lent in period i at each term n of ``term_mix`` and repaid in monthly level
+    instalments (12 a year, no grace period) from period i+1 to period i+n (one more where the
+    spreadsheet's slip applies), scaled by ``recovery_share``.
+    """
+    h = p["horizon_periods"]
+    periods = np.arange(1, h + 1)
+    out = {"period": periods}
+    for i, amount in enumerate(p["disbursements"], start=1):
+        flow = np.zeros(h)
+        for term, share in p["term_mix"].items():
+            if share == 0:
+                continue
+            payment = annual_debt_service(amount * share, p["annual_interest_rate"], term,
+                                          12, p["rate_convention"])
+            n = term + _extra(p, i, term)
+            flow[(periods > i) & (periods <= i + n)] += payment
+        out[f"disbursement_{i}"] = flow * p["recovery_share"]
+    df = pd.DataFrame(out)
+    df["total"] = df.drop(columns="period").sum(axis=1)
+    return df
+
+
+def cash_flow(p: dict) -> pd.DataFrame:
+    """Yearly economic cash flow (Tabla 5): the three benefits, costs, net and discounted net flow."""
+    h = p["horizon_periods"]
+    s, w = p["new_home_share"], p["construction_weight"]
+    va_c, va_i = p["value_added_construction"], p["value_added_intermediation"]
+    disb = np.zeros(h)
+    disb[: len(p["disbursements"])] = p["disbursements"]
+    recovery = recovery_schedule(p)["total"].to_numpy()
+
+    # Benefit 1: rent on every new home bought in earlier periods, net of the mortgage payments
+    # of new-home buyers; the residual value of the new homes comes in the last period.
+    stock_before = np.concatenate(([0.0], np.cumsum(disb)[:-1]))
+    benefit1 = s * p["rent_to_price"] * stock_before - s * recovery
+    benefit1[-1] += p["residual_share"] * s * disb.sum()
+    # Benefits 2 and 3 accrue in the period of the disbursement.
+    benefit2 = s * disb * (w * va_c + (1 - w) * va_i)
+    benefit3 = (1 - s) * disb * (1 - w) * va_i
+    default_cost = -p["default_rate"] * recovery
+    net = benefit1 + benefit2 + benefit3 - disb + recovery + default_cost
+    default_cost = default_cost + 0.0  # no negative zeros in the table
+    t = np.arange(h) + p["discount_first_period"]
+    return pd.DataFrame({
+        "period": np.arange(1, h + 1),
+        "imputed_rent": benefit1,
+        "value_added_new": benefit2,
+        "value_added_used": benefit3,
+        "investment": 0.0 - disb,
+        "credit_recovery": recovery,
+        "default_cost": default_cost,
+        "net_flow": net,
+        "discounted_net_flow": net / (1 + p["discount_rate"]) ** t,
+    })
+
+
+def evaluate(p: dict) -> Result:
+    """Run the evaluation for one validated parameter set."""
+    cf = cash_flow(p)
+    net = cf["net_flow"].to_numpy()
+    r = irr(net[: p["irr_last_period"]])
+    r_all = irr(net)
+    pv = lambda col: npv(p["discount_rate"], cf[col], p["discount_first_period"])  # noqa: E731
+    metrics = {
+        "npv": float(cf["discounted_net_flow"].sum()),
+        "irr": float(r.rate),
+        "irr_all_periods": float(r_all.rate),
+        "pv_imputed_rent": pv("imputed_rent"),
+        "pv_value_added_new": pv("value_added_new"),
+        "pv_value_added_used": pv("value_added_used"),
+        "pv_investment": pv("investment"),
+        "pv_credit_recovery": pv("credit_recovery"),
+        "pv_default_cost": pv("default_cost"),
+    }
+    return Result(metrics, {"cash_flow": cf, "recovery_by_disbursement": recovery_schedule(p)},
+                  {"irr": r.reason, "irr_all_periods": r_all.reason})

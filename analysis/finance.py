@@ -1,0 +1,171 @@
+"""Financial primitives shared by every evaluation.
+
+Small, documented functions in the style of numpy-financial. Spanish terms used by the
+source documents: VNA/VPN = NPV (valor neto actualizado / valor presente neto),
+TIR = IRR (tasa interna de retorno), cuota = instalment, B/C = razón beneficio/costo.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+RATE_CONVENTIONS = ("nominal", "effective")
+
+
+def periodic_rate(annual_rate: float, periods_per_year: int = 12, convention: str = "nominal") -> float:
+    """Rate per period from an annual rate.
+
+    ``nominal``: annual_rate / periods_per_year (tasa nominal anual, the usual mortgage quote).
+    ``effective``: (1 + annual_rate) ** (1 / periods_per_year) - 1, the periodic rate equivalent
+    to an effective annual rate (tasa efectiva anual, TEA/EA).
+    """
+    if convention == "nominal":
+        return annual_rate / periods_per_year
+    if convention == "effective":
+        return (1.0 + annual_rate) ** (1.0 / periods_per_year) - 1.0
+    raise ValueError(f"unknown rate convention {convention!r}; expected one of {RATE_CONVENTIONS}")
+
+
+def level_payment(principal: float, rate: float, n_periods: int) -> float:
+    """Level payment (cuota fija, French annuity) that repays ``principal`` in ``n_periods``.
+
+    ``rate`` is the rate per period. Payments are made at the end of each period, no grace period:
+    C * r / (1 - (1 + r) ** -n); C / n when r == 0. Same as ``-numpy_financial.pmt(rate, n, C)``.
+    """
+    if n_periods <= 0:
+        raise ValueError("n_periods must be positive")
+    if rate == 0:
+        return principal / n_periods
+    return principal * rate / (1.0 - (1.0 + rate) ** (-n_periods))
+
+
+def annual_debt_service(principal: float, annual_rate: float, years: int,
+                        periods_per_year: int = 12, convention: str = "nominal") -> float:
+    """Yearly total of a loan repaid in ``periods_per_year`` level instalments a year."""
+    r = periodic_rate(annual_rate, periods_per_year, convention)
+    return periods_per_year * level_payment(principal, r, years * periods_per_year)
+
+
+def amortization_schedule(principal: float, rate: float, n_periods: int) -> pd.DataFrame:
+    """Period-by-period schedule of a level-payment loan (cuadro de amortización).
+
+    Columns: period (1..n), opening_balance, payment, interest, principal, closing_balance.
+    The last closing balance is zero up to floating-point error.
+    """
+    pay = level_payment(principal, rate, n_periods)
+    periods = np.arange(1, n_periods + 1)
+    # Closed form of the balance after k payments avoids accumulating rounding error.
+    if rate == 0:
+        closing = principal - pay * periods
+    else:
+        growth = (1.0 + rate) ** periods
+        closing = principal * growth - pay * (growth - 1.0) / rate
+    closing[-1] = 0.0
+    opening = np.concatenate(([principal], closing[:-1]))
+    interest = opening * rate
+    return pd.DataFrame({
+        "period": periods,
+        "opening_balance": opening,
+        "payment": np.full(n_periods, pay),
+        "interest": interest,
+        "principal": pay - interest,
+        "closing_balance": closing,
+    })
+
+
+def discount_factors(rate: float, n: int, first_period: int = 0) -> np.ndarray:
+    """1 / (1 + rate) ** t for t = first_period .. first_period + n - 1."""
+    t = np.arange(first_period, first_period + n, dtype=float)
+    return (1.0 + rate) ** -t
+
+
+def npv(rate: float, values, first_period: int = 0) -> float:
+    """Net present value (VNA/VPN) of a flow of equally spaced values.
+
+    The timing convention is explicit because the source documents use both:
+    ``first_period=0``: the first value is at t=0 and is not discounted (numpy-financial's ``npv``);
+    ``first_period=1``: the first value is at t=1 and is discounted once (Excel's ``NPV()``).
+    """
+    values = np.asarray(values, dtype=float)
+    return float(np.sum(values * discount_factors(rate, values.size, first_period)))
+
+
+def bc_ratio(pv_benefits: float, pv_costs: float) -> float:
+    """Benefit-cost ratio (razón beneficio/costo): PV of benefits over PV of costs."""
+    if pv_costs == 0:
+        return math.nan
+    return float(pv_benefits / pv_costs)
+
+
+@dataclass(frozen=True)
+class IRRResult:
+    """An internal rate of return (TIR) with every root found and why it may be NaN.
+
+    ``rate`` is the root nearest ``guess`` (NaN when there is none); ``roots`` lists all roots
+    found in the search range, ascending; ``reason`` is empty for a unique root, otherwise says
+    why ``rate`` is NaN or that the IRR is not unique.
+    """
+    rate: float
+    roots: tuple = field(default_factory=tuple)
+    reason: str = ""
+
+    def __float__(self) -> float:
+        return float(self.rate)
+
+    @property
+    def unique(self) -> bool:
+        return len(self.roots) == 1
+
+
+def _npv_at(values: np.ndarray, rate: float) -> float:
+    return float(np.sum(values * (1.0 + rate) ** -np.arange(values.size, dtype=float)))
+
+
+def irr(values, guess: float = 0.1, low: float = -0.99, high: float = 10.0,
+        grid_points: int = 4000, tol: float = 1e-13) -> IRRResult:
+    """Internal rate of return: every rate in (low, high] at which the NPV is zero.
+
+    The NPV is evaluated on a grid that is even in log(1 + r) and every sign change is refined
+    by bisection, so multiple roots are all reported (numpy-financial's ``irr`` returns one
+    arbitrary root). The first value is at t=0; the IRR does not depend on that choice.
+    Returns an :class:`IRRResult`; ``rate`` is NaN with a reason when the flow has no sign
+    change or no root in range.
+    """
+    v = np.asarray(values, dtype=float)
+    if v.size < 2 or not np.all(np.isfinite(v)):
+        return IRRResult(math.nan, (), "need at least two finite values")
+    nonzero = v[v != 0]
+    if nonzero.size == 0 or np.all(nonzero > 0) or np.all(nonzero < 0):
+        return IRRResult(math.nan, (), "no IRR: the flow never changes sign")
+    grid = np.expm1(np.linspace(math.log1p(low), math.log1p(high), grid_points))
+    t = np.arange(v.size, dtype=float)
+    f = ((1.0 + grid[:, None]) ** -t[None, :] * v[None, :]).sum(axis=1)
+    roots = []
+    for i in range(grid_points - 1):
+        a, b, fa, fb = grid[i], grid[i + 1], f[i], f[i + 1]
+        if fa == 0:
+            roots.append(a)
+            continue
+        if fa * fb > 0:
+            continue
+        for _ in range(200):  # bisection: slow but certain, and this is not a hot path
+            m = 0.5 * (a + b)
+            fm = _npv_at(v, m)
+            if fm == 0 or (b - a) < tol * max(1.0, abs(m)):
+                break
+            if fa * fm < 0:
+                b, fb = m, fm
+            else:
+                a, fa = m, fm
+        roots.append(0.5 * (a + b))
+    if f[-1] == 0:
+        roots.append(grid[-1])
+    if not roots:
+        return IRRResult(math.nan, (), f"no IRR between {low:.0%} and {high:.0%}")
+    roots = tuple(sorted(float(r) for r in roots))
+    rate = min(roots, key=lambda r: abs(r - guess))
+    reason = "" if len(roots) == 1 else f"multiple IRRs: {', '.join(f'{r:.4%}' for r in roots)}"
+    return IRRResult(rate, roots, reason)
