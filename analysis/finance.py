@@ -39,7 +39,8 @@ def level_payment(principal: float, rate: float, n_periods: int) -> float:
         raise ValueError("n_periods must be positive")
     if rate == 0:
         return principal / n_periods
-    return principal * rate / (1.0 - (1.0 + rate) ** (-n_periods))
+    # expm1/log1p keep full precision when the rate is tiny.
+    return principal * rate / -math.expm1(-n_periods * math.log1p(rate))
 
 
 def annual_debt_service(principal: float, annual_rate: float, years: int,
@@ -57,21 +58,20 @@ def amortization_schedule(principal: float, rate: float, n_periods: int) -> pd.D
     """
     pay = level_payment(principal, rate, n_periods)
     periods = np.arange(1, n_periods + 1)
-    # Closed form of the balance after k payments avoids accumulating rounding error.
+    # The balance after k payments is the value of the n - k payments left; this closed form has
+    # no cancellation between large numbers, so the last balance is exactly zero.
     if rate == 0:
-        closing = principal - pay * periods
+        closing = pay * (n_periods - periods)
     else:
-        growth = (1.0 + rate) ** periods
-        closing = principal * growth - pay * (growth - 1.0) / rate
-    closing[-1] = 0.0
+        closing = pay * -np.expm1(-(n_periods - periods) * math.log1p(rate)) / rate
     opening = np.concatenate(([principal], closing[:-1]))
-    interest = opening * rate
+    repaid = opening - closing  # principal paid, so that it sums exactly to the loan
     return pd.DataFrame({
         "period": periods,
         "opening_balance": opening,
         "payment": np.full(n_periods, pay),
-        "interest": interest,
-        "principal": pay - interest,
+        "interest": pay - repaid,
+        "principal": repaid,
         "closing_balance": closing,
     })
 

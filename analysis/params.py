@@ -39,9 +39,15 @@ class ParameterError(ValueError):
     """A parameter file or override is wrong; the message names file, key and reason."""
 
     def __init__(self, file, key, reason):
-        self.file, self.key, self.reason = str(file), key, reason
+        self.file, self.key, self.reason = display_path(file), key, reason
         where = f"{self.file}: {key}" if key else self.file
         super().__init__(f"{where}: {reason}")
+
+
+def display_path(path) -> str:
+    """A path as messages show it: relative to the project when inside it."""
+    p = Path(path)
+    return str(p.relative_to(ROOT)) if p.is_absolute() and p.is_relative_to(ROOT) else str(path)
 
 
 @dataclass(frozen=True)
@@ -207,7 +213,7 @@ def load(evaluation: str, name: str, specs: dict, overrides: dict | None = None,
             inherited = dict(entries.get(key, {}))
             if "value" in entry and "note" not in entry:
                 inherited.pop("note", None)  # a note explains a value; a new value drops it
-            merged = {**inherited, **entry, "file": str(path.relative_to(data_dir.parent) if path.is_relative_to(data_dir.parent) else path)}
+            merged = {**inherited, **entry, "file": display_path(path)}
             entries[key] = merged
     last = chain[-1][0]
     keys = bibliography_keys(bibliography)

@@ -1,0 +1,126 @@
+"""Build the book: execute the notebooks whose inputs changed, then build the HTML.
+
+1. Each notebook in ``NOTEBOOKS`` is executed with papermill from ``notebooks/`` into ``book/``
+   (the executed copies are committed: they are the versioned results). A notebook is skipped
+   when the SHA-256 of its inputs (the notebook, its evaluation's parameter and published data,
+   the ``analysis`` package, the bibliography and the pinned requirements) equals the one stored
+   in the executed copy. jupyter-cache cannot do this: it does not see the helper code.
+2. ``jupyter-book build`` runs with execution off, warnings as errors and nitpicky on, into a
+   temporary folder that replaces ``book/_build/html`` only when the build succeeds.
+A failing notebook or build leaves the previous notebooks and HTML untouched.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from .params import ROOT
+
+# (notebook stem, evaluation whose data it reads, papermill parameters)
+NOTEBOOKS = [
+    ("elsalvador", "elsalvador", {"scenario": "as_published", "overrides": {}}),
+]
+BOOK = ROOT / "book"
+HTML = BOOK / "_build" / "html"
+META_KEY = "analysis_build"
+
+
+def _files(*patterns):
+    for pattern in patterns:
+        yield from sorted(p for p in ROOT.glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
+
+
+def inputs_sha256(stem: str, evaluation: str, parameters: dict) -> str:
+    """SHA-256 over everything an executed notebook depends on."""
+    h = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode())
+    for path in _files(f"notebooks/{stem}.ipynb", f"data/{evaluation}/**/*", f"data/published/{evaluation}/**/*",
+                       "analysis/**/*.py", "book/references.bib", "requirements.txt"):
+        h.update(str(path.relative_to(ROOT)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def stored_sha256(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    return nbformat.read(path, as_version=4).metadata.get(META_KEY, {}).get("inputs_sha256")
+
+
+def _strip_timings(nb) -> None:
+    """Drop papermill's timestamps so that re-executing unchanged inputs rewrites nothing new."""
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    pm = nb.metadata.get("papermill", {})
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables"):
+        pm.pop(key, None)
+
+
+def execute(src: Path, dest: Path, parameters: dict, digest: str) -> None:
+    """Execute notebook ``src`` into ``dest``, which is replaced only on success.
+
+    Raises RuntimeError naming the notebook and the failing cell.
+    """
+    import papermill as pm
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / dest.name
+        try:
+            pm.execute_notebook(str(src), str(out), parameters=parameters, cwd=str(dest.parent),
+                                kernel_name="python3", progress_bar=True)
+        except pm.PapermillExecutionError as exc:
+            raise RuntimeError(f"notebook {src} failed in cell {exc.cell_index}"
+                               f" (execution count {exc.exec_count}): {exc.ename}: {exc.evalue}") from None
+        except Exception as exc:  # a missing file, a dead kernel: still one clear line
+            raise RuntimeError(f"notebook {src} could not be executed: {type(exc).__name__}: {exc}") from None
+        nb = nbformat.read(out, as_version=4)
+        _strip_timings(nb)
+        nb.metadata[META_KEY] = {"inputs_sha256": digest, "parameters": parameters}
+        nbformat.write(nb, out)
+        shutil.move(out, dest)
+
+
+def build_html() -> None:
+    """jupyter-book build into a temporary folder; swap it into book/_build/html on success."""
+    jb = Path(sys.executable).with_name("jupyter-book")
+    HTML.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="staging-", dir=HTML.parent))
+    try:
+        cmd = [str(jb), "build", str(ROOT), "--path-output", str(staging), "-W", "-n", "--keep-going"]
+        if subprocess.run(cmd).returncode != 0:
+            raise RuntimeError("jupyter-book build failed (see the warnings above); the previous HTML is kept")
+        HTML.parent.mkdir(parents=True, exist_ok=True)
+        old = HTML.with_name("html.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if HTML.exists():
+            HTML.rename(old)
+        (staging / "_build" / "html").rename(HTML)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def main(force: bool = False, only: list | None = None) -> int:
+    todo = [n for n in NOTEBOOKS if not only or n[0] in only]
+    try:
+        for i, (stem, evaluation, parameters) in enumerate(todo, start=1):
+            digest = inputs_sha256(stem, evaluation, parameters)
+            if not force and stored_sha256(BOOK / f"{stem}.ipynb") == digest:
+                print(f"[{i}/{len(todo)}] book/{stem}.ipynb is up to date (inputs unchanged)", flush=True)
+                continue
+            print(f"[{i}/{len(todo)}] executing notebooks/{stem}.ipynb with {parameters}", flush=True)
+            execute(ROOT / "notebooks" / f"{stem}.ipynb", BOOK / f"{stem}.ipynb", parameters, digest)
+        print("building the HTML book (warnings are errors)", flush=True)
+        build_html()
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"done: open {HTML / 'index.html'}")
+    return 0

@@ -1,0 +1,51 @@
+"""Helpers the notebooks use to show tables: formatting only, no model logic."""
+from __future__ import annotations
+
+import pandas as pd
+
+
+def money(x, decimals: int = 0) -> str:
+    return "" if pd.isna(x) else f"{x:,.{decimals}f}"
+
+
+def percent(x, decimals: int = 2) -> str:
+    return "n/a" if pd.isna(x) else f"{100 * x:.{decimals}f} %"
+
+
+def formatted(df: pd.DataFrame, formats: dict, rename: dict | None = None) -> pd.DataFrame:
+    """A copy of ``df`` with columns turned into display strings (``column -> function``)."""
+    out = df.copy()
+    for col, f in formats.items():
+        out[col] = out[col].map(f)
+    return out.rename(columns=rename or {})
+
+
+def assumptions_register(scenario) -> pd.DataFrame:
+    """One row per parameter: value, unit, source key, locator, note, and the file it comes from."""
+    rows = [{"parameter": k, "value": _show(e["value"]), "unit": e["unit"], "source": e["source"],
+             "locator": e["locator"], "note": e.get("note", ""), "file": e["file"]}
+            for k, e in scenario.entries.items()]
+    return pd.DataFrame(rows)
+
+
+def _show(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v:g}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(f"{v:,g}" for v in value) or "(none)"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def glue_number(name: str, value) -> None:
+    """Glue a headline number for the prose, always as a Python float (myst-nb formats floats only)."""
+    from myst_nb import glue
+    glue(name, float(value), display=False)
+
+
+def glue_markdown(name: str, text: str) -> None:
+    """Glue a short text, rendered with {glue:md}`name`."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+    glue(name, Markdown(text), display=False)

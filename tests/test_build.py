@@ -1,0 +1,43 @@
+"""The build: committed executed notebooks match their inputs; failures name the cell and keep results."""
+import nbformat
+import pytest
+
+from analysis import build
+
+
+@pytest.mark.parametrize("stem, evaluation, parameters", build.NOTEBOOKS, ids=[n[0] for n in build.NOTEBOOKS])
+def test_committed_notebook_is_up_to_date(stem, evaluation, parameters):
+    stored = build.stored_sha256(build.BOOK / f"{stem}.ipynb")
+    assert stored == build.inputs_sha256(stem, evaluation, parameters), (
+        f"book/{stem}.ipynb was executed from other inputs: run `make book` and commit it")
+
+
+def test_failing_notebook_names_the_cell_and_keeps_the_previous_result(tmp_path):
+    src = tmp_path / "broken.ipynb"
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("raise ValueError('bad rent')")]
+    nbformat.write(nb, src)
+    dest = tmp_path / "book.ipynb"
+    dest.write_text("previous result")
+    with pytest.raises(RuntimeError, match=r"broken.ipynb failed in cell 1 .*ValueError: bad rent"):
+        build.execute(src, dest, {}, "digest")
+    assert dest.read_text() == "previous result"
+
+
+def test_bad_parameter_in_a_notebook_is_reported_with_file_and_key(tmp_path):
+    dest = tmp_path / "elsalvador.ipynb"
+    with pytest.raises(RuntimeError, match=r"ParameterError: override: rent_to_price: 7 is above the maximum"):
+        build.execute(build.ROOT / "notebooks" / "elsalvador.ipynb", dest, {"overrides": {"rent_to_price": 7}}, "x")
+    assert not dest.exists()
+
+
+def test_failed_html_build_keeps_the_previous_book(tmp_path, monkeypatch):
+    html = tmp_path / "_build" / "html"
+    html.mkdir(parents=True)
+    (html / "index.html").write_text("old book")
+    monkeypatch.setattr(build, "HTML", html)
+    monkeypatch.setattr(build, "ROOT", tmp_path)  # not a book: jupyter-book fails on it
+    with pytest.raises(RuntimeError, match="previous HTML is kept"):
+        build.build_html()
+    assert (html / "index.html").read_text() == "old book"
+    assert [p.name for p in html.parent.iterdir()] == ["html"]  # no staging folder left behind

@@ -1,0 +1,147 @@
+"""Every bad-input path: a clear ParameterError naming file, key and reason."""
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from analysis import elsalvador as es
+from analysis import params
+from conftest import ROOT
+
+
+def load(data_dir, name="as_published", overrides=None):
+    return params.load("elsalvador", name, es.PARAMETERS, overrides, es.check, data_dir=data_dir)
+
+
+def edit(data_dir, name, change):
+    path = data_dir / "elsalvador" / f"{name}.yaml"
+    doc = yaml.safe_load(path.read_text())
+    change(doc)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    return path
+
+
+def set_value(key, value):
+    return lambda doc: doc["parameters"][key].__setitem__("value", value)
+
+
+def test_every_scenario_loads_and_cites_a_bibliography_key():
+    keys = params.bibliography_keys()
+    for name in params.scenario_names("elsalvador"):
+        sc = load(params.DATA_DIR, name)
+        assert set(sc.entries) == set(es.PARAMETERS)
+        for key, entry in sc.entries.items():
+            assert entry["source"] in keys, (name, key)
+            assert entry["locator"] and entry["unit"], (name, key)
+
+
+def test_extends_merges_and_drops_stale_notes():
+    sc = load(params.DATA_DIR, "corrected")
+    assert sc.values["slip_disbursements"] == [] and sc.values["irr_last_period"] == 35
+    assert sc.entries["rent_to_price"]["file"].endswith("as_published.yaml")
+    assert len(sc.files) == 2
+    h = load(params.DATA_DIR, "h1_s1")
+    assert "note" not in h.entries["construction_weight"]
+
+
+@pytest.mark.parametrize("key, value, reason", [
+    ("rent_to_price", 1.5, "above the maximum 1.0"),
+    ("default_rate", -0.1, "below the minimum 0.0"),
+    ("annual_interest_rate", "four", "expected a number"),
+    ("horizon_periods", 35.5, "expected a whole number"),
+    ("rate_convention", "daily", "is not one of nominal, effective"),
+    ("term_mix", {10: 0.5, 20: 0.4}, "shares must sum to 1"),
+    ("term_mix", {-10: 1.0}, "must be a positive whole number"),
+    ("disbursements", [7.5e6, -1], "below the minimum"),
+    ("discount_first_period", 2, "is not one of 0, 1"),
+    ("horizon_periods", 20, "beyond the horizon of 20 periods"),
+    ("irr_last_period", 40, "beyond the horizon of 35 periods"),
+    ("slip_disbursements", [9], "disbursement 9 does not exist"),
+    ("disbursements", [0, 0], "at least one positive disbursement"),
+])
+def test_impossible_values(data_copy, key, value, reason):
+    path = edit(data_copy, "as_published", set_value(key, value))
+    with pytest.raises(params.ParameterError) as err:
+        load(data_copy)
+    msg = str(err.value)
+    assert reason in msg and str(path) in msg
+    assert err.value.key.split("[")[0] in (key, "term_mix", "disbursements")
+
+
+def test_term_beyond_horizon_names_the_loan(data_copy):
+    edit(data_copy, "as_published", set_value("term_mix", {20: 0.5, 30: 0.5}))  # D5 + 30 + slip? no: slip is 20y
+    assert load(data_copy).values["term_mix"] == {20: 0.5, 30: 0.5}
+    edit(data_copy, "as_published", set_value("slip_term_years", [20, 30]))
+    with pytest.raises(params.ParameterError, match=r"term_mix: a 30-year loan from disbursement 4 is repaid until period 35|"
+                                                     r"term_mix: a 30-year loan from disbursement 5 is repaid until period 36"):
+        load(data_copy)
+
+
+@pytest.mark.parametrize("change, key, reason", [
+    (lambda d: d["parameters"].__setitem__("colour", {"value": 1, "unit": "x", "source": "fsv", "locator": "x"}),
+     "colour", "unknown parameter for elsalvador"),
+    (lambda d: d["parameters"]["rent_to_price"].__setitem__("units", "x"), "rent_to_price", "unknown field 'units'"),
+    (lambda d: d["parameters"]["rent_to_price"].pop("locator"), "rent_to_price", "missing field 'locator'"),
+    (lambda d: d["parameters"]["rent_to_price"].__setitem__("source", "nobody2020"), "rent_to_price",
+     "source 'nobody2020' is not a key of references.bib"),
+    (lambda d: d["parameters"].pop("default_rate"), "default_rate", "missing (every parameter"),
+    (lambda d: d.__setitem__("parameter", {}), "parameter", "unknown top-level key"),
+    (lambda d: d["parameters"].__setitem__("rent_to_price", 0.085), "rent_to_price", "an entry must be a mapping"),
+])
+def test_malformed_entries(data_copy, change, key, reason):
+    path = edit(data_copy, "as_published", change)
+    with pytest.raises(params.ParameterError) as err:
+        load(data_copy)
+    assert err.value.key == key and reason in str(err.value) and str(path) in str(err.value)
+
+
+def test_not_yaml(data_copy):
+    (data_copy / "elsalvador" / "as_published.yaml").write_text("parameters: [unclosed\n")
+    with pytest.raises(params.ParameterError, match="not valid YAML") as err:
+        load(data_copy)
+    assert str(err.value).startswith(str(data_copy / "elsalvador" / "as_published.yaml") + ": not valid YAML")
+
+
+def test_unknown_and_circular_extends(data_copy):
+    edit(data_copy, "corrected", lambda d: d.__setitem__("extends", "nothere"))
+    with pytest.raises(params.ParameterError, match="extends: no scenario 'nothere'"):
+        load(data_copy, "corrected")
+    edit(data_copy, "as_published", lambda d: d.__setitem__("extends", "corrected"))
+    edit(data_copy, "corrected", lambda d: d.__setitem__("extends", "as_published"))
+    with pytest.raises(params.ParameterError, match="circular extends"):
+        load(data_copy, "corrected")
+
+
+def test_unknown_scenario_lists_the_known_ones():
+    with pytest.raises(params.ParameterError, match=r"no scenario 'nope' \(known: as_published, corrected"):
+        load(params.DATA_DIR, "nope")
+
+
+def test_overrides_are_validated():
+    with pytest.raises(params.ParameterError, match="override: colour: unknown parameter"):
+        load(params.DATA_DIR, overrides={"colour": 1})
+    with pytest.raises(params.ParameterError, match="override: new_home_share: 1.2 is above"):
+        load(params.DATA_DIR, overrides={"new_home_share": 1.2})
+    sc = load(params.DATA_DIR, overrides={"rent_to_price": 0.07})
+    assert sc.values["rent_to_price"] == 0.07 and sc.entries["rent_to_price"]["file"] == "override"
+    assert sc.sha256 != load(params.DATA_DIR).sha256
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--set", "rent_to_price=2"], "error: override: rent_to_price: 2 is above the maximum 1.0"),
+    (["--set", "colour=1"], "error: override: colour: unknown parameter"),
+    (["--set", "rent_to_price"], "error: command line: rent_to_price: --set expects KEY=VALUE"),
+    (["--scenario", "nope"], "no scenario 'nope'"),
+])
+def test_cli_bad_input_exits_2_without_traceback(args, expected):
+    out = subprocess.run([sys.executable, "-m", "analysis", "run", "elsalvador", *args],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2
+    assert expected in out.stderr and "Traceback" not in out.stderr
+    assert out.stdout == ""
+
+
+def test_cli_unknown_evaluation():
+    out = subprocess.run([sys.executable, "-m", "analysis", "run", "atlantis"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2 and "unknown evaluation 'atlantis'" in out.stderr
