@@ -5,7 +5,10 @@ PY := $(VENV)/bin/python
 
 .PHONY: book test clean
 
-book: $(VENV)/.installed  ## execute the notebooks whose inputs changed, build the HTML book
+MATHJAX := 3.2.2
+STATIC := $(VENV)/book-static
+
+book: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js  ## execute the notebooks whose inputs changed, build the HTML book
 	$(PY) -m analysis build $(ARGS)
 
 test: $(VENV)/.installed  ## the full test suite, nbval on the executed notebooks included
@@ -16,6 +19,13 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# A local MathJax copy (npm registry) so that formulas render without internet.
+$(STATIC)/mathjax/tex-chtml-full.js:
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/npm mathjax@$(MATHJAX)
+	mkdir -p $(STATIC)/mathjax/output/chtml/fonts
+	cp $(VENV)/npm/node_modules/mathjax/es5/tex-chtml-full.js $(STATIC)/mathjax/
+	cp -r $(VENV)/npm/node_modules/mathjax/es5/output/chtml/fonts/woff-v2 $(STATIC)/mathjax/output/chtml/fonts/
 
 clean:
 	rm -rf book/_build $(VENV)

@@ -53,11 +53,15 @@ def stored_sha256(path: Path) -> str | None:
     return nbformat.read(path, as_version=4).metadata.get(META_KEY, {}).get("inputs_sha256")
 
 
-def _strip_timings(nb) -> None:
-    """Drop papermill's timestamps so that re-executing unchanged inputs rewrites nothing new."""
+def _tidy(nb) -> None:
+    """Drop papermill's timestamps (re-executing unchanged inputs rewrites nothing new) and hide
+    the injected parameters cell from the page."""
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")  # the page states its scenario in the prose
     pm = nb.metadata.get("papermill", {})
     for key in ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables"):
         pm.pop(key, None)
@@ -81,7 +85,7 @@ def execute(src: Path, dest: Path, parameters: dict, digest: str) -> None:
         except Exception as exc:  # a missing file, a dead kernel: still one clear line
             raise RuntimeError(f"notebook {src} could not be executed: {type(exc).__name__}: {exc}") from None
         nb = nbformat.read(out, as_version=4)
-        _strip_timings(nb)
+        _tidy(nb)
         nb.metadata[META_KEY] = {"inputs_sha256": digest, "parameters": parameters}
         nbformat.write(nb, out)
         shutil.move(out, dest)

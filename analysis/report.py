@@ -4,8 +4,14 @@ from __future__ import annotations
 import pandas as pd
 
 
+def show(df: pd.DataFrame):
+    """Display a table without its index (deterministic HTML, so nbval can compare it)."""
+    from IPython.display import HTML
+    return HTML(df.to_html(index=False, escape=True, border=0, classes="dataframe analysis-table"))
+
+
 def money(x, decimals: int = 0) -> str:
-    return "" if pd.isna(x) else f"{x:,.{decimals}f}"
+    return "" if pd.isna(x) else f"{round(x, decimals) + 0.0:,.{decimals}f}"  # + 0.0: no "-0.00"
 
 
 def percent(x, decimals: int = 2) -> str:
@@ -28,11 +34,16 @@ def assumptions_register(scenario) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def assumption_notes(scenario) -> str:
+    """The notes of the register as a Markdown list (they are too long for a table column)."""
+    return "\n".join(f"- **{k}**: {e['note'].strip()}" for k, e in scenario.entries.items() if e.get("note"))
+
+
 def _show(value) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v:g}" for k, v in value.items())
     if isinstance(value, list):
-        return ", ".join(f"{v:,g}" for v in value) or "(none)"
+        return ", ".join(f"{v:,.0f}" if float(v).is_integer() else f"{v:,g}" for v in value) or "(none)"
     if isinstance(value, float):
         return f"{value:.10g}"
     return str(value)

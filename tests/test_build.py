@@ -41,3 +41,24 @@ def test_failed_html_build_keeps_the_previous_book(tmp_path, monkeypatch):
         build.build_html()
     assert (html / "index.html").read_text() == "old book"
     assert [p.name for p in html.parent.iterdir()] == ["html"]  # no staging folder left behind
+
+
+def _glued(nb, name):
+    """The value glued as ``name`` in an executed notebook."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("metadata", {}).get("scrapbook", {}).get("name") == name:
+                return out["data"]["application/papermill.record/text/plain"]
+    raise KeyError(name)
+
+
+def test_papermill_parameters_reach_the_prose(tmp_path):
+    from analysis import evaluations
+    dest = tmp_path / "elsalvador.ipynb"
+    params = {"scenario": "corrected", "overrides": {"rent_to_price": 0.09}}
+    build.execute(build.ROOT / "notebooks" / "elsalvador.ipynb", dest, params, "x")
+    nb = nbformat.read(dest, as_version=4)
+    expected = evaluations.run("elsalvador", "corrected", {"rent_to_price": 0.09})[1].metrics["npv"]
+    assert float(_glued(nb, "es_npv")) == pytest.approx(expected, rel=1e-12)
+    assert nb.metadata["analysis_build"]["parameters"] == params
+    assert "papermill" not in nb.cells[0].metadata  # timings stripped
