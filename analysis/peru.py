@@ -80,7 +80,7 @@ PARAMETERS = {
     "hospital_discharges": Spec("number", **_money, doc="hospital discharges in a year"),
     "households": Spec("number", 1, None, doc="households in the same year"),
     "hospitalisation_cost": Spec("number", **_money, doc="cost of one hospitalisation"),
-    "health_round_to_printed": Spec("boolean", doc="round each yearly health benefit to USD 0.1 as printed"),
+    "health_round_to_printed": Spec("boolean", doc="round each year-1 health benefit to USD 0.1 as printed"),
     # revolving effect (efecto rotatorio)
     "sub1_revolving_interest_share": Spec("share", doc="share of Sub1 interest collected that is re-lent"),
     "sub2_revolving_interest_share": Spec("share", doc="share of Sub2 interest collected that is re-lent"),
@@ -203,6 +203,8 @@ def health_benefits(p: dict) -> pd.DataFrame:
         ],
     })
     df["annual_benefit"] = df["avoided_per_household"] * df["unit_value"]
+    # The spreadsheet evidently carries the figures as printed (USD 0.1), then grows them.
+    df["year1_flow"] = df["annual_benefit"].round(1) if p["health_round_to_printed"] else df["annual_benefit"]
     return df
 
 
@@ -230,13 +232,9 @@ def sub2_cash_flow(p: dict) -> pd.DataFrame:
     without = p["sub2_house_value_before"] * g
     gain = sub2_value_gain(p) * g
     last = t == t[-1]
-    health = health_benefits(p).set_index("benefit")["annual_benefit"]
+    health = health_benefits(p).set_index("benefit")["year1_flow"]
     cpi = (1 + p["cpi_growth"]) ** (t - 1)
-    flows = {}
-    for name, year1 in health.items():
-        flows[name] = year1 * cpi
-        if p["health_round_to_printed"]:
-            flows[name] = np.round(flows[name], 1)
+    flows = {name: year1 * cpi for name, year1 in health.items()}
     df = pd.DataFrame({
         "year": t,
         "value_without": without,
