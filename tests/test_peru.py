@@ -171,8 +171,10 @@ def base_values():
 
 
 @settings(max_examples=30, deadline=None)
-@given(r1=st.floats(0.0, 0.3), dr=st.floats(0.005, 0.2))
+@given(r1=st.floats(0.0, 0.2), dr=st.floats(0.005, 0.05))
 def test_npv_falls_as_discount_rate_rises(base_values, r1, dr):
+    """Over 0-25 %. Year 1 is discounted once, so at very high rates (above about 30 %) the NPV
+    of these flows, all negative at first, creeps back towards zero."""
     lo = peru.evaluate({**base_values, "discount_rate": r1}).metrics
     hi = peru.evaluate({**base_values, "discount_rate": r1 + dr}).metrics
     for k in ("sub1", "sub2", "total"):
