@@ -1,0 +1,330 @@
+"""Peru FMV: IDB cost-benefit analysis (ACB) of a USD 300M credit operation for Fondo Mivivienda.
+
+Source: idb_pe_fmv (seed 001). Two subcomponents, each evaluated per beneficiary over a
+20-year horizon at a 12 % discount rate and scaled to the programme by its number of credits:
+
+* Subcomponent 1 (adquisición de vivienda nueva): a new home bought with subsidy (bono), the
+  household's contribution (aporte) and a mortgage. Benefits: imputed rent (arriendo imputado)
+  net of the precarious rent some households paid before, and the home's value at the end of
+  the horizon (valorización y realización del activo), both scaled down for the share of
+  credits that buy used homes. Costs: subsidy, contribution, instalments (cuotas), maintenance.
+* Subcomponent 2 (mejoramiento de vivienda): home improvement with technical assistance.
+  Benefits are with-minus-without (con proyecto menos sin proyecto) differences in imputed rent
+  and home value, plus three health benefits (ausentismo escolar, ausentismo laboral,
+  hospitalizaciones) that grow with the CPI (IPC).
+
+Flows are yearly, years 1..horizon; the upfront costs fall in year 1 (the document's "año 1").
+VNA = NPV, TIR = IRR, razón B/C = benefit-cost ratio. Costs are positive numbers in the tables;
+the net flow is benefits minus costs.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .finance import amortization_schedule, bc_ratio, irr, level_payment, npv, periodic_rate
+from .params import Spec
+from .result import Result
+
+EVALUATION = "peru"
+DEFAULT_SCENARIO = "base"
+
+_money = dict(low=0, high=None)
+PARAMETERS = {
+    # evaluation
+    "horizon_years": Spec("integer", 1, 100, doc="evaluation horizon (horizonte temporal)"),
+    "discount_rate": Spec("number", 0, 1, doc="social discount rate (tasa de descuento)"),
+    "discount_first_period": Spec("choice", choices=(0, 1), doc="exponent of the discount factor in year 1"),
+    "loan_rate_convention": Spec("choice", choices=("effective", "nominal"), doc="annual loan rate to monthly rate"),
+    # market
+    "house_price_growth": Spec("number", -0.5, 1, doc="yearly nominal growth of home values (valorización)"),
+    "monthly_rent_yield": Spec("share", doc="monthly imputed rent over home value"),
+    "maintenance_rate": Spec("share", doc="yearly maintenance cost over home value"),
+    "cpi_growth": Spec("number", -0.5, 1, doc="yearly CPI growth (IPC), applied to health benefits"),
+    # subcomponent 1
+    "sub1_credits": Spec("integer", 1, None, doc="mortgages financed directly"),
+    "sub1_subsidy": Spec("number", **_money, doc="subsidy per home (bono)"),
+    "sub1_contribution": Spec("number", **_money, doc="household contribution (aporte del hogar)"),
+    "sub1_loan": Spec("number", **_money, doc="mortgage principal"),
+    "sub1_loan_rate": Spec("number", 0, 1, doc="mortgage rate per year"),
+    "sub1_loan_years": Spec("integer", 1, 100, doc="mortgage term"),
+    "sub1_round_instalment": Spec("boolean", doc="round the monthly instalment to cents"),
+    "sub1_house_value_rule": Spec("choice", choices=("financing_sum", "stated"),
+                                  doc="year-1 home value: subsidy + contribution + loan, or the stated value"),
+    "sub1_house_value_stated": Spec("number", **_money, doc="year-1 home value as printed"),
+    "used_home_share": Spec("share", doc="share of Sub1 credits that buy used homes"),
+    "precarious_rent_monthly": Spec("number", **_money, doc="monthly rent of a precarious home"),
+    "precarious_share": Spec("share", doc="share of Sub1 beneficiaries whose imputed rent is reduced"),
+    "precarious_growth": Spec("choice", choices=("cpi", "none"), doc="how the precarious-rent deduction grows"),
+    "precarious_used_adjust": Spec("boolean", doc="scale the deduction by (1 - used_home_share) too"),
+    # subcomponent 2
+    "sub2_credits": Spec("integer", 1, None, doc="improvement credits financed directly"),
+    "sub2_subsidy": Spec("number", **_money, doc="subsidy per improvement"),
+    "sub2_contribution": Spec("number", **_money, doc="household contribution"),
+    "sub2_loan": Spec("number", **_money, doc="improvement credit principal"),
+    "sub2_loan_rate": Spec("number", 0, 1, doc="improvement credit rate per year"),
+    "sub2_loan_years": Spec("integer", 1, 100, doc="improvement credit term"),
+    "sub2_round_instalment": Spec("boolean", doc="round the monthly instalment to cents"),
+    "sub2_house_value_before": Spec("number", **_money, doc="home value before the works (X)"),
+    "sub2_value_rule": Spec("choice", choices=("works_plus_premium", "house_times_factor"),
+                            doc="how the works raise the home value"),
+    "sub2_value_factor": Spec("number", 1, 10, doc="value factor (1.1: works plus a 10 % premium)"),
+    # health benefits of subcomponent 2 (Chapman 2004 method)
+    "school_absence_days": Spec("number", 0, 365, doc="school absence days per pupil per year"),
+    "absence_reduction": Spec("share", doc="reduction of absences and hospitalisations after the works"),
+    "children_per_household": Spec("number", 0, 20, doc="school-age children per household"),
+    "minimum_wage_monthly": Spec("number", **_money, doc="monthly minimum wage (salario mínimo)"),
+    "wage_days_per_month": Spec("number", 1, 31, doc="days per month to turn the wage into a daily value"),
+    "work_absence_days": Spec("number", 0, 365, doc="sick days per worker per year"),
+    "earners_per_household": Spec("number", 0, 20, doc="income earners per household"),
+    "hospital_discharges": Spec("number", **_money, doc="hospital discharges in a year"),
+    "households": Spec("number", 1, None, doc="households in the same year"),
+    "hospitalisation_cost": Spec("number", **_money, doc="cost of one hospitalisation"),
+    "health_round_to_printed": Spec("boolean", doc="round each year-1 health benefit to USD 0.1 as printed"),
+    # revolving effect (efecto rotatorio)
+    "sub1_revolving_interest_share": Spec("share", doc="share of Sub1 interest collected that is re-lent"),
+    "sub2_revolving_interest_share": Spec("share", doc="share of Sub2 interest collected that is re-lent"),
+}
+
+SUB1_BENEFITS = ["imputed_rent", "asset_realisation", "asset_valuation", "used_home_adjustment",
+                 "precarious_rent_deduction"]
+SUB2_BENEFITS = ["imputed_rent_difference", "asset_realisation_difference", "asset_valuation_difference",
+                 "school_absenteeism", "work_absenteeism", "hospitalisations"]
+COSTS = ["subsidy", "household_contribution", "credit_instalments", "maintenance"]
+
+
+def check(p: dict):
+    """Rules across parameters; returns (key, reason) for the first one broken, else None."""
+    for k in ("sub1", "sub2"):
+        if p[f"{k}_loan_years"] > p["horizon_years"]:
+            return f"{k}_loan_years", f"a {p[f'{k}_loan_years']}-year credit does not fit a {p['horizon_years']}-year horizon"
+        if p[f"{k}_subsidy"] + p[f"{k}_contribution"] + p[f"{k}_loan"] <= 0:
+            return f"{k}_loan", "subsidy + contribution + loan must be positive"
+    if p["hospital_discharges"] > 10 * p["households"]:
+        return "hospital_discharges", "more than ten hospitalisations per household a year is not plausible"
+    return None
+
+
+def _instalment(p: dict, k: str) -> float:
+    """Monthly level instalment of subcomponent k's credit (cuota mensual)."""
+    r = periodic_rate(p[f"{k}_loan_rate"], 12, p["loan_rate_convention"])
+    pay = level_payment(p[f"{k}_loan"], r, 12 * p[f"{k}_loan_years"])
+    return round(pay, 2) if p[f"{k}_round_instalment"] else pay
+
+
+def _years(p: dict) -> np.ndarray:
+    return np.arange(1, p["horizon_years"] + 1)
+
+
+def _costs(p: dict, k: str, value: np.ndarray) -> dict:
+    """The four cost lines: upfront subsidy and contribution in year 1, instalments, maintenance."""
+    h = p["horizon_years"]
+    upfront = np.zeros(h)
+    upfront[0] = 1.0
+    instalments = np.zeros(h)
+    instalments[: p[f"{k}_loan_years"]] = 12 * _instalment(p, k)
+    return {
+        "subsidy": upfront * p[f"{k}_subsidy"],
+        "household_contribution": upfront * p[f"{k}_contribution"],
+        "credit_instalments": instalments,
+        "maintenance": p["maintenance_rate"] * value,
+    }
+
+
+def _finish(df: pd.DataFrame, benefits: list, p: dict) -> pd.DataFrame:
+    df["total_benefits"] = df[benefits].sum(axis=1)
+    df["total_costs"] = df[COSTS].sum(axis=1)
+    df["net_flow"] = df["total_benefits"] - df["total_costs"]
+    t = df["year"].to_numpy() - 1 + p["discount_first_period"]
+    df["discounted_net_flow"] = df["net_flow"] / (1 + p["discount_rate"]) ** t
+    return df
+
+
+def sub1_house_value(p: dict) -> float:
+    """Year-1 value of the new home (valor de la vivienda en el año 1)."""
+    if p["sub1_house_value_rule"] == "financing_sum":
+        return p["sub1_subsidy"] + p["sub1_contribution"] + p["sub1_loan"]
+    return p["sub1_house_value_stated"]
+
+
+def sub1_cash_flow(p: dict) -> pd.DataFrame:
+    """Yearly flow per beneficiary of Subcomponent 1 (vivienda nueva).
+
+    ``house_value`` (V_t = V_1 (1+g)^(t-1)) is information, not a flow. The home's value at
+    the end of the horizon, V_20, comes in year 20 split into realisation (V_1) and valuation
+    (V_20 - V_1). The used-home adjustment removes ``used_home_share`` of the imputed rent and of
+    the final value: benefits the document says do not apply to used homes.
+    """
+    t = _years(p)
+    value = sub1_house_value(p) * (1 + p["house_price_growth"]) ** (t - 1)
+    last = t == t[-1]
+    rent = 12 * p["monthly_rent_yield"] * value
+    realisation = np.where(last, value[0], 0.0)
+    valuation = np.where(last, value[-1] - value[0], 0.0)
+    growth = (1 + p["cpi_growth"]) ** (t - 1) if p["precarious_growth"] == "cpi" else np.ones(t.size)
+    deduction = p["precarious_share"] * 12 * p["precarious_rent_monthly"] * growth
+    if p["precarious_used_adjust"]:
+        deduction = deduction * (1 - p["used_home_share"])
+    df = pd.DataFrame({
+        "year": t,
+        "house_value": value,
+        "imputed_rent": rent,
+        "asset_realisation": realisation,
+        "asset_valuation": valuation,
+        "used_home_adjustment": -p["used_home_share"] * (rent + realisation + valuation),
+        "precarious_rent_deduction": -deduction,
+        **_costs(p, "sub1", value),
+    })
+    return _finish(df, SUB1_BENEFITS, p)
+
+
+def health_benefits(p: dict) -> pd.DataFrame:
+    """Year-1 health benefits per household of Subcomponent 2, derived from their inputs.
+
+    School: days absent x reduction x children x daily minimum wage (the value of a day of
+    schooling forgone, Chapman 2004). Work: sick days x reduction x earners x daily minimum
+    wage (a full day of production). Hospitalisations: discharges / households x reduction x
+    unit cost.
+    """
+    daily_wage = p["minimum_wage_monthly"] / p["wage_days_per_month"]
+    cut = p["absence_reduction"]
+    school_days = p["school_absence_days"] * cut * p["children_per_household"]
+    work_days = p["work_absence_days"] * cut * p["earners_per_household"]
+    stays = p["hospital_discharges"] / p["households"] * cut
+    df = pd.DataFrame({
+        "benefit": ["school_absenteeism", "work_absenteeism", "hospitalisations"],
+        "avoided_per_household": [school_days, work_days, stays],
+        "unit": ["school days", "work days", "hospitalisations"],
+        "unit_value": [daily_wage, daily_wage, p["hospitalisation_cost"]],
+        "formula": [
+            "school_absence_days x absence_reduction x children_per_household x minimum_wage_monthly / wage_days_per_month",
+            "work_absence_days x absence_reduction x earners_per_household x minimum_wage_monthly / wage_days_per_month",
+            "hospital_discharges / households x absence_reduction x hospitalisation_cost",
+        ],
+    })
+    df["annual_benefit"] = df["avoided_per_household"] * df["unit_value"]
+    # The spreadsheet evidently carries the figures as printed (USD 0.1), then grows them.
+    df["year1_flow"] = df["annual_benefit"].round(1) if p["health_round_to_printed"] else df["annual_benefit"]
+    return df
+
+
+def sub2_value_gain(p: dict) -> float:
+    """Year-1 with-minus-without home value of Subcomponent 2 (Z - X).
+
+    ``works_plus_premium``: Z = X + factor x works, the works being subsidy + contribution + loan
+    and (factor - 1) the premium "10 % del valor de las obras". ``house_times_factor``:
+    Z = factor x X, the sentence "el valor de la vivienda se multiplicará por 1,1".
+    """
+    if p["sub2_value_rule"] == "works_plus_premium":
+        works = p["sub2_subsidy"] + p["sub2_contribution"] + p["sub2_loan"]
+        return p["sub2_value_factor"] * works
+    return (p["sub2_value_factor"] - 1) * p["sub2_house_value_before"]
+
+
+def sub2_cash_flow(p: dict) -> pd.DataFrame:
+    """Yearly flow per beneficiary of Subcomponent 2 (mejoramiento), with minus without project.
+
+    ``value_without`` and ``value_with`` are information; the flows are the differences.
+    Maintenance applies to the value gain only (the cost the works add).
+    """
+    t = _years(p)
+    g = (1 + p["house_price_growth"]) ** (t - 1)
+    without = p["sub2_house_value_before"] * g
+    gain = sub2_value_gain(p) * g
+    last = t == t[-1]
+    health = health_benefits(p).set_index("benefit")["year1_flow"]
+    cpi = (1 + p["cpi_growth"]) ** (t - 1)
+    flows = {name: year1 * cpi for name, year1 in health.items()}
+    df = pd.DataFrame({
+        "year": t,
+        "value_without": without,
+        "value_with": without + gain,
+        "imputed_rent_difference": 12 * p["monthly_rent_yield"] * gain,
+        "asset_realisation_difference": np.where(last, gain[0], 0.0),
+        "asset_valuation_difference": np.where(last, gain[-1] - gain[0], 0.0),
+        **flows,
+        **_costs(p, "sub2", gain),
+    })
+    return _finish(df, SUB2_BENEFITS, p)
+
+
+def programme_cash_flow(p: dict, cf1: pd.DataFrame, cf2: pd.DataFrame) -> pd.DataFrame:
+    """Programme flow: per-beneficiary flows times the number of credits of each subcomponent."""
+    n1, n2 = p["sub1_credits"], p["sub2_credits"]
+    df = pd.DataFrame({
+        "year": cf1["year"],
+        "sub1_benefits": n1 * cf1["total_benefits"],
+        "sub1_costs": n1 * cf1["total_costs"],
+        "sub2_benefits": n2 * cf2["total_benefits"],
+        "sub2_costs": n2 * cf2["total_costs"],
+    })
+    df["total_benefits"] = df["sub1_benefits"] + df["sub2_benefits"]
+    df["total_costs"] = df["sub1_costs"] + df["sub2_costs"]
+    df["net_flow"] = df["total_benefits"] - df["total_costs"]
+    return df
+
+
+def revolving(p: dict) -> pd.DataFrame:
+    """Revolving effect (efecto rotatorio): credits the recovered capital finances again.
+
+    Yearly cohorts: each subcomponent's capital (credits x loan) is lent in year 1; every loan
+    is repaid monthly from the year it is lent; the principal plus ``<k>_revolving_interest_share``
+    of the interest collected in a year is lent again, as loans of the same size and terms, in
+    the next year, up to the last year of the horizon. Credit counts are fractional.
+    """
+    h = p["horizon_years"]
+    out = {"year": _years(p)}
+    for k in ("sub1", "sub2"):
+        years = p[f"{k}_loan_years"]
+        r = periodic_rate(p[f"{k}_loan_rate"], 12, p["loan_rate_convention"])
+        s = amortization_schedule(1.0, r, 12 * years)
+        share = p[f"{k}_revolving_interest_share"]
+        per_usd = (s["principal"] + share * s["interest"]).to_numpy().reshape(years, 12).sum(axis=1)
+        lent, collected = np.zeros(h), np.zeros(h)
+        lent[0] = p[f"{k}_credits"] * p[f"{k}_loan"]
+        for y in range(h):
+            if y > 0:
+                lent[y] = collected[y - 1]
+            end = min(h, y + years)
+            collected[y:end] += lent[y] * per_usd[: end - y]
+        out[f"{k}_lent"] = lent
+        out[f"{k}_credits"] = lent / p[f"{k}_loan"]
+        out[f"{k}_collected_for_relending"] = collected
+    return pd.DataFrame(out)
+
+
+def _measures(p: dict, benefits, costs) -> dict:
+    """PV costs, PV benefits, NPV (VNA), B/C and IRR (TIR) of one flow."""
+    rate, first = p["discount_rate"], p["discount_first_period"]
+    pv_b, pv_c = npv(rate, benefits, first), npv(rate, costs, first)
+    r = irr(np.asarray(benefits) - np.asarray(costs))
+    return {"pv_costs": pv_c, "pv_benefits": pv_b, "npv": pv_b - pv_c,
+            "bc_ratio": bc_ratio(pv_b, pv_c), "irr": float(r.rate)}, r.reason
+
+
+def evaluate(p: dict) -> Result:
+    """Run the evaluation for one validated parameter set."""
+    cf1, cf2 = sub1_cash_flow(p), sub2_cash_flow(p)
+    prog = programme_cash_flow(p, cf1, cf2)
+    rev = revolving(p)
+    metrics, notes = {}, {}
+    for name, b, c in [
+        ("sub1", cf1["total_benefits"], cf1["total_costs"]),
+        ("sub2", cf2["total_benefits"], cf2["total_costs"]),
+        ("sub1_total", prog["sub1_benefits"], prog["sub1_costs"]),
+        ("sub2_total", prog["sub2_benefits"], prog["sub2_costs"]),
+        ("total", prog["total_benefits"], prog["total_costs"]),
+    ]:
+        m, reason = _measures(p, b, c)
+        metrics.update({f"{name}.{k}": float(v) for k, v in m.items()})
+        notes[f"{name}.irr"] = reason
+    health = health_benefits(p).set_index("benefit")["annual_benefit"]
+    metrics.update({f"health.{k}": float(v) for k, v in health.items()})
+    for k in ("sub1", "sub2"):
+        metrics[f"revolving.{k}_extra_credits"] = float(rev[f"{k}_credits"].iloc[1:].sum())
+        metrics[f"revolving.{k}_extra_amount"] = float(rev[f"{k}_lent"].iloc[1:].sum())
+    metrics["revolving.total_amount"] = float(rev["sub1_lent"].sum() + rev["sub2_lent"].sum())
+    metrics["revolving.households"] = float(rev["sub1_credits"].sum() + rev["sub2_credits"].sum())
+    tables = {"sub1_cash_flow": cf1, "sub2_cash_flow": cf2, "programme_cash_flow": prog,
+              "health_benefits": health_benefits(p), "revolving": rev}
+    return Result(metrics, tables, notes)
