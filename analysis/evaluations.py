@@ -1,9 +1,9 @@
 """The registry of evaluations: load a scenario's parameters and run its model."""
 from __future__ import annotations
 
-from . import elsalvador, params
+from . import elsalvador, gret, params
 
-EVALUATIONS = {m.EVALUATION: m for m in (elsalvador,)}
+EVALUATIONS = {m.EVALUATION: m for m in (elsalvador, gret)}
 
 
 def module(evaluation: str):
