@@ -89,8 +89,8 @@ def check(p: dict):
     if p["land_cost"] + p["core_cost"] + p["materials_cost"] <= 0:
         return "core_cost", "the unit cost (land + core + materials) must be positive"
     if 3 + 2 * x > h:
-        return "years_between", (f"core in year 3 plus two loans of {x} years end in year {2 + 2 * x}, "
-                                 f"beyond the horizon of {h} years")
+        return "years_between", (f"the treasury (3.3) repays loan 2 until year {3 + 2 * x} "
+                                 f"(core in year 3, two loans of {x} years), beyond the horizon of {h} years")
     if p["test_generation"] + 1 + 2 * x > h:
         return "test_generation", (f"generation {p['test_generation']} repays loan 2 until year "
                                    f"{p['test_generation'] + 1 + 2 * x}, beyond the horizon of {h} years")
@@ -107,9 +107,9 @@ def check(p: dict):
         return "borrower_savings_rate", "at least one category must save (the sheet splits savings by their rates)"
     if p["display_rounded_generations"] and p["savings_interest"] != "previous_flow":
         return "display_rounded_generations", "display rounding is a reading of the sheet's previous_flow cells only"
-    for key in ("inflation", "savings_spread", "credit_spread", "loan_spread"):
-        if p[key] < 0:
-            return key, "rates must not be negative"
+    if p["loan_spread"] < p["credit_spread"]:
+        # section 5: the margin between índices 3 and 4 pays for loan management and arrears
+        return "loan_spread", "the rate lent to families (índice 4) must not be below the organisation's own (índice 3)"
     return None
 
 
@@ -423,7 +423,7 @@ def evaluate(p: dict) -> Result:
     metrics = {
         "loan1": loans["loan1"], "loan2": loans["loan2"],
         "loan1_payment": loans["loan1_payment"], "loan2_payment": loans["loan2_payment"],
-        "monthly_payment_usd": float(eff["monthly_payment"].iloc[0]) if len(eff) else loans["loan1_payment"] / loans["units"] * 1000 / 12,
+        "monthly_payment_usd": loans["loan1_payment"] / loans["units"] * 1000 / 12,
         **{f"effort_rate.{_label(i)}": float(e) for i, e in zip(eff["income"], eff["effort_rate"])},
         **{f"left_to_live.{_label(i)}": float(v) for i, v in zip(eff["income"], eff["left_to_live"])},
         "treasury_loan1_pct": tr.attrs["recordar"]["loan1"],
