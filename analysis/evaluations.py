@@ -1,9 +1,9 @@
 """The registry of evaluations: load a scenario's parameters and run its model."""
 from __future__ import annotations
 
-from . import elsalvador, params, peru
+from . import elsalvador, gret, params, peru
 
-EVALUATIONS = {m.EVALUATION: m for m in (elsalvador, peru)}
+EVALUATIONS = {m.EVALUATION: m for m in (elsalvador, peru, gret)}
 
 
 def module(evaluation: str):
