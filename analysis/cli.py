@@ -78,6 +78,56 @@ def cmd_list(args) -> int:
     return 0
 
 
+def sensitivity_payload(evaluation, scenario, overrides, draws, seed) -> dict:
+    """Everything ``sensitivity --json`` prints, as a dict (no raw draws)."""
+    from . import uncertainty
+    res = uncertainty.analyse(evaluation, scenario, overrides, draws, seed)
+    mc = {k: v for k, v in res["monte_carlo"].items() if k not in ("values", "irr_values")}
+    return _clean({
+        "evaluation": evaluation,
+        "scenario": res["scenario"].name,
+        "version": __version__,
+        "parameters_sha256": res["scenario"].sha256,
+        "switching_values": res["switching_values"],
+        "tornado": res["tornado"].to_dict(orient="records"),
+        "monte_carlo": mc,
+    })
+
+
+def cmd_sensitivity(args) -> int:
+    payload = sensitivity_payload(args.evaluation, args.scenario, _overrides(args.set), args.draws, args.seed)
+    if args.json:
+        json.dump(payload, sys.stdout, indent=1, allow_nan=False)
+        print()
+        return 0
+    mc = payload["monte_carlo"]
+    print(f"{payload['evaluation']} / {payload['scenario']}: switching values ({mc['metric']} = {mc['threshold']:g})")
+    for k, v in payload["switching_values"].items():
+        print(f"  {k:<28} {'none in range' if v is None else f'{v:.6g}'}")
+    print("tornado (metric at the low and high end of each documented range)")
+    for row in payload["tornado"]:
+        print(f"  {row['parameter']:<28} {row['low']:<10.4g} {row['metric_at_low']:>16,.0f}  {row['high']:<10.4g} {row['metric_at_high']:>16,.0f}")
+    print(f"monte carlo: {mc['draws']:,} draws, seed {mc['seed']}, mean {mc['mean']:,.0f}")
+    for k, v in mc.items():
+        if k.startswith("p_"):
+            print(f"  {k} = {v:.4f}")
+    for metric, pct in mc["percentiles"].items():
+        print(f"  {metric} percentiles: " + ", ".join(f"p{q} {x:,.4g}" for q, x in pct.items()))
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from . import bench
+    metrics = bench.run(args.draws)
+    if args.json:
+        json.dump(_clean({"version": __version__, "metrics": metrics}), sys.stdout, indent=1)
+        print()
+    else:
+        for k, v in metrics.items():
+            print(f"  {k:<48} {v:,.6g}")
+    return 0
+
+
 def cmd_build(args) -> int:
     from . import build
     return build.main(force=args.force, only=args.only)
@@ -96,6 +146,18 @@ def main(argv=None) -> int:
     p = sub.add_parser("list", help="list evaluations, scenarios and parameters")
     p.add_argument("evaluation", nargs="?")
     p.set_defaults(func=cmd_list)
+    p = sub.add_parser("sensitivity", help="switching values, tornado and Monte Carlo of one scenario")
+    p.add_argument("evaluation")
+    p.add_argument("--scenario")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE")
+    p.add_argument("--draws", type=int, default=100_000, help="Monte Carlo draws (default 100,000)")
+    p.add_argument("--seed", type=int, default=20261124, help="random seed (fixed: same call, same result)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sensitivity)
+    p = sub.add_parser("bench", help="throughput of the vectorised engine, measured in one run")
+    p.add_argument("--draws", type=int, default=100_000)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench)
     p = sub.add_parser("build", help="execute the notebooks (when changed) and build the HTML book")
     p.add_argument("--force", action="store_true", help="re-execute every notebook")
     p.add_argument("--only", action="append", help="execute only this notebook stem (the book is still built)")

@@ -13,12 +13,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .finance import annual_debt_service, irr, npv
+from .finance import annual_debt_service, irr, irr_batch, npv
 from .params import Spec
 from .result import Result
 
 EVALUATION = "elsalvador"
 DEFAULT_SCENARIO = "as_published"
+# What the uncertainty analysis tracks: the conclusion changes where the NPV crosses zero.
+UNCERTAINTY = {"metric": "npv", "threshold": 0.0, "irr": "irr",
+               "probability_name": "p_npv_negative", "fails": lambda npv: npv < 0}
 
 PARAMETERS = {
     "horizon_periods": Spec("integer", 1, 100, doc="evaluation horizon"),
@@ -68,63 +71,108 @@ def _extra(p: dict, disbursement: int, term: int) -> int:
     return int(disbursement in p["slip_disbursements"] and term in p["slip_term_years"])
 
 
-def recovery_schedule(p: dict) -> pd.DataFrame:
-    """Yearly credit recovery by disbursement (Tabla 3), periods 1..horizon.
+def _col(x):
+    """A parameter as a column: scalars stay scalars, a batch of N values becomes shape (N, 1)."""
+    return np.asarray(x, dtype=float)[..., None] if np.ndim(x) else float(x)
+
+
+def _recovery(p: dict) -> list:
+    """Yearly recovery of each disbursement, arrays of shape (..., horizon).
 
     Disbursement i is lent in period i at each term n of ``term_mix`` and repaid in monthly level
     instalments (12 a year, no grace period) from period i+1 to period i+n (one more where the
     spreadsheet's slip applies), scaled by ``recovery_share``.
     """
-    h = p["horizon_periods"]
-    periods = np.arange(1, h + 1)
-    out = {"period": periods}
+    periods = np.arange(1, p["horizon_periods"] + 1)
+    rate, kept = _col(p["annual_interest_rate"]), _col(p["recovery_share"])
+    flows = []
     for i, amount in enumerate(p["disbursements"], start=1):
-        flow = np.zeros(h)
+        flow = np.zeros(periods.size)
         for term, share in p["term_mix"].items():
-            if share == 0:
-                continue
-            payment = annual_debt_service(amount * share, p["annual_interest_rate"], term,
-                                          12, p["rate_convention"])
-            n = term + _extra(p, i, term)
-            flow[(periods > i) & (periods <= i + n)] += payment
-        out[f"disbursement_{i}"] = flow * p["recovery_share"]
-    df = pd.DataFrame(out)
-    df["total"] = df.drop(columns="period").sum(axis=1)
+            if share > 0:
+                payment = annual_debt_service(amount * share, rate, term, 12, p["rate_convention"])
+                flow = flow + payment * ((periods > i) & (periods <= i + term + _extra(p, i, term)))
+        flows.append(flow * kept)
+    return flows
+
+
+def _recovery_total(p: dict):
+    """Total yearly recovery, shape (..., horizon): the sum of :func:`_recovery`, computed per
+    term, since the rate enters only through each term's annuity factor (fast for batches)."""
+    periods = np.arange(1, p["horizon_periods"] + 1)
+    rate, total = _col(p["annual_interest_rate"]), 0.0
+    for term, share in p["term_mix"].items():
+        if share > 0:
+            lent = sum(amount * share * ((periods > i) & (periods <= i + term + _extra(p, i, term)))
+                       for i, amount in enumerate(p["disbursements"], start=1))
+            total = total + annual_debt_service(1.0, rate, term, 12, p["rate_convention"]) * lent
+    return total * _col(p["recovery_share"])
+
+
+def recovery_schedule(p: dict) -> pd.DataFrame:
+    """Yearly credit recovery by disbursement (Tabla 3), periods 1..horizon."""
+    flows = _recovery(p)
+    df = pd.DataFrame({"period": np.arange(1, p["horizon_periods"] + 1),
+                       **{f"disbursement_{i}": f for i, f in enumerate(flows, start=1)}})
+    df["total"] = np.sum(flows, axis=0)
     return df
+
+
+def flows(p: dict) -> dict:
+    """The yearly flows of Tabla 5 as arrays of shape (..., horizon).
+
+    Any numeric parameter may be an array of N values (a batch): the flows then have shape
+    (N, horizon). The table, the scalar results and the batch all come from this one function.
+    """
+    h = p["horizon_periods"]
+    s, w, b = _col(p["new_home_share"]), _col(p["construction_weight"]), _col(p["rent_to_price"])
+    va_c, va_i = _col(p["value_added_construction"]), _col(p["value_added_intermediation"])
+    disb = np.zeros(h)
+    disb[: len(p["disbursements"])] = p["disbursements"]
+    recovery = _recovery_total(p)
+    last = np.arange(h) == h - 1
+    # Benefit 1: rent on every new home bought in earlier periods, net of the mortgage payments
+    # of new-home buyers; the residual value of the new homes comes in the last period.
+    stock_before = np.concatenate(([0.0], np.cumsum(disb)[:-1]))
+    benefit1 = s * b * stock_before - s * recovery + last * (_col(p["residual_share"]) * s * disb.sum())
+    # Benefits 2 and 3 accrue in the period of the disbursement.
+    benefit2 = s * disb * (w * va_c + (1 - w) * va_i)
+    benefit3 = (1 - s) * disb * (1 - w) * va_i
+    default_cost = 0.0 - _col(p["default_rate"]) * recovery  # 0.0 -: no negative zeros
+    net = benefit1 + benefit2 + benefit3 - disb + recovery + default_cost
+    t = np.arange(h) + p["discount_first_period"]
+    shape = np.shape(net)
+    return {
+        "imputed_rent": benefit1,
+        "value_added_new": np.broadcast_to(benefit2, shape),
+        "value_added_used": np.broadcast_to(benefit3, shape),
+        "investment": np.broadcast_to(0.0 - disb, shape),
+        "credit_recovery": np.broadcast_to(recovery, shape),
+        "default_cost": np.broadcast_to(default_cost, shape),
+        "net_flow": net,
+        "discounted_net_flow": net * np.exp(-t * np.log1p(_col(p["discount_rate"]))),
+    }
 
 
 def cash_flow(p: dict) -> pd.DataFrame:
     """Yearly economic cash flow (Tabla 5): the three benefits, costs, net and discounted net flow."""
-    h = p["horizon_periods"]
-    s, w = p["new_home_share"], p["construction_weight"]
-    va_c, va_i = p["value_added_construction"], p["value_added_intermediation"]
-    disb = np.zeros(h)
-    disb[: len(p["disbursements"])] = p["disbursements"]
-    recovery = recovery_schedule(p)["total"].to_numpy()
+    return pd.DataFrame({"period": np.arange(1, p["horizon_periods"] + 1), **flows(p)})
 
-    # Benefit 1: rent on every new home bought in earlier periods, net of the mortgage payments
-    # of new-home buyers; the residual value of the new homes comes in the last period.
-    stock_before = np.concatenate(([0.0], np.cumsum(disb)[:-1]))
-    benefit1 = s * p["rent_to_price"] * stock_before - s * recovery
-    benefit1[-1] += p["residual_share"] * s * disb.sum()
-    # Benefits 2 and 3 accrue in the period of the disbursement.
-    benefit2 = s * disb * (w * va_c + (1 - w) * va_i)
-    benefit3 = (1 - s) * disb * (1 - w) * va_i
-    default_cost = -p["default_rate"] * recovery
-    net = benefit1 + benefit2 + benefit3 - disb + recovery + default_cost
-    default_cost = default_cost + 0.0  # no negative zeros in the table
-    t = np.arange(h) + p["discount_first_period"]
-    return pd.DataFrame({
-        "period": np.arange(1, h + 1),
-        "imputed_rent": benefit1,
-        "value_added_new": benefit2,
-        "value_added_used": benefit3,
-        "investment": 0.0 - disb,
-        "credit_recovery": recovery,
-        "default_cost": default_cost,
-        "net_flow": net,
-        "discounted_net_flow": net / (1 + p["discount_rate"]) ** t,
-    })
+
+def evaluate_batch(p: dict, draws: dict, with_irr: bool = True) -> dict:
+    """NPV and IRR for N parameter sets at once: ``draws`` maps parameters to arrays of N values.
+
+    Returns arrays ``npv``, and unless ``with_irr`` is false ``irr`` and ``irr_roots`` (the
+    number of IRRs found per set); the same numbers as :func:`evaluate` (tests: to 1e-9).
+    """
+    f = flows({**p, **draws})
+    n = max(np.size(v) for v in draws.values()) if draws else 1
+    out = {"npv": np.broadcast_to(f["discounted_net_flow"].sum(axis=-1), (n,))}
+    if with_irr:
+        net = np.broadcast_to(f["net_flow"], (n, p["horizon_periods"]))
+        r = irr_batch(net[:, : p["irr_last_period"]])
+        out.update(irr=r.rate, irr_roots=r.n_roots)
+    return out
 
 
 def evaluate(p: dict) -> Result:

@@ -30,7 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 BIBLIOGRAPHY = ROOT / "book" / "references.bib"
 
-ENTRY_FIELDS = {"value", "unit", "source", "locator", "note"}
+ENTRY_FIELDS = {"value", "unit", "source", "locator", "note", "range", "distribution"}
+# Optional uncertainty fields of an entry (numeric parameters only), each cited like the value:
+#   range: {low, high, source, locator, note}              -> tornado and switching-value search
+#   distribution: {kind: uniform|triangular, low, high, mode (triangular), source, locator, note}
+UNCERTAINTY_FIELDS = {"range": {"low", "high"}, "distribution": {"kind", "low", "high", "mode"}}
+DISTRIBUTIONS = ("uniform", "triangular")
 REQUIRED_FIELDS = ("value", "unit", "source", "locator")
 FILE_FIELDS = {"description", "extends", "parameters"}
 
@@ -188,6 +193,37 @@ def check_value(file, key, value, spec: Spec):
     raise AssertionError(f"unknown spec kind {kind}")
 
 
+def _check_uncertainty(file, key, name: str, block, spec: Spec, bib_keys: set) -> dict:
+    """Validate a ``range`` or ``distribution`` block of a numeric parameter."""
+    where = f"{key}.{name}"
+    if spec.kind not in ("number", "share", "integer"):
+        raise ParameterError(file, where, f"only numeric parameters can have a {name}")
+    if not isinstance(block, dict):
+        raise ParameterError(file, where, "must be a mapping")
+    allowed = UNCERTAINTY_FIELDS[name] | {"source", "locator", "note"}
+    extra = set(block) - allowed
+    if extra:
+        raise ParameterError(file, where, f"unknown field {sorted(extra)[0]!r} (allowed: {', '.join(sorted(allowed))})")
+    required = ["low", "high", "source", "locator"] + (["kind"] if name == "distribution" else [])
+    for f in required:
+        if f not in block:
+            raise ParameterError(file, where, f"missing field {f!r}")
+    if block["source"] not in bib_keys:
+        raise ParameterError(file, where, f"source {block['source']!r} is not a key of the bibliography")
+    out = dict(block)
+    for f in ("low", "high", "mode"):
+        if f in block:
+            out[f] = float(check_value(file, f"{where}.{f}", block[f], Spec("number" if spec.kind == "integer" else spec.kind, spec.low, spec.high)))
+    if out["low"] >= out["high"]:
+        raise ParameterError(file, where, f"low {out['low']!r} must be below high {out['high']!r}")
+    if name == "distribution":
+        if block["kind"] not in DISTRIBUTIONS:
+            raise ParameterError(file, where, f"kind {block['kind']!r} is not one of {', '.join(DISTRIBUTIONS)}")
+        if block["kind"] == "triangular" and not out["low"] <= out.get("mode", math.nan) <= out["high"]:
+            raise ParameterError(file, where, "a triangular distribution needs low <= mode <= high")
+    return out
+
+
 def coerce_override(text: str):
     """Parse a ``KEY=VALUE`` value from the command line as YAML (numbers, lists, mappings)."""
     try:
@@ -227,6 +263,9 @@ def load(evaluation: str, name: str, specs: dict, overrides: dict | None = None,
         if entry["source"] not in keys:
             raise ParameterError(entry["file"], key, f"source {entry['source']!r} is not a key of {bibliography.name}")
         entry["value"] = check_value(entry["file"], key, entry["value"], spec)
+        for field_name in UNCERTAINTY_FIELDS:
+            if field_name in entry:
+                entry[field_name] = _check_uncertainty(entry["file"], key, field_name, entry[field_name], spec, keys)
     overrides = dict(overrides or {})
     for key, value in overrides.items():
         if key not in specs:

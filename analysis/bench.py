@@ -1,0 +1,53 @@
+"""Benchmarks: throughput measured in one run (ratios, not timed tests; the machines are shared)."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from . import evaluations, finance, uncertainty
+
+
+def _seconds(fn, repeat: int = 3) -> float:
+    """Best of ``repeat`` wall-clock times: the least disturbed by other load."""
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def run(n: int = 100_000, npf_sample: int = 300) -> dict:
+    """Scenario-NPVs per second, IRRs per second (vectorised vs numpy-financial, pyxirr if
+    installed) and the time of a Monte Carlo run, for each evaluation with a batch path."""
+    import numpy_financial as npf
+
+    metrics = {}
+    for name, module in evaluations.EVALUATIONS.items():
+        if not hasattr(module, "evaluate_batch"):
+            continue
+        sc = evaluations.load(name)
+        draws = uncertainty.draw(sc.entries, n, uncertainty.DEFAULT_SEED)
+        t = _seconds(lambda: module.evaluate_batch(sc.values, draws, with_irr=False))
+        metrics[f"{name}.scenario_npvs_per_second"] = n / t
+        t = _seconds(lambda: uncertainty.monte_carlo(module, sc.values, sc.entries, n), repeat=1)
+        metrics[f"{name}.monte_carlo_seconds_{n}_draws"] = t
+        if name == "elsalvador":  # the IRR benchmark runs on these cash flows
+            flows = np.ascontiguousarray(module.flows({**sc.values, **draws})["net_flow"][:, : sc.values["irr_last_period"]])
+    t_batch = _seconds(lambda: finance.irr_batch(flows))
+    sample = flows[:npf_sample]
+    t_npf = _seconds(lambda: [npf.irr(row) for row in sample], repeat=1) / npf_sample
+    metrics["irr.vectorised_per_second"] = flows.shape[0] / t_batch
+    metrics["irr.numpy_financial_per_second"] = 1.0 / t_npf
+    metrics["irr_speedup_vs_numpy_financial"] = t_npf / (t_batch / flows.shape[0])
+    got = finance.irr_batch(sample).rate
+    metrics["irr.max_abs_difference_vs_numpy_financial"] = float(np.nanmax(np.abs(got - [npf.irr(r) for r in sample])))
+    try:
+        import pyxirr
+    except ImportError:
+        pass
+    else:
+        t_px = _seconds(lambda: [pyxirr.irr(row) for row in sample], repeat=1) / npf_sample
+        metrics["irr_speedup_vs_pyxirr"] = t_px / (t_batch / flows.shape[0])
+    return metrics

@@ -1,0 +1,121 @@
+"""Uncertainty beyond the published tables: switching values, tornado and Monte Carlo.
+
+Each evaluation module provides ``evaluate_batch(p, draws)`` (N parameter sets at once, arrays
+along a leading axis) and ``UNCERTAINTY``: the headline metric, the threshold at which the
+conclusion changes (NPV = 0, or an effort-rate ceiling) and the rate-of-return metric if any.
+Ranges and distributions are declared, with their sources, in the parameter files.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import evaluations
+
+PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
+DEFAULT_DRAWS = 100_000
+DEFAULT_SEED = 20261124
+
+
+def _batch(module, p, draws):
+    return module.evaluate_batch(p, {k: np.asarray(v, dtype=float) for k, v in draws.items()})
+
+
+def _search_interval(spec, value):
+    low = spec.low if spec.low is not None else min(0.0, value)
+    high = spec.high if spec.high is not None else max(10.0 * abs(value), 1.0)
+    if spec.kind == "share":
+        low, high = 0.0, 1.0
+    return float(low), float(high)
+
+
+def switching_value(module, p, key, spec, grid: int = 401, zooms: int = 3):
+    """The value of ``key`` at which the headline metric crosses its threshold, others at ``p``.
+
+    The metric is evaluated on a grid over the parameter's admissible interval; the crossing
+    nearest the current value is refined by zooming into its grid cell. None when the metric
+    does not cross the threshold anywhere in the interval.
+    """
+    cfg = module.UNCERTAINTY
+    low, high = _search_interval(spec, p[key])
+    value = None
+    for _ in range(zooms):
+        xs = np.linspace(low, high, grid)
+        y = _batch(module, p, {key: xs})[cfg["metric"]] - cfg["threshold"]
+        cross = np.flatnonzero((y[:-1] * y[1:] <= 0) & np.isfinite(y[:-1]) & np.isfinite(y[1:]))
+        if cross.size == 0:
+            return value
+        i = cross[np.argmin(np.abs(xs[cross] - p[key]))]
+        low, high = xs[i], xs[i + 1]
+        value = float(low - y[i] * (high - low) / (y[i + 1] - y[i])) if y[i + 1] != y[i] else float(low)
+    return value
+
+
+def tornado(module, p, entries) -> pd.DataFrame:
+    """The headline metric at the low and high end of each parameter's documented range."""
+    cfg = module.UNCERTAINTY
+    base = float(_batch(module, p, {})[cfg["metric"]][0])
+    rows = []
+    for key, e in entries.items():
+        if "range" not in e:
+            continue
+        lo, hi = e["range"]["low"], e["range"]["high"]
+        y = _batch(module, p, {key: [lo, hi]})[cfg["metric"]]
+        rows.append({"parameter": key, "base_value": p[key], "low": lo, "high": hi,
+                     "metric_at_low": float(y[0]), "metric_at_high": float(y[1]), "base_metric": base,
+                     "swing": float(abs(y[1] - y[0])), "source": e["range"]["source"], "locator": e["range"]["locator"]})
+    return pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
+
+
+def draw(entries, n: int, seed: int) -> dict:
+    """``n`` draws of every parameter with a declared distribution (fixed seed, sorted keys)."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for key in sorted(entries):
+        d = entries[key].get("distribution")
+        if d is None:
+            continue
+        if d["kind"] == "uniform":
+            out[key] = rng.uniform(d["low"], d["high"], n)
+        else:
+            out[key] = rng.triangular(d["low"], d["mode"], d["high"], n)
+    return out
+
+
+def monte_carlo(module, p, entries, n: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, chunk: int = 100_000) -> dict:
+    """Distribution of the headline metric (and the IRR) under the declared distributions."""
+    cfg = module.UNCERTAINTY
+    draws = draw(entries, n, seed)
+    parts = [_batch(module, p, {k: v[i:i + chunk] for k, v in draws.items()}) for i in range(0, n, chunk)]
+    metric = np.concatenate([np.broadcast_to(r[cfg["metric"]], (min(chunk, n - i * chunk),)) for i, r in enumerate(parts)])
+    out = {
+        "draws": n, "seed": seed, "parameters": sorted(draws),
+        "metric": cfg["metric"], "threshold": cfg["threshold"],
+        "mean": float(metric.mean()), "std": float(metric.std()),
+        cfg["probability_name"]: float(np.mean(cfg["fails"](metric))),
+        "percentiles": {cfg["metric"]: {str(q): float(v) for q, v in zip(PERCENTILES, np.percentile(metric, PERCENTILES))}},
+        "values": metric,
+    }
+    if cfg.get("irr"):
+        irr = np.concatenate([r[cfg["irr"]] for r in parts])
+        ok = np.isfinite(irr)
+        out["share_without_irr"] = float(1 - ok.mean())
+        out["percentiles"][cfg["irr"]] = ({str(q): float(v) for q, v in zip(PERCENTILES, np.percentile(irr[ok], PERCENTILES))}
+                                          if ok.any() else {})
+        out["irr_values"] = irr
+    return out
+
+
+def analyse(evaluation: str, scenario: str | None = None, overrides: dict | None = None,
+            draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> dict:
+    """Switching values, tornado and Monte Carlo of one scenario."""
+    module = evaluations.module(evaluation)
+    sc = evaluations.load(evaluation, scenario, overrides)
+    p, entries = sc.values, sc.entries
+    ranged = [k for k, e in entries.items() if "range" in e or "distribution" in e]
+    return {
+        "scenario": sc,
+        "switching_values": {k: switching_value(module, p, k, module.PARAMETERS[k]) for k in ranged},
+        "tornado": tornado(module, p, entries),
+        "monte_carlo": monte_carlo(module, p, entries, draws, seed),
+    }

@@ -1,0 +1,166 @@
+"""The vectorised engine and the uncertainty analyses (issue: switching values, tornado, Monte Carlo)."""
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis import elsalvador as es
+from analysis import evaluations, finance, params, uncertainty
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def sc():
+    return evaluations.load("elsalvador")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.05, 0.12), st.floats(0.0, 0.06), st.floats(0.01, 0.06),
+                          st.floats(0.2, 0.8), st.floats(0.5, 1.0), st.floats(0.05, 0.2)), min_size=1, max_size=8))
+def test_batch_equals_scalar(rows):
+    p = evaluations.load("elsalvador").values
+    keys = ["rent_to_price", "default_rate", "annual_interest_rate", "new_home_share", "recovery_share", "discount_rate"]
+    draws = {k: np.array([r[i] for r in rows]) for i, k in enumerate(keys)}
+    batch = es.evaluate_batch(p, draws)
+    for j, r in enumerate(rows):
+        m = es.evaluate({**p, **dict(zip(keys, r))}).metrics
+        assert batch["npv"][j] == pytest.approx(m["npv"], abs=1e-9 * max(1.0, abs(m["npv"])))
+        if math.isnan(m["irr"]):
+            assert math.isnan(batch["irr"][j])
+        else:
+            assert batch["irr"][j] == pytest.approx(m["irr"], abs=1e-9)
+
+
+def test_batch_without_draws_is_the_scalar_result(sc):
+    m = es.evaluate(sc.values).metrics
+    b = es.evaluate_batch(sc.values, {})
+    assert b["npv"][0] == pytest.approx(m["npv"], abs=1e-6) and b["irr"][0] == pytest.approx(m["irr"], abs=1e-12)
+
+
+flows = st.lists(st.floats(-1e4, 1e4, allow_nan=False), min_size=2, max_size=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(flows, min_size=1, max_size=6))
+def test_irr_batch_agrees_with_scalar_irr(rows):
+    width = max(len(r) for r in rows)
+    v = np.array([r + [0.0] * (width - len(r)) for r in rows])
+    batch = finance.irr_batch(v)
+    for j, row in enumerate(v):
+        scalar = finance.irr(row)
+        if batch.n_roots[j] == 1 and scalar.unique:
+            assert batch.rate[j] == pytest.approx(scalar.rate, abs=1e-10)
+        if batch.n_roots[j] == 0:
+            assert math.isnan(batch.rate[j])
+        if not math.isnan(batch.rate[j]):  # whatever it returns is a root
+            scale = finance.npv(batch.rate[j], np.abs(row))  # the size of the discounted terms
+            assert abs(finance.npv(batch.rate[j], row)) <= 1e-9 * scale
+
+
+def test_irr_batch_reports_no_root_and_multiple_roots():
+    b = finance.irr_batch([[-100, 230, -132], [100, 50, 20], [-100, 0.001, 0.001], [-100, 60, 60]])
+    assert list(b.n_roots) == [2, 0, 0, 1]
+    assert b.rate[0] == pytest.approx(0.10, abs=1e-12)
+    assert math.isnan(b.rate[1]) and math.isnan(b.rate[2])
+    assert b.rate[3] == pytest.approx(finance.irr([-100, 60, 60]).rate, abs=1e-12)
+
+
+def test_switching_values_zero_the_npv(sc):
+    res = uncertainty.analyse("elsalvador", draws=1000)
+    sv = res["switching_values"]
+    for key, value in sv.items():
+        if value is None:
+            continue
+        npv = es.evaluate({**sc.values, key: value}).metrics["npv"]
+        assert abs(npv) < 1.0, (key, value, npv)
+    # The residual value never turns the NPV negative: NPV stays positive for any share in [0, 1].
+    assert sv["residual_share"] is None
+    assert es.evaluate({**sc.values, "residual_share": 0.0}).metrics["npv"] > 0
+    # The discount rate that zeroes the NPV is the IRR over all 35 periods.
+    assert sv["discount_rate"] == pytest.approx(es.evaluate(sc.values).metrics["irr_all_periods"], abs=1e-8)
+
+
+def test_tornado_uses_the_documented_ranges(sc):
+    t = uncertainty.tornado(es, sc.values, sc.entries)
+    assert list(t["swing"]) == sorted(t["swing"], reverse=True)
+    row = t.set_index("parameter").loc["rent_to_price"]
+    assert row["low"] == 0.08 and row["metric_at_low"] == pytest.approx(
+        es.evaluate({**sc.values, "rent_to_price": 0.08}).metrics["npv"], abs=1e-6)
+    assert set(t["parameter"]) == {k for k, e in sc.entries.items() if "range" in e}
+
+
+def test_monte_carlo_is_reproducible_and_consistent(sc):
+    a = uncertainty.monte_carlo(es, sc.values, sc.entries, 5000, seed=7)
+    b = uncertainty.monte_carlo(es, sc.values, sc.entries, 5000, seed=7)
+    c = uncertainty.monte_carlo(es, sc.values, sc.entries, 5000, seed=8)
+    assert np.array_equal(a["values"], b["values"]) and not np.array_equal(a["values"], c["values"])
+    assert a["p_npv_negative"] == pytest.approx(np.mean(a["values"] < 0))
+    pct = list(a["percentiles"]["npv"].values())
+    assert pct == sorted(pct)
+    # Every draw is inside its declared support.
+    draws = uncertainty.draw(sc.entries, 5000, 7)
+    for k, v in draws.items():
+        d = sc.entries[k]["distribution"]
+        assert v.min() >= d["low"] and v.max() <= d["high"]
+    assert "discount_rate" not in draws  # a normative choice, not an uncertain quantity
+
+
+def test_sensitivity_cli_same_call_same_json():
+    cmd = [sys.executable, "-m", "analysis", "sensitivity", "elsalvador", "--draws", "20000", "--json"]
+    a = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    b = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert a.returncode == 0, a.stderr
+    assert a.stdout == b.stdout
+    doc = json.loads(a.stdout)
+    assert set(doc) >= {"switching_values", "tornado", "monte_carlo", "version", "parameters_sha256"}
+    assert doc["switching_values"]["residual_share"] is None
+    mc = doc["monte_carlo"]
+    assert mc["draws"] == 20000 and 0 <= mc["p_npv_negative"] <= 1 and "npv" in mc["percentiles"]
+
+
+@pytest.mark.parametrize("block, reason", [
+    ({"low": 0.09, "high": 0.08, "source": "fsv", "locator": "x"}, "must be below high"),
+    ({"low": 0.08, "high": 1.5, "source": "fsv", "locator": "x"}, "above the maximum"),
+    ({"low": 0.08, "high": 0.09, "source": "nobody", "locator": "x"}, "is not a key of the bibliography"),
+    ({"low": 0.08, "high": 0.09, "source": "fsv"}, "missing field 'locator'"),
+    ({"low": 0.08, "high": 0.09, "source": "fsv", "locator": "x", "sd": 1}, "unknown field 'sd'"),
+])
+def test_bad_range(data_copy, block, reason):
+    _set_field(data_copy, "rent_to_price", "range", block)
+    with pytest.raises(params.ParameterError, match=reason) as err:
+        params.load("elsalvador", "as_published", es.PARAMETERS, None, es.check, data_dir=data_copy)
+    assert err.value.key == "rent_to_price.range" or err.value.key.startswith("rent_to_price.range")
+
+
+@pytest.mark.parametrize("block, reason", [
+    ({"kind": "lognormal", "low": 0.07, "high": 0.1, "source": "fsv", "locator": "x"}, "is not one of uniform, triangular"),
+    ({"kind": "triangular", "low": 0.07, "mode": 0.2, "high": 0.1, "source": "fsv", "locator": "x"}, "low <= mode <= high"),
+    ({"kind": "uniform", "low": 0.07, "high": 0.1, "source": "fsv", "locator": "x"}, None),
+])
+def test_bad_distribution(data_copy, block, reason):
+    _set_field(data_copy, "rent_to_price", "distribution", block)
+    load = lambda: params.load("elsalvador", "as_published", es.PARAMETERS, None, es.check, data_dir=data_copy)  # noqa: E731
+    if reason is None:
+        assert load().entries["rent_to_price"]["distribution"]["kind"] == "uniform"
+    else:
+        with pytest.raises(params.ParameterError, match=reason):
+            load()
+
+
+def test_range_on_a_non_numeric_parameter(data_copy):
+    _set_field(data_copy, "rate_convention", "range", {"low": 0, "high": 1, "source": "fsv", "locator": "x"})
+    with pytest.raises(params.ParameterError, match="only numeric parameters can have a range"):
+        params.load("elsalvador", "as_published", es.PARAMETERS, None, es.check, data_dir=data_copy)
+
+
+def _set_field(data_dir, key, field, block):
+    import yaml
+    path = data_dir / "elsalvador" / "as_published.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["parameters"][key][field] = block
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True))
