@@ -26,6 +26,7 @@ from .params import ROOT
 # (notebook stem, evaluation whose data it reads, papermill parameters)
 NOTEBOOKS = [
     ("elsalvador", "elsalvador", {"scenario": "as_published", "overrides": {}}),
+    ("gret", "gret", {"scenario": "as_published", "overrides": {}}),
 ]
 BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"

@@ -149,6 +149,22 @@ def test_financing_need_and_effort_grid():
     assert at100[(1.0, 0.02)] > at100[(1.0, 0.05)]
 
 
+def test_reconciliation_summary_and_misses_for_the_chapter():
+    summary = gret.reconciliation_summary(REC)
+    assert summary["cells"].sum() == len(REC) and summary["reproduced"].sum() == len(REC) - len(MISSES)
+    missed = gret.misses(REC)
+    assert len(missed) == len(MISSES) and (missed["reason"] != "not explained").all()
+
+
+def test_corrections_one_at_a_time_and_together():
+    c = gret.corrections(P).set_index("change")
+    assert c.loc["as given", "loan1"] == pytest.approx(336.075)
+    assert c.loc["as given", "effort_rate"] == pytest.approx(gret.evaluate(P).metrics["effort_rate.200"])
+    together = gret.headline(PC)
+    for key, value in together.items():
+        assert c.loc["all corrections together", key] == pytest.approx(value)
+
+
 def test_growth_raises_units_of_later_generations():
     q = {**P, "production_growth": 0.1, "growth_years": 2}
     assert list(gret.units_by_generation(q)[:4]) == pytest.approx([100, 110, 121, 121])
