@@ -92,13 +92,37 @@ def execute(src: Path, dest: Path, parameters: dict, digest: str) -> None:
         shutil.move(out, dest)
 
 
+def git_commit() -> str:
+    """The commit the book is built from, with ``+dirty`` when the work tree has changes."""
+    def git(*args):
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return out.stdout.strip() if out.returncode == 0 else ""
+    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    return commit + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def stamped_config(path: Path) -> None:
+    """_config.yml plus a footer on every page: the analysis version and the git commit."""
+    import yaml
+
+    from . import __version__
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    stamp = f"Analysis version {__version__}, commit {git_commit()}."
+    config.setdefault("html", {})["extra_footer"] = f"<p>{stamp} Parameters: see each chapter's assumptions.</p>"
+    config.setdefault("sphinx", {}).setdefault("config", {})["myst_substitutions"] = {
+        "version": __version__, "commit": git_commit()}
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+
+
 def build_html() -> None:
     """jupyter-book build into a temporary folder; swap it into book/_build/html on success."""
     jb = Path(sys.executable).with_name("jupyter-book")
     HTML.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="staging-", dir=HTML.parent))
     try:
-        cmd = [str(jb), "build", str(ROOT), "--path-output", str(staging), "-W", "-n", "--keep-going"]
+        stamped_config(staging / "_config.yml")
+        cmd = [str(jb), "build", str(ROOT), "--path-output", str(staging), "--config", str(staging / "_config.yml"),
+               "-W", "-n", "--keep-going"]
         if subprocess.run(cmd).returncode != 0:
             raise RuntimeError("jupyter-book build failed (see the warnings above); the previous HTML is kept")
         HTML.parent.mkdir(parents=True, exist_ok=True)

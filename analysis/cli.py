@@ -128,6 +128,16 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_release(args) -> int:
+    from . import results
+    try:
+        print(f"wrote {results.write_release(overwrite=args.overwrite)}")
+    except FileExistsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_build(args) -> int:
     from . import build
     return build.main(force=args.force, only=args.only)
@@ -158,6 +168,9 @@ def main(argv=None) -> int:
     p.add_argument("--draws", type=int, default=100_000)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("release", help="keep this version's headline results in data/results/VERSION/")
+    p.add_argument("--overwrite", action="store_true", help="rewrite an existing snapshot (before publishing only)")
+    p.set_defaults(func=cmd_release)
     p = sub.add_parser("build", help="execute the notebooks (when changed) and build the HTML book")
     p.add_argument("--force", action="store_true", help="re-execute every notebook")
     p.add_argument("--only", action="append", help="execute only this notebook stem (the book is still built)")

@@ -1,0 +1,84 @@
+"""Versioned headline results: snapshots per release and what changed since the previous one.
+
+``python -m analysis release`` writes ``data/results/<version>/headline.csv`` (every metric of
+every scenario) and ``parameters.csv`` (every parameter value and each scenario's SHA-256).
+The book's "What changed" page compares the current results with the previous release's.
+"""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from . import __version__, evaluations, params
+
+RESULTS_DIR = params.DATA_DIR / "results"
+
+# The few numbers each evaluation is judged by, for the summary page: metric -> label.
+SUMMARY = {
+    "elsalvador": {"npv": "NPV (USD)", "irr": "IRR"},
+    "peru": {"total.npv": "NPV, programme (USD)", "total.bc_ratio": "B/C, programme", "total.irr": "IRR, programme"},
+    "gret": {"loan1": "loan 1 of the test generation (k USD)", "monthly_payment_usd": "monthly payment (USD)",
+             "effort_rate.200": "effort rate at 200 USD a month"},
+}
+
+
+def _version_key(v: str) -> tuple:
+    return tuple(int(x) for x in v.split(".")[:3])
+
+
+def current() -> tuple:
+    """(headline, parameters) of every scenario of every evaluation, as computed now."""
+    heads, pars = [], []
+    for name in evaluations.EVALUATIONS:
+        for scenario in params.scenario_names(name):
+            sc, res = evaluations.run(name, scenario)
+            heads += [{"evaluation": name, "scenario": scenario, "metric": k, "value": v}
+                      for k, v in res.metrics.items()]
+            pars += [{"evaluation": name, "scenario": scenario, "parameter": k,
+                      "value": json.dumps(e["value"], sort_keys=True), "parameters_sha256": sc.sha256}
+                     for k, e in sc.entries.items()]
+    return pd.DataFrame(heads), pd.DataFrame(pars)
+
+
+def releases() -> list:
+    """Released versions with a snapshot, oldest first."""
+    if not RESULTS_DIR.is_dir():
+        return []
+    return sorted((p.name for p in RESULTS_DIR.iterdir() if (p / "headline.csv").is_file()), key=_version_key)
+
+
+def snapshot(version: str) -> tuple:
+    d = RESULTS_DIR / version
+    return pd.read_csv(d / "headline.csv"), pd.read_csv(d / "parameters.csv", dtype={"value": str})
+
+
+def previous_release(version: str = __version__) -> str | None:
+    """The latest release before ``version`` (None for the first)."""
+    older = [v for v in releases() if _version_key(v) < _version_key(version)]
+    return older[-1] if older else None
+
+
+def write_release(version: str = __version__, overwrite: bool = False) -> str:
+    d = RESULTS_DIR / version
+    if (d / "headline.csv").exists() and not overwrite:
+        raise FileExistsError(f"{d} exists: a release's results are not rewritten (bump the version)")
+    d.mkdir(parents=True, exist_ok=True)
+    head, par = current()
+    head.to_csv(d / "headline.csv", index=False, float_format="%.17g")
+    par.to_csv(d / "parameters.csv", index=False)
+    return str(d)
+
+
+def changes(old: tuple, new: tuple, rel_tol: float = 1e-9) -> tuple:
+    """Headline metrics and parameters that differ between two (headline, parameters) pairs."""
+    key = ["evaluation", "scenario", "metric"]
+    h = old[0].merge(new[0], on=key, how="outer", suffixes=("_previous", "_current"))
+    diff = (h["value_current"] - h["value_previous"]).abs()
+    scale = h[["value_current", "value_previous"]].abs().max(axis=1).clip(lower=1.0)
+    h = h[h["value_current"].isna() != h["value_previous"].isna()
+          | (diff > rel_tol * scale)].assign(change=lambda d: d["value_current"] - d["value_previous"])
+    key = ["evaluation", "scenario", "parameter"]
+    p = old[1].merge(new[1], on=key, how="outer", suffixes=("_previous", "_current"))
+    p = p[p["value_previous"].fillna("") != p["value_current"].fillna("")]
+    return h.reset_index(drop=True), p[key + ["value_previous", "value_current"]].reset_index(drop=True)
