@@ -25,6 +25,7 @@ from .params import ROOT
 
 # (notebook stem, evaluation whose data it reads, papermill parameters)
 NOTEBOOKS = [
+    ("peru", "peru", {"scenario": "base", "overrides": {}}),
     ("elsalvador", "elsalvador", {"scenario": "as_published", "overrides": {}}),
 ]
 BOOK = ROOT / "book"

@@ -306,7 +306,7 @@ def test_alternative_readings_table(runs):
     alt = peru.alternative_readings(base, "base").set_index("reading")
     ref = runs["base"][1].metrics
     # every base reading is there, none of the conservative-only ones
-    assert len(alt) == sum("base" in r[3] for r in peru.ALTERNATIVE_READINGS)
+    assert len(alt) == sum("base" in r[4] for r in peru.ALTERNATIVE_READINGS)
     assert not any("5.865" in label for label in alt.index)
     row = alt.loc["Sub2 value: home x 1.1 (Z = 1.1 X)"]
     assert row["sub1_npv"] == pytest.approx(ref["sub1.npv"])       # Sub1 untouched
@@ -315,15 +315,16 @@ def test_alternative_readings_table(runs):
     year0 = alt.loc["Year 1 undiscounted (numpy-financial convention)"]
     assert year0["total_irr_change"] == pytest.approx(0, abs=1e-12)  # IRR does not depend on discounting
     cons = peru.alternative_readings(runs["conservative"][0].values, "conservative")
-    assert len(cons) == sum("conservative" in r[3] for r in peru.ALTERNATIVE_READINGS)
+    assert len(cons) == sum("conservative" in r[4] for r in peru.ALTERNATIVE_READINGS)
     assert len(peru.alternative_readings(base)) == len(peru.ALTERNATIVE_READINGS)
 
 
 def test_every_reading_is_a_valid_override():
-    for label, overrides, where, scenarios, kind in peru.ALTERNATIVE_READINGS:
+    for key, label, overrides, where, scenarios, kind in peru.ALTERNATIVE_READINGS:
         for name in scenarios:
             evaluations.load("peru", name, overrides)  # raises ParameterError if not
         assert kind in {"ambiguity", "inconsistency", "coincidence"}
+    assert len({r[0] for r in peru.ALTERNATIVE_READINGS}) == len(peru.ALTERNATIVE_READINGS)  # unique keys
 
 
 def test_reconcile_tabla6_all_within_tolerance(runs):
