@@ -436,12 +436,12 @@ def reconcile_tabla6(tabla6: pd.DataFrame, runs: dict) -> pd.DataFrame:
             tol = money_tol + (rel_tol if cell != "pv_costs" else 0.0)
             rows.append({"scenario": r.scenario, "level": r.level.replace("_", " "), "subcomponent": r.subcomponent,
                          "cell": cell, "published": float(pub), "reproduced": rep, "difference": rep - pub,
-                         "tolerance": f"USD {tol:,.2f}", "within": bool(abs(rep - pub) <= tol)})
+                         "tolerance": f"±{tol:,.2f}", "within": bool(abs(rep - pub) <= tol)})
         for cell, pub, rep, decimals in (("bc_ratio", r.bc_ratio, m[f"{prefix}.bc_ratio"], 2),
                                          ("irr_percent", r.irr_percent, 100 * m[f"{prefix}.irr"], 1)):
             rows.append({"scenario": r.scenario, "level": r.level.replace("_", " "), "subcomponent": r.subcomponent,
                          "cell": cell, "published": float(pub), "reproduced": rep, "difference": rep - pub,
-                         "tolerance": f"printed precision ({10 ** -decimals:g})",
+                         "tolerance": f"printed ({10 ** -decimals:g})",
                          "within": bool(round(rep, decimals) == round(float(pub), decimals))})
     return pd.DataFrame(rows)
 
