@@ -25,8 +25,11 @@ from .params import ROOT
 
 # (notebook stem, evaluation whose data it reads, papermill parameters)
 NOTEBOOKS = [
+    ("peru", "peru", {"scenario": "base", "overrides": {}}),
     ("elsalvador", "elsalvador", {"scenario": "as_published", "overrides": {}}),
     ("gret", "gret", {"scenario": "as_published", "overrides": {}}),
+    ("summary", "*", {}),   # "*": the page reads every evaluation's data
+    ("changes", "*", {}),
 ]
 BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"
@@ -120,7 +123,10 @@ def build_html() -> None:
     HTML.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="staging-", dir=HTML.parent))
     try:
-        stamped_config(staging / "_config.yml")
+        try:
+            stamped_config(staging / "_config.yml")
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(f"cannot read _config.yml ({exc}); the previous HTML is kept") from None
         cmd = [str(jb), "build", str(ROOT), "--path-output", str(staging), "--config", str(staging / "_config.yml"),
                "-W", "-n", "--keep-going"]
         if subprocess.run(cmd).returncode != 0:

@@ -153,14 +153,14 @@ def irr(values, guess: float = 0.1, low: float = -0.99, high: float = 10.0,
         if fa == 0:
             roots.append(a)
             continue
-        if fa * fb > 0:
+        if np.sign(fa) == np.sign(fb):  # signs, not products: tiny values underflow to 0
             continue
         for _ in range(200):  # bisection: slow but certain, and this is not a hot path
             m = 0.5 * (a + b)
             fm = _npv_at(v, m)
             if fm == 0 or (b - a) < tol * max(1.0, abs(m)):
                 break
-            if fa * fm < 0:
+            if np.sign(fa) != np.sign(fm):
                 b, fb = m, fm
             else:
                 a, fa = m, fm
@@ -286,7 +286,7 @@ def irr_batch(flows, guess: float = 0.1, low: float = -0.99, high: float = 10.0,
     if many.size:
         grid = np.expm1(np.linspace(math.log1p(low), math.log1p(high), grid_points))
         f = v[many] @ ((1.0 + grid[:, None]) ** -np.arange(v.shape[1], dtype=float)).T
-        cross = (f[:, :-1] * f[:, 1:] <= 0) & (f[:, :-1] != 0)
+        cross = (np.sign(f[:, :-1]) != np.sign(f[:, 1:])) & (f[:, :-1] != 0)
         n_roots[many] = cross.sum(axis=1)
         has = cross.any(axis=1)
         mid = 0.5 * (grid[:-1] + grid[1:])

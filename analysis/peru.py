@@ -328,3 +328,185 @@ def evaluate(p: dict) -> Result:
     tables = {"sub1_cash_flow": cf1, "sub2_cash_flow": cf2, "programme_cash_flow": prog,
               "health_benefits": health_benefits(p), "revolving": rev}
     return Result(metrics, tables, notes)
+
+
+# ---- readings, reconciliation and checks used by the chapter (pure functions) -----------
+
+# (key, label, overrides, where in the document, scenarios it applies to, kind). "ambiguity": the
+# document supports both readings; "inconsistency": two statements disagree; "coincidence": not
+# from the document. Each row is one --set override of the scenario file.
+BOTH = ("base", "conservative")
+ALTERNATIVE_READINGS = [
+    ("rent055", "Imputed rent 0.55 %/month (Tabla 4) instead of 0.5 % (text)", {"monthly_rent_yield": 0.0055},
+     "Beneficios, arrendamiento imputado vs Tabla 4", ("base",), "inconsistency"),
+    ("value42582", "Sub1 home value 42,582 as printed (not 5,025 + 8,602 + 28,956)", {"sub1_house_value_rule": "stated"},
+     "Otros parámetros vs Costos", BOTH, "inconsistency"),
+    ("prec_const", "Precarious deduction constant (no CPI growth)", {"precarious_growth": "none"}, "footnote 2", BOTH, "ambiguity"),
+    ("prec_unscaled", "Precarious deduction not scaled by 1 - 1.7 %", {"precarious_used_adjust": False},
+     "footnotes 1 and 2", BOTH, "ambiguity"),
+    ("prec_40const", "Precarious deduction: 40 %, constant, not scaled",
+     {"precarious_growth": "none", "precarious_used_adjust": False}, "footnote 2", BOTH, "ambiguity"),
+    ("prec_none", "No precarious deduction", {"precarious_share": 0.0}, "footnote 2", BOTH, "ambiguity"),
+    ("no_used", "No used-home adjustment", {"used_home_share": 0.0}, "footnote 1", BOTH, "ambiguity"),
+    ("sub2_x11", "Sub2 value: home x 1.1 (Z = 1.1 X)", {"sub2_value_rule": "house_times_factor"},
+     "Beneficios (10 % of the works) vs Otros parámetros (x 1,1)", BOTH, "inconsistency"),
+    ("health_unrounded", "Health benefits unrounded", {"health_round_to_printed": False}, "Otros parámetros", BOTH, "ambiguity"),
+    ("wage20", "Daily wage from footnote 5 (20 days a month)", {"wage_days_per_month": 20},
+     "Otros parámetros (USD 9,47 a day) vs footnote 5", BOTH, "inconsistency"),
+    ("cpi40", "CPI 4.0 % (Tabla 4) instead of 4.03 % (text)", {"cpi_growth": 0.04}, "Beneficios vs Tabla 4", BOTH,
+     "inconsistency"),
+    ("nominal", "Loan rates nominal / 12 (not EA)", {"loan_rate_convention": "nominal"}, "Costos vs Tabla 5", BOTH, "ambiguity"),
+    ("sub1_unrounded", "Sub1 instalment not rounded to cents", {"sub1_round_instalment": False}, "Costos", BOTH, "ambiguity"),
+    ("year0", "Year 1 undiscounted (numpy-financial convention)", {"discount_first_period": 0},
+     "VNA formula (image missing)", BOTH, "ambiguity"),
+    ("growth5865", "Appreciation: exact mean 5.865 % instead of 5.9 %", {"house_price_growth": 0.05865},
+     "Beneficios, valorización (aproximadamente 5,9 %)", ("conservative",), "inconsistency"),
+    ("rent04842", "Rent: unrounded mean 0.4842 % instead of 0.48 %", {"monthly_rent_yield": 0.004842},
+     "Beneficios, arrendamiento imputado (0,48 %)", ("conservative",), "inconsistency"),
+    ("prec50", "NOT FROM THE DOCUMENT: precarious 50 %, constant, not scaled",
+     {"precarious_share": 0.5, "precarious_growth": "none", "precarious_used_adjust": False},
+     "a numerical coincidence", BOTH, "coincidence"),
+]
+
+
+def with_overrides(p: dict, overrides: dict) -> dict:
+    return {**p, **overrides}
+
+
+def alternative_readings(p: dict, scenario: str | None = None, readings=ALTERNATIVE_READINGS) -> pd.DataFrame:
+    """NPV and IRR of each alternative reading applied alone to ``p``, and its effect.
+
+    ``scenario`` keeps only the readings that apply to it (None: all of them).
+    """
+    ref = evaluate(p).metrics
+    rows = []
+    for key, label, overrides, where, scenarios, kind in readings:
+        if scenario is not None and scenario not in scenarios:
+            continue
+        m = evaluate(with_overrides(p, overrides)).metrics
+        rows.append({"key": key, "reading": label, "where": where, "kind": kind,
+                     "sub1_npv": m["sub1.npv"], "sub2_npv": m["sub2.npv"],
+                     "total_npv": m["total.npv"], "total_irr": m["total.irr"],
+                     "total_npv_change": m["total.npv"] - ref["total.npv"],
+                     "total_irr_change": m["total.irr"] - ref["total.irr"]})
+    return pd.DataFrame(rows)
+
+
+def summary(p: dict, metrics: dict) -> pd.DataFrame:
+    """Tabla 6's layout: PV costs, PV benefits, NPV, B/C, IRR per beneficiary and for the programme.
+
+    The total per beneficiary is the programme total over all credits (a mean, not in Tabla 6).
+    """
+    n = p["sub1_credits"] + p["sub2_credits"]
+    rows = []
+    for level, sub, prefix, scale in [("per beneficiary", "sub1", "sub1", 1), ("per beneficiary", "sub2", "sub2", 1),
+                                      ("per beneficiary", "total (mean)", "total", 1 / n),
+                                      ("programme", "sub1", "sub1_total", 1), ("programme", "sub2", "sub2_total", 1),
+                                      ("programme", "total", "total", 1)]:
+        rows.append({"level": level, "subcomponent": sub,
+                     **{k: scale * metrics[f"{prefix}.{k}"] for k in ("pv_costs", "pv_benefits", "npv")},
+                     "bc_ratio": metrics[f"{prefix}.bc_ratio"], "irr": metrics[f"{prefix}.irr"]})
+    return pd.DataFrame(rows)
+
+
+# Tolerances of the reproduction of Tabla 6 (see notes/peru_findings.md).
+USD_PER_BENEFICIARY = 1.0   # costs and all of Sub2; per-beneficiary cells get 0.5 more (printed to USD 1)
+SUB1_BENEFITS_REL = 0.003   # Sub1 benefits (and NPV): the precarious-rent deduction is not reproduced
+
+
+def reconcile_tabla6(tabla6: pd.DataFrame, runs: dict) -> pd.DataFrame:
+    """Every cell of Tabla 6 beside the model, with its difference and tolerance.
+
+    ``runs``: scenario name -> (parameters, metrics). Money cells pass within USD 1 per
+    beneficiary (times the credits for programme rows, plus 0.5 for per-beneficiary rounding);
+    Sub1 and total benefits and NPV within 0.3 % of the benefits on top; B/C and IRR pass when
+    equal at the printed precision (0.01 and 0.1 percentage point).
+    """
+    rows = []
+    for r in tabla6.itertuples():
+        p, m = runs[r.scenario]
+        per_ben = r.level == "per_beneficiary"
+        prefix = r.subcomponent if per_ben or r.subcomponent == "total" else f"{r.subcomponent}_total"
+        n = 1 if per_ben else {"sub1": p["sub1_credits"], "sub2": p["sub2_credits"],
+                               "total": p["sub1_credits"] + p["sub2_credits"]}[r.subcomponent]
+        money_tol = n * USD_PER_BENEFICIARY + (0.5 if per_ben else 0.0)
+        rel_tol = SUB1_BENEFITS_REL * r.pv_benefits if r.subcomponent != "sub2" else 0.0
+        for cell, pub in (("pv_costs", r.pv_costs), ("pv_benefits", r.pv_benefits), ("npv", r.npv)):
+            rep = m[f"{prefix}.{cell}"]
+            tol = money_tol + (rel_tol if cell != "pv_costs" else 0.0)
+            rows.append({"scenario": r.scenario, "level": r.level.replace("_", " "), "subcomponent": r.subcomponent,
+                         "cell": cell, "published": float(pub), "reproduced": rep, "difference": rep - pub,
+                         "tolerance": f"±{tol:,.2f}", "within": bool(abs(rep - pub) <= tol)})
+        for cell, pub, rep, decimals in (("bc_ratio", r.bc_ratio, m[f"{prefix}.bc_ratio"], 2),
+                                         ("irr_percent", r.irr_percent, 100 * m[f"{prefix}.irr"], 1)):
+            rows.append({"scenario": r.scenario, "level": r.level.replace("_", " "), "subcomponent": r.subcomponent,
+                         "cell": cell, "published": float(pub), "reproduced": rep, "difference": rep - pub,
+                         "tolerance": f"printed ({10 ** -decimals:g})",
+                         "within": bool(round(rep, decimals) == round(float(pub), decimals))})
+    return pd.DataFrame(rows)
+
+
+def implied_precarious_deduction(p: dict, published_sub1_benefits_programme: float) -> float:
+    """PV per beneficiary of the precarious-rent deduction that Tabla 6 implies: the model's Sub1
+    benefits without any deduction minus the published programme benefits over the credits."""
+    m = evaluate(with_overrides(p, {"precarious_share": 0.0})).metrics
+    return m["sub1.pv_benefits"] - published_sub1_benefits_programme / p["sub1_credits"]
+
+
+def modelled_precarious_deduction(p: dict) -> float:
+    """PV per beneficiary of the deduction the model applies (positive)."""
+    cf = sub1_cash_flow(p)
+    return -npv(p["discount_rate"], cf["precarious_rent_deduction"], p["discount_first_period"])
+
+
+def revolving_figures(p: dict) -> dict:
+    """The revolving effect's headline figures (further credits and amounts, totals)."""
+    m = evaluate(p).metrics
+    return {k.split(".", 1)[1]: v for k, v in m.items() if k.startswith("revolving.")}
+
+
+def revolving_comparison(p: dict, published: pd.Series) -> pd.DataFrame:
+    """The published revolving figures (``item -> value``) beside the simulation, with the gap."""
+    rev = revolving_figures(p)
+    rows = []
+    for item in ("sub1_extra_credits", "sub1_extra_amount", "sub2_extra_credits", "sub2_extra_amount",
+                 "total_amount", "households"):
+        rows.append({"figure": item, "published": float(published[item]), "reproduced": rev[item],
+                     "gap": rev[item] / float(published[item]) - 1})
+    return pd.DataFrame(rows)
+
+
+def revolving_share_needed(p: dict, k: str, target_credits: float, low: float = -1.0, high: float = 1.0) -> float:
+    """The re-lent interest share of subcomponent ``k`` that yields ``target_credits`` further credits.
+
+    Bisection on [low, high]; a negative share means that re-lending the principal alone already
+    gives more than the target. NaN if the target lies outside the range.
+    """
+    def extra(share):
+        return revolving(with_overrides(p, {f"{k}_revolving_interest_share": share}))[f"{k}_credits"].iloc[1:].sum()
+    if not extra(low) <= target_credits <= extra(high):
+        return float("nan")
+    for _ in range(60):
+        mid = (low + high) / 2
+        low, high = (mid, high) if extra(mid) < target_credits else (low, mid)
+    return (low + high) / 2
+
+
+def document_arithmetic(tabla2: pd.DataFrame, tabla3: pd.DataFrame, tabla6: pd.DataFrame,
+                        revolving_published: pd.Series) -> pd.DataFrame:
+    """Sums in the document's own tables that do not add up: printed vs recomputed."""
+    sub = tabla2[tabla2["deficit_type"].str.match(r"2\.\d")]["urban_households"].sum()
+    row2 = tabla2.loc[tabla2["deficit_type"].str.startswith("2. "), "urban_households"].iloc[0]
+    bands = tabla3[tabla3["income_band_sm"] != "Total"]["households"].sum()
+    total3 = tabla3.loc[tabla3["income_band_sm"] == "Total", "households"].iloc[0]
+    rv = revolving_published
+    rows = [("Tabla 2: rows 2.1-2.5 vs row 2 (households)", row2, sub),
+            ("Tabla 3: income bands vs Total (households)", total3, bands),
+            ("Revolving: 260 + 40 + further Sub1 + further Sub2 (USD M)", rv["total_amount"] / 1e6,
+             (rv["sub1_direct_amount"] + rv["sub2_direct_amount"] + rv["sub1_extra_amount"] + rv["sub2_extra_amount"]) / 1e6)]
+    per_ben = tabla6[(tabla6["level"] == "per_beneficiary") & (tabla6["subcomponent"] == "sub1")]
+    for r in per_ben.itertuples():
+        rows.append((f"Tabla 6 {r.scenario}: Sub1 PV benefits per beneficiary vs PV costs + NPV", r.pv_benefits,
+                     r.pv_costs + r.npv))
+    return pd.DataFrame([{"check": c, "printed": float(a), "recomputed": float(b), "difference": float(b - a)}
+                         for c, a, b in rows])

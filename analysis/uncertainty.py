@@ -42,7 +42,7 @@ def switching_value(module, p, key, spec, grid: int = 401, zooms: int = 3):
     for _ in range(zooms):
         xs = np.linspace(low, high, grid)
         y = _batch(module, p, {key: xs})[cfg["metric"]] - cfg["threshold"]
-        cross = np.flatnonzero((y[:-1] * y[1:] <= 0) & np.isfinite(y[:-1]) & np.isfinite(y[1:]))
+        cross = np.flatnonzero(((np.sign(y[:-1]) != np.sign(y[1:])) | (y[:-1] == 0)) & np.isfinite(y[:-1]) & np.isfinite(y[1:]))
         if cross.size == 0:
             return value
         i = cross[np.argmin(np.abs(xs[cross] - p[key]))]

@@ -297,3 +297,76 @@ def test_cli_json_runs():
     payload = run_payload("peru", "base", {})
     assert payload["scenario"] == "base"
     assert set(payload["tables"]) == {"sub1_cash_flow", "sub2_cash_flow", "programme_cash_flow", "health_benefits", "revolving"}
+
+
+# ---- the chapter's helpers ----------------------------------------------------------------
+
+def test_alternative_readings_table(runs):
+    base = runs["base"][0].values
+    alt = peru.alternative_readings(base, "base").set_index("reading")
+    ref = runs["base"][1].metrics
+    # every base reading is there, none of the conservative-only ones
+    assert len(alt) == sum("base" in r[4] for r in peru.ALTERNATIVE_READINGS)
+    assert not any("5.865" in label for label in alt.index)
+    row = alt.loc["Sub2 value: home x 1.1 (Z = 1.1 X)"]
+    assert row["sub1_npv"] == pytest.approx(ref["sub1.npv"])       # Sub1 untouched
+    assert -8700 < row["sub2_npv"] - ref["sub2.npv"] < -8600
+    assert row["total_npv_change"] == pytest.approx(row["total_npv"] - ref["total.npv"])
+    year0 = alt.loc["Year 1 undiscounted (numpy-financial convention)"]
+    assert year0["total_irr_change"] == pytest.approx(0, abs=1e-12)  # IRR does not depend on discounting
+    cons = peru.alternative_readings(runs["conservative"][0].values, "conservative")
+    assert len(cons) == sum("conservative" in r[4] for r in peru.ALTERNATIVE_READINGS)
+    assert len(peru.alternative_readings(base)) == len(peru.ALTERNATIVE_READINGS)
+
+
+def test_every_reading_is_a_valid_override():
+    for key, label, overrides, where, scenarios, kind in peru.ALTERNATIVE_READINGS:
+        for name in scenarios:
+            evaluations.load("peru", name, overrides)  # raises ParameterError if not
+        assert kind in {"ambiguity", "inconsistency", "coincidence"}
+    assert len({r[0] for r in peru.ALTERNATIVE_READINGS}) == len(peru.ALTERNATIVE_READINGS)  # unique keys
+
+
+def test_reconcile_tabla6_all_within_tolerance(runs):
+    tab = pd.read_csv(PUBLISHED / "tabla6.csv")
+    rec = peru.reconcile_tabla6(tab, {k: (sc.values, res.metrics) for k, (sc, res) in runs.items()})
+    assert len(rec) == 5 * len(tab)
+    assert rec["within"].all()
+    # a model that misses a cost by USD 2 per beneficiary is out
+    p, m = runs["base"][0].values, dict(runs["base"][1].metrics)
+    m["sub2.pv_costs"] += 2
+    bad = peru.reconcile_tabla6(tab.query("scenario == 'base'"), {"base": (p, m)})
+    assert bad.query("not within")[["subcomponent", "cell"]].values.tolist() == [["sub2", "pv_costs"]]
+
+
+def test_revolving_share_needed(runs):
+    p = runs["base"][0].values
+    pub = _revolving_published()
+    s1 = peru.revolving_share_needed(p, "sub1", pub["sub1_extra_credits"])
+    s2 = peru.revolving_share_needed(p, "sub2", pub["sub2_extra_credits"])
+    assert 0.20 < s1 < 0.22
+    assert -0.05 < s2 < 0  # principal alone already overshoots "cerca de 43 mil"
+    assert math.isnan(peru.revolving_share_needed(p, "sub1", 1e9))
+    comp = peru.revolving_comparison(p, pub).set_index("figure")
+    assert comp.loc["sub1_extra_credits", "gap"] == pytest.approx(
+        runs["base"][1].metrics["revolving.sub1_extra_credits"] / pub["sub1_extra_credits"] - 1)
+
+
+def test_implied_deduction_is_independent_of_the_scenario(runs):
+    """With 42,583 the deduction Tabla 6 implies is the same in both scenarios; with 42,582 it is not."""
+    tab = pd.read_csv(PUBLISHED / "tabla6.csv").query("level == 'programme' and subcomponent == 'sub1'")
+    implied = {}
+    for rule in ("financing_sum", "stated"):
+        implied[rule] = [peru.implied_precarious_deduction({**runs[r.scenario][0].values, "sub1_house_value_rule": rule},
+                                                           r.pv_benefits) for r in tab.itertuples()]
+    assert abs(implied["financing_sum"][0] - implied["financing_sum"][1]) < 0.01
+    assert abs(implied["stated"][0] - implied["stated"][1]) > 0.1
+    modelled = peru.modelled_precarious_deduction(runs["base"][0].values)
+    assert 50 < modelled - implied["financing_sum"][0] < 70
+
+
+def test_document_arithmetic():
+    read = lambda name: pd.read_csv(PUBLISHED / f"{name}.csv")  # noqa: E731
+    checks = peru.document_arithmetic(read("tabla2"), read("tabla3"), read("tabla6"),
+                                      read("revolving").set_index("item")["value"])
+    assert checks["difference"].round(6).tolist() == [-1, -2, -0.2, 1, 1]
