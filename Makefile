@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: book test clean
+.PHONY: book test clean chromium
 
 MATHJAX := 3.2.2
 STATIC := $(VENV)/book-static
@@ -11,8 +11,13 @@ STATIC := $(VENV)/book-static
 book: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js  ## execute the notebooks whose inputs changed, build the HTML book
 	$(PY) -m analysis build $(ARGS)
 
-test: $(VENV)/.installed  ## the full test suite, nbval on the executed notebooks included
+test: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js chromium  ## the full test suite, nbval and the browser test included
 	$(PY) -m pytest $(ARGS)
+
+# tests/test_browser.py drives Debian's chromium with Playwright (no browser download).
+# CI runs as root on Debian; elsewhere install chromium yourself.
+chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)

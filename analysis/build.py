@@ -112,26 +112,34 @@ def stamped_config(path: Path) -> None:
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     stamp = f"Analysis version {__version__}, commit {git_commit()}."
     config.setdefault("html", {})["extra_footer"] = f"<p>{stamp} Parameters: see each chapter's assumptions.</p>"
-    config.setdefault("sphinx", {}).setdefault("config", {})["myst_substitutions"] = {
+    # The copy lives elsewhere: paths jupyter-book resolves against the config file become absolute.
+    sphinx = config.setdefault("sphinx", {})
+    sphinx["local_extensions"] = {k: str(ROOT / v) for k, v in sphinx.get("local_extensions", {}).items()}
+    sphinx.setdefault("config", {})["myst_substitutions"] = {
         "version": __version__, "commit": git_commit()}
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
 
 
+def jupyter_book(out: Path, capture: bool = False) -> subprocess.CompletedProcess:
+    """Run ``jupyter-book build`` (warnings as errors, nitpicky) with the stamped config into ``out``."""
+    stamped_config(out / "_config.yml")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(ROOT), "--path-output", str(out), "--config", str(out / "_config.yml"),
+           "-W", "-n", "--keep-going"]
+    return subprocess.run(cmd, capture_output=capture, text=True, cwd=ROOT)
+
+
 def build_html() -> None:
     """jupyter-book build into a temporary folder; swap it into book/_build/html on success."""
-    jb = Path(sys.executable).with_name("jupyter-book")
     HTML.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="staging-", dir=HTML.parent))
     try:
         try:
-            stamped_config(staging / "_config.yml")
+            done = jupyter_book(staging)
         except (OSError, ValueError) as exc:
             raise RuntimeError(f"cannot read _config.yml ({exc}); the previous HTML is kept") from None
-        cmd = [str(jb), "build", str(ROOT), "--path-output", str(staging), "--config", str(staging / "_config.yml"),
-               "-W", "-n", "--keep-going"]
-        if subprocess.run(cmd).returncode != 0:
+        if done.returncode != 0:
             raise RuntimeError("jupyter-book build failed (see the warnings above); the previous HTML is kept")
-        HTML.parent.mkdir(parents=True, exist_ok=True)
         old = HTML.with_name("html.old")
         shutil.rmtree(old, ignore_errors=True)
         if HTML.exists():

@@ -1,0 +1,277 @@
+"""The built book in a real browser: Playwright for Python driving Debian's chromium.
+
+A session fixture builds the HTML into a temporary folder (``jupyter-book build -W -n``, as
+``analysis/build.py`` does, without touching ``book/_build``) and serves it on 127.0.0.1. Every
+page is then opened once in chromium; the tests check what a reader would see: no console error
+or failed request, every image rendered, every internal link and anchor resolving, every
+citation pointing at an entry of the references page, MathJax formulas rendered and the El
+Salvador headline numbers equal to the model. Full-page screenshots of the chapters are written
+to ``tests/_artifacts/screenshots/`` for a person to look at.
+
+No browser is downloaded: chromium comes from Debian (``make test`` installs it when missing).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlsplit
+
+import nbformat
+import pytest
+import yaml
+
+from analysis import build, evaluations
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "tests" / "_artifacts" / "screenshots"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TIMEOUT_MS = 60_000
+
+# What the page does when it loads, in the browser (one call, one JSON result).
+PAGE_FACTS = """async () => {
+  const imgs = Array.from(document.images);
+  await Promise.all(imgs.map(i => { i.loading = 'eager'; return i.decode().catch(() => null); }));
+  return {
+    images: imgs.map(i => ({src: i.currentSrc || i.src, width: i.naturalWidth})),
+    links: Array.from(document.querySelectorAll('a[href]'), a => a.href),
+    ids: Array.from(document.querySelectorAll('[id]'), e => e.id)
+           .concat(Array.from(document.querySelectorAll('a[name]'), a => a.name)),
+    citations: Array.from(document.querySelectorAll('span.bibtex-citation a'), a => a.href),
+    bibliography: Array.from(document.querySelectorAll('[role="doc-biblioentry"], .citation'), e => e.id),
+    mathjax: document.querySelectorAll('mjx-container').length,
+    math_errors: document.querySelectorAll('mjx-merror').length,
+    pasted: Array.from(document.querySelectorAll('span.pasted-text'), s => s.textContent.trim()),
+  };
+}"""
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"{CHROMIUM} is missing: install Debian's chromium (`make test` does it: apt-get install chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " -- CI=true, so this is a failure, not a skip")
+    pytest.skip(message)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest's output readable
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A browser that drops a connection it no longer needs is not an error of the book."""
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """Build the book into a temporary folder and serve it; yields (base URL, html folder)."""
+    _require_chromium()
+    out = tmp_path_factory.mktemp("book")
+    done = build.jupyter_book(out, capture=True)
+    assert done.returncode == 0, f"jupyter-book build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    html = out / "_build" / "html"
+    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", html
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _chapters() -> list[str]:
+    """The pages of the table of contents, as paths relative to the HTML root."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [f"{f}.html" for f in files]
+
+
+def _redirect_target(path: Path) -> str | None:
+    m = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"', path.read_text(), re.I)
+    return m.group(1) if m else None
+
+
+@pytest.fixture(scope="session")
+def crawl(site, browser):
+    """Open every HTML page of the built book once; return what each page did and showed."""
+    base, html = site
+    pages = sorted(str(p.relative_to(html)) for p in html.rglob("*.html") if "_static" not in p.parts)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    chapters = set(_chapters())
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    results = {}
+    for rel in pages:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        problems = []
+        page.on("console", lambda m, p=problems: p.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e, p=problems: p.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r, p=problems: p.append(f"request failed: {r.url} ({r.failure})"))
+        page.on("response", lambda r, p=problems: p.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+        url = base + rel
+        response = page.goto(url, wait_until="load")
+        if response is None or response.status != 200:
+            problems.append(f"HTTP {response.status if response else 'no response'}: {url}")
+        target = _redirect_target(html / rel)
+        if target:  # index.html: a meta refresh to the root page of the book
+            page.wait_for_url(base + target)
+        page.wait_for_load_state("networkidle")
+        if rel == "book/elsalvador.html":
+            page.wait_for_selector("mjx-container")
+        facts = page.evaluate(PAGE_FACTS)
+        facts["problems"] = problems
+        facts["redirect"] = target
+        if rel in chapters:
+            page.screenshot(path=str(SCREENSHOTS / f"{Path(rel).stem}.png"), full_page=True)
+        results[rel] = facts
+        page.close()
+    context.close()
+    return base, html, results
+
+
+def test_every_chapter_is_built_and_crawled(crawl):
+    _, _, pages = crawl
+    missing = [c for c in _chapters() if c not in pages]
+    assert not missing, f"pages of _toc.yml missing from the build: {missing}"
+    assert "index.html" in pages
+
+
+def test_every_page_loads_without_console_errors_or_failed_requests(crawl):
+    _, _, pages = crawl
+    bad = {rel: f["problems"] for rel, f in pages.items() if f["problems"]}
+    assert not bad, "\n".join(f"{rel}: {p}" for rel, ps in bad.items() for p in ps)
+
+
+def test_every_image_is_rendered(crawl):
+    _, _, pages = crawl
+    broken = [(rel, i["src"]) for rel, f in pages.items() for i in f["images"] if i["width"] <= 0]
+    assert not broken, "images with naturalWidth 0:\n" + "\n".join(f"{rel}: {src}" for rel, src in broken)
+    assert any(f["images"] for f in pages.values()), "no image at all: the figures are missing"
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_every_internal_link_and_anchor_resolves(crawl):
+    base, _, pages = crawl
+    host = urlsplit(base).netloc
+    ids = {base + rel: set(f["ids"]) for rel, f in pages.items()}
+    links = {(rel, href) for rel, f in pages.items() for href in f["links"] if urlsplit(href).netloc == host}
+    links |= {(rel, base + f["redirect"]) for rel, f in pages.items() if f["redirect"]}
+    assert links, "no internal link found"
+    status, broken = {}, []
+    for rel, href in sorted(links):
+        doc, fragment = urldefrag(href)
+        if doc not in status:
+            status[doc] = _status(doc)
+        if status[doc] != 200:
+            broken.append(f"{rel}: {href} -> HTTP {status[doc]}")
+            continue
+        if fragment:
+            path = urlsplit(doc)._replace(query="").geturl()
+            if path not in ids:
+                broken.append(f"{rel}: {href} -> anchor on a page that is not HTML")
+            elif unquote(fragment) not in ids[path]:
+                broken.append(f"{rel}: {href} -> no element with id {unquote(fragment)!r}")
+    assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(broken)
+
+
+def test_every_citation_points_to_a_reference(crawl):
+    base, _, pages = crawl
+    entries = set(pages["book/references.html"]["bibliography"])
+    assert entries, "the references page lists no bibliography entry"
+    references = base + "book/references.html"
+    cited = [(rel, href) for rel, f in pages.items() for href in f["citations"]]
+    for chapter in ("book/context.html", "book/elsalvador.html", "book/intro.html"):
+        assert any(rel == chapter for rel, _ in cited), f"no citation found on {chapter}"
+    bad = [f"{rel}: {href}" for rel, href in cited
+           if urldefrag(href)[0] != references or urldefrag(href)[1] not in entries]
+    assert not bad, "citations that do not point to an entry of the references page:\n" + "\n".join(bad)
+
+
+def test_mathjax_renders_the_formulas(crawl):
+    _, _, pages = crawl
+    es = pages["book/elsalvador.html"]
+    assert es["mathjax"] > 0, "MathJax rendered no formula on the El Salvador page"
+    errors = {rel: f["math_errors"] for rel, f in pages.items() if f["math_errors"]}
+    assert not errors, f"TeX errors rendered by MathJax: {errors}"
+
+
+def _glued_text_refs(notebook: Path) -> list[tuple[str, str]]:
+    """(name, format spec) of every {glue:text} role in the notebook's prose, in page order."""
+    nb = nbformat.read(notebook, as_version=4)
+    refs = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            refs += re.findall(r"\{glue:text\}`([^`:]+):([^`]*)`", cell.source)
+    return refs
+
+
+def test_el_salvador_headline_numbers_equal_the_model(crawl):
+    """The glued NPV and IRR shown on the page are the model's, formatted as the prose asks."""
+    _, _, pages = crawl
+    notebook = ROOT / "book" / "elsalvador.ipynb"
+    refs = _glued_text_refs(notebook)
+    shown = pages["book/elsalvador.html"]["pasted"]
+    assert len(shown) == len(refs), f"{len(refs)} {{glue:text}} roles in the prose but {len(shown)} on the page"
+    params = nbformat.read(notebook, as_version=4).metadata["analysis_build"]["parameters"]
+    m = evaluations.run("elsalvador", params["scenario"], params["overrides"])[1].metrics
+    base = evaluations.run("elsalvador", "as_published")[1].metrics
+    model = {"es_npv": m["npv"], "es_irr_pct": 100 * m["irr"],
+             "es_base_npv": base["npv"], "es_base_irr_pct": 100 * base["irr"]}
+    checked = []
+    for (name, spec), text in zip(refs, shown):
+        if name in model:
+            assert text == format(model[name], spec), f"{name}: page shows {text!r}, model gives {model[name]!r}"
+            checked.append(name)
+    assert {"es_npv", "es_irr_pct"} <= set(checked), f"headline NPV/IRR not found in the prose: {refs}"
+
+
+def test_chapter_screenshots_are_written(crawl):
+    for chapter in _chapters():
+        shot = SCREENSHOTS / f"{Path(chapter).stem}.png"
+        assert shot.is_file() and shot.stat().st_size > 10_000, f"no usable screenshot {shot}"
+
+
+def test_missing_chromium_skips_locally_but_fails_under_ci(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no-chromium is missing"):
+        _require_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        _require_chromium()
