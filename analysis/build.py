@@ -120,8 +120,26 @@ def stamped_config(path: Path) -> None:
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
 
 
+def export_tables(dest: Path = BOOK / "_generated") -> None:
+    """Each chapter's tables as CSV files and one XLSX workbook, for the chapters' download links."""
+    import pandas as pd
+
+    from . import evaluations
+    for _, evaluation, parameters in NOTEBOOKS:
+        if evaluation not in evaluations.EVALUATIONS:
+            continue
+        _, result = evaluations.run(evaluation, parameters.get("scenario"), parameters.get("overrides"))
+        folder = dest / evaluation
+        folder.mkdir(parents=True, exist_ok=True)
+        with pd.ExcelWriter(folder / f"{evaluation}.xlsx") as xlsx:
+            for name, df in result.tables.items():
+                df.to_csv(folder / f"{name}.csv", index=False)
+                df.to_excel(xlsx, sheet_name=name[:31], index=False)
+
+
 def jupyter_book(out: Path, capture: bool = False) -> subprocess.CompletedProcess:
     """Run ``jupyter-book build`` (warnings as errors, nitpicky) with the stamped config into ``out``."""
+    export_tables()
     stamped_config(out / "_config.yml")
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(ROOT), "--path-output", str(out), "--config", str(out / "_config.yml"),

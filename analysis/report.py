@@ -34,6 +34,37 @@ def assumptions_register(scenario) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def register(scenario):
+    """The assumptions register as a MyST table whose sources are live citations."""
+    from IPython.display import Markdown
+    lines = ["| parameter | value | unit | source | locator |", "|---|---|---|---|---|"]
+    for k, e in scenario.entries.items():
+        lines.append(f"| `{k}` | {_cell(_show(e['value']))} | {_cell(e['unit'])} | "
+                     f"{{cite:p}}`{e['source']}` | {_cell(e['locator'])} |")
+    return Markdown("\n".join(lines))
+
+
+def scenario_differences(evaluation: str) -> pd.DataFrame:
+    """Parameters whose values differ between an evaluation's scenarios, scenarios side by side."""
+    from . import evaluations, params
+    names = params.scenario_names(evaluation)
+    values = {n: evaluations.load(evaluation, n).values for n in names}
+    keys = [k for k in values[names[0]] if len({repr(values[n][k]) for n in names}) > 1]
+    return pd.DataFrame([{"parameter": k, **{n: _show(values[n][k]) for n in names}} for k in keys])
+
+
+def downloads(evaluation: str, tables) -> "Markdown":
+    """Links to the chapter's tables as CSV files and one XLSX workbook (written by the build)."""
+    from IPython.display import Markdown
+    links = ", ".join(f"{{download}}`{name}.csv <_generated/{evaluation}/{name}.csv>`" for name in tables)
+    return Markdown(f"Download the tables of the scenario the book shows: {links}; all of them in one workbook: "
+                    f"{{download}}`{evaluation}.xlsx <_generated/{evaluation}/{evaluation}.xlsx>`.")
+
+
 def assumption_notes(scenario) -> str:
     """The notes of the register as a Markdown list (they are too long for a table column)."""
     return "\n".join(f"- **{k}**: {e['note'].strip()}" for k, e in scenario.entries.items() if e.get("note"))
