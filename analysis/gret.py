@@ -129,7 +129,7 @@ def check(p: dict):
 
 def _at(a, i: int):
     """Element i of a row (the last axis), kept as a column in a batch."""
-    return a[..., i:i + 1] if np.ndim(a) > 1 else a[..., i]
+    return a[..., i:i + 1] if np.ndim(a) > 1 else a[i]
 
 
 def _total(a):
