@@ -105,9 +105,10 @@ def cmd_sensitivity(args) -> int:
     for k, v in payload["switching_values"].items():
         print(f"  {k:<28} {'none in range' if v is None else f'{v:.6g}'}")
     print("tornado (metric at the low and high end of each documented range)")
+    num = lambda x: f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"  # noqa: E731  (NPVs, and rates)
     for row in payload["tornado"]:
-        print(f"  {row['parameter']:<28} {row['low']:<10.4g} {row['metric_at_low']:>16,.0f}  {row['high']:<10.4g} {row['metric_at_high']:>16,.0f}")
-    print(f"monte carlo: {mc['draws']:,} draws, seed {mc['seed']}, mean {mc['mean']:,.0f}")
+        print(f"  {row['parameter']:<28} {row['low']:<10.4g} {num(row['metric_at_low']):>16}  {row['high']:<10.4g} {num(row['metric_at_high']):>16}")
+    print(f"monte carlo: {mc['draws']:,} draws, seed {mc['seed']}, mean {num(mc['mean'])}")
     for k, v in mc.items():
         if k.startswith("p_"):
             print(f"  {k} = {v:.4f}")

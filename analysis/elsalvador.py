@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .finance import annual_debt_service, irr, irr_batch, npv
+from .finance import column as _col  # a batch of N values -> shape (N, 1)
 from .params import Spec
 from .result import Result
 
@@ -69,11 +70,6 @@ def check(p: dict):
 def _extra(p: dict, disbursement: int, term: int) -> int:
     """1 when this disbursement/term gets the spreadsheet's extra (21st) payment."""
     return int(disbursement in p["slip_disbursements"] and term in p["slip_term_years"])
-
-
-def _col(x):
-    """A parameter as a column: scalars stay scalars, a batch of N values becomes shape (N, 1)."""
-    return np.asarray(x, dtype=float)[..., None] if np.ndim(x) else float(x)
 
 
 def _recovery(p: dict) -> list:

@@ -15,6 +15,12 @@ import pandas as pd
 RATE_CONVENTIONS = ("nominal", "effective")
 
 
+def column(x):
+    """A parameter as a column: scalars stay scalars, a batch of N values becomes shape (N, 1),
+    so that it broadcasts against rows of years."""
+    return np.asarray(x, dtype=float)[..., None] if np.ndim(x) else float(x)
+
+
 def periodic_rate(annual_rate: float, periods_per_year: int = 12, convention: str = "nominal") -> float:
     """Rate per period from an annual rate.
 

@@ -28,12 +28,22 @@ import math
 import numpy as np
 import pandas as pd
 
-from .finance import amortization_schedule, level_payment
+from .finance import amortization_schedule, column, level_payment
 from .params import Spec
 from .result import Result
 
 EVALUATION = "gret"
 DEFAULT_SCENARIO = "as_published"
+
+LIVING_MINIMUM_USD = 100  # 1.6: a family needs at least 100 USD a month besides housing
+REFERENCE_INCOME_USD = 200  # 1.6: 'el ingreso familiar más bajo compatible con el cúmulo de hipótesis'
+# What the uncertainty analysis tracks: the effort rate of the 200 USD family, the lowest income
+# the document calls compatible with its hypotheses (1.6). The document states no effort-rate
+# ceiling; its one affordability rule is 100 USD a month left to live on (1.6), which at 200 USD
+# is an effort rate of (200 - 100) / 200 = 50 %. Above that the family cannot afford the loan.
+EFFORT_CEILING = (REFERENCE_INCOME_USD - LIVING_MINIMUM_USD) / REFERENCE_INCOME_USD
+UNCERTAINTY = {"metric": f"effort_rate.{REFERENCE_INCOME_USD}", "threshold": EFFORT_CEILING, "irr": None,
+               "probability_name": "p_unaffordable", "fails": lambda x: x > EFFORT_CEILING}
 
 PARAMETERS = {
     # 1. macro table (cuadro de parámetros macro-económicos)
@@ -113,41 +123,62 @@ def check(p: dict):
     return None
 
 
-def round_half_away(x: float, decimals: int = 0) -> float:
-    """Round as a spreadsheet displays: to 15 significant digits, then half away from zero."""
-    if x == 0 or not math.isfinite(x):
-        return x
-    x = float(f"{x:.15g}")
+# Batches: any numeric parameter may be an array of N values. ``column`` makes it shape (N, 1), so
+# that per-generation quantities are (N, 1) and year rows (N, years); with scalar parameters they
+# are plain numbers and 1-d rows. The tables and the batch path run the same functions.
+
+def _at(a, i: int):
+    """Element i of a row (the last axis), kept as a column in a batch."""
+    return a[..., i:i + 1] if np.ndim(a) > 1 else a[i]
+
+
+def _total(a):
+    """Sum over the last axis, kept as a column in a batch."""
+    return a.sum(axis=-1, keepdims=np.ndim(a) > 1)
+
+
+def round_half_away(x, decimals: int = 0):
+    """Round as a spreadsheet displays: to 15 significant digits, then half away from zero.
+    Works elementwise on arrays; a scalar gives a float."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = 10.0 ** np.clip(14 - np.floor(np.log10(np.abs(x))), -300, 300)
+        x15 = np.where((x != 0) & np.isfinite(x), np.round(x * scale) / scale, x)
     m = 10.0 ** decimals
-    return math.copysign(math.floor(abs(x) * m + 0.5) / m, x)
+    out = np.where(np.isfinite(x15), np.copysign(np.floor(np.abs(x15) * m + 0.5) / m, x15), x15)
+    return float(out) if out.ndim == 0 else out
 
 
 def _f(p):
-    return 1.0 + p["inflation"]
+    return 1.0 + column(p["inflation"])
 
 
 def _savings_rate(p):
-    return p["inflation"] + p["savings_spread"]
+    return column(p["inflation"]) + column(p["savings_spread"])
 
 
 def loan_rate(p):
     """Rate of the loans to families (índice 4): inflation + z."""
-    return p["inflation"] + p["loan_spread"]
+    return column(p["inflation"]) + column(p["loan_spread"])
+
+
+def _unit_cost(p):
+    return column(p["land_cost"]) + column(p["core_cost"]) + column(p["materials_cost"])
 
 
 def units_by_generation(p) -> np.ndarray:
     """Units of generations 1..H; growth Tx applies to the first ``growth_years`` steps (a guess:
     the printed case has no growth)."""
     h = p["horizon_years"]
-    growth = np.where(np.arange(1, h) <= p["growth_years"], p["production_growth"], 0.0)
-    return p["units"] * np.concatenate(([1.0], np.cumprod(1.0 + growth)))
+    growth = np.where(np.arange(1, h) <= p["growth_years"], column(p["production_growth"]), 0.0)
+    steps = np.cumprod(1.0 + growth, axis=-1)
+    return p["units"] * np.concatenate((np.ones(steps.shape[:-1] + (1,)), steps), axis=-1)
 
 
 def origin_value(p) -> np.ndarray:
     """Commitment (compromiso inicial) of generations 1..H in k$: unit cost x f^(g-1) x units."""
     g = np.arange(p["horizon_years"])
-    unit = p["land_cost"] + p["core_cost"] + p["materials_cost"]
-    return unit * _f(p) ** g * units_by_generation(p)
+    return _unit_cost(p) * _f(p) ** g * units_by_generation(p)
 
 
 def macro_table(p) -> pd.DataFrame:
@@ -166,23 +197,25 @@ def macro_table(p) -> pd.DataFrame:
 def investment_shares(p) -> np.ndarray:
     """Share of the origin value spent in relative years k = 0, 1, ...: land in halves in k = 0, 1,
     core in k = 2, materials in k = 2 + x (años n, n+1, n+2, n+x)."""
-    total = p["land_cost"] + p["core_cost"] + p["materials_cost"]
-    s = np.zeros(3 + p["years_between"])
-    s[0] = s[1] = p["land_cost"] / 2 / total
-    s[2] = p["core_cost"] / total
-    s[2 + p["years_between"]] = p["materials_cost"] / total
-    return s
+    k = np.arange(3 + p["years_between"])
+    total = _unit_cost(p)
+    return (column(p["land_cost"]) / 2 * (k <= 1) + column(p["core_cost"]) * (k == 2)
+            + column(p["materials_cost"]) * (k == 2 + p["years_between"])) / total
+
+
+def generation_investment(p, g: int) -> np.ndarray:
+    """Investment of generation g in its relative years k = 0 .. 2 + x (k$): C_g x share_k x f^k."""
+    k = np.arange(3 + p["years_between"])
+    return _at(origin_value(p), g - 1) * investment_shares(p) * _f(p) ** k
 
 
 def investment_schedule(p) -> pd.DataFrame:
     """Table 2: rows generation g, columns calendar years; cell = C_g x share_k x f^k, k = t - g."""
-    h, f = p["horizon_years"], _f(p)
-    shares, c = investment_shares(p), origin_value(p)
+    h, c = p["horizon_years"], origin_value(p)
     m = np.zeros((h, h))
     for g in range(h):
-        for k, s in enumerate(shares):
-            if g + k < h:
-                m[g, g + k] = c[g] * s * f ** k
+        row = generation_investment(p, g + 1)[: h - g]
+        m[g, g: g + row.size] = row
     df = pd.DataFrame(m, columns=range(1, h + 1))
     df.insert(0, "generation", range(1, h + 1))
     df.insert(1, "unit_cost", c / units_by_generation(p))
@@ -200,14 +233,14 @@ def generation_savings(p, g: int) -> dict:
     Deposits are % of C_g priced at f^(years since the generation's first saving year).
     """
     n1, n2, f, r = p["borrower_saving_years"], p["solidarity_saving_years"], _f(p), _savings_rate(p)
-    c1, c2 = p["borrower_savings_rate"], p["solidarity_savings_rate"]
+    c1, c2 = column(p["borrower_savings_rate"]), column(p["solidarity_savings_rate"])
     w2 = c2 / (c1 + c2)
-    c_g = origin_value(p)[g - 1]
+    c_g = _at(origin_value(p), g - 1)
     start = g + 2 - n1                    # may be < 1: the first generations save fewer years
     first = max(start, 1)
     last1, last2 = g + 1, start + n2 - 1  # last saving year of each category
     topup = 1 + (first - start) if p["first_year_topup"] else 1
-    rho1 = p["savings_spread"] if (g == 2 and p["generation2_spread_interest"]) else r
+    rho1 = column(p["savings_spread"]) if (g == 2 and p["generation2_spread_interest"]) else r
     compound = p["savings_interest"] == "compound"
     cells, b1, b2, prev = {}, 0.0, 0.0, 0.0
     for t in range(first, last2 + 1):
@@ -231,7 +264,7 @@ def generation_savings(p, g: int) -> dict:
     transfer = basis1
     refund = (b2 if compound else basis2 + sum(v for t, v in cells.items() if t > last1))
     if topup > 1 and not p["refund_topup_year"]:
-        refund -= w2 * (cells[first] if not compound else (c1 + c2) * c_g * topup)
+        refund = refund - w2 * (cells[first] if not compound else (c1 + c2) * c_g * topup)
     return {"cells": cells, "transfer": transfer, "transfer_year": g + 2, "refund": refund,
             "refund_year": last2 + 1, "basis_borrowers": basis1, "basis_solidarity": basis2}
 
@@ -338,42 +371,63 @@ def loan_schedule(principal: float, rate: float, term: int, first_year: int, h: 
     return out
 
 
-def buyer_loans(p, tables: dict | None = None) -> dict:
-    """Section 4: the two loans of generation ``test_generation`` (k$ for all its units).
+def test_loans(p, s: dict | None = None) -> dict:
+    """Section 4: the two loans of generation ``test_generation`` (k$ for all its units), and the
+    family's monthly loan-1 instalment in USD. ``s``: that generation's :func:`generation_savings`.
 
     Loan 1 = investment up to the core year - the borrowers' savings transferred - the subsidy on
     both categories' savings (not below 0); loan 2 = the inflated materials. Term x, rate
-    inflation + z, level yearly payments from the disbursement year.
+    inflation + z, level yearly payments from the disbursement year. Batch-friendly (the hot path
+    of the uncertainty analysis): only generation g is computed.
     """
-    tables = tables or savings_tables(p)
-    g, x, h = p["test_generation"], p["years_between"], p["horizon_years"]
-    inv = investment_schedule(p).iloc[g - 1][list(range(1, h + 1))].to_numpy(dtype=float)
-    core = g + 2
-    s = tables["generations"][g]
-    ratio = p["subsidy_to_savings_ratio"]
-    invested = inv[:core].sum()
+    g, x = p["test_generation"], p["years_between"]
+    s = s or generation_savings(p, g)
+    inv = generation_investment(p, g)
+    ratio = column(p["subsidy_to_savings_ratio"])
+    invested = _total(inv[..., :3])                   # land (k = 0, 1) and core (k = 2)
     sub1, sub2 = ratio * s["basis_borrowers"], ratio * s["basis_solidarity"]
-    loan1 = max(invested - s["transfer"] - sub1 - sub2, 0.0)
-    loan2 = inv[core + x - 1]
+    loan1 = np.maximum(invested - s["transfer"] - sub1 - sub2, 0.0)
+    loan2 = _at(inv, 2 + x)
     rate = loan_rate(p)
-    pay1 = level_payment(loan1, rate, x) if loan1 > 0 else 0.0
-    pay2 = level_payment(loan2, rate, x) if loan2 > 0 else 0.0
-    return {"investment": inv, "investment_cum": invested, "borrower_savings": s["transfer"],
-            "subsidy_borrowers": sub1, "subsidy_solidarity": sub2, "loan1": loan1, "loan2": loan2,
-            "term": x, "rate": rate, "loan1_payment": pay1, "loan2_payment": pay2,
-            "units": units_by_generation(p)[g - 1],
-            "schedule1": loan_schedule(loan1, rate, x, core, h),
-            "schedule2": loan_schedule(loan2, rate, x, core + x, h)}
+    pay1, pay2 = level_payment(loan1, rate, x), level_payment(loan2, rate, x)
+    units = _at(units_by_generation(p), g - 1)
+    return {"investment_cum": invested, "borrower_savings": s["transfer"], "subsidy_borrowers": sub1,
+            "subsidy_solidarity": sub2, "loan1": loan1, "loan2": loan2, "term": x, "rate": rate,
+            "loan1_payment": pay1, "loan2_payment": pay2, "units": units,
+            "monthly_payment_usd": pay1 / units * 1000 / 12}
+
+
+def buyer_loans(p, tables: dict | None = None) -> dict:
+    """:func:`test_loans` with the investment row by calendar year and the yearly loan schedules."""
+    g, x, h = p["test_generation"], p["years_between"], p["horizon_years"]
+    ln = test_loans(p, tables["generations"][g] if tables else None)
+    core = g + 2
+    return {**ln, "investment": investment_schedule(p).iloc[g - 1][list(range(1, h + 1))].to_numpy(dtype=float),
+            "schedule1": loan_schedule(ln["loan1"], ln["rate"], x, core, h),
+            "schedule2": loan_schedule(ln["loan2"], ln["rate"], x, core + x, h)}
+
+
+def affordability(p, loans: dict | None = None) -> dict:
+    """Headline metrics: the loans, their payments and, per income, the effort rate (tasa de
+    esfuerzo: loan-1 monthly instalment over income) and what is left to live on (saldo para
+    vivir). The unrounded instalment is used, as the sheet does. Batch-friendly."""
+    ln = loans or test_loans(p)
+    monthly = ln["monthly_payment_usd"]
+    out = {k: ln[k] for k in ("loan1", "loan2", "loan1_payment", "loan2_payment", "monthly_payment_usd")}
+    for inc in p["incomes"]:
+        out[f"effort_rate.{_label(inc)}"] = monthly / inc
+    for inc in p["incomes"]:
+        out[f"left_to_live.{_label(inc)}"] = inc - monthly
+    return out
 
 
 def effort(p, loans: dict | None = None) -> pd.DataFrame:
-    """Tasa de esfuerzo: loan-1 monthly instalment per unit (USD) over monthly income, and the
-    money left to live on (saldo para vivir). The unrounded instalment is used, as the sheet does."""
-    loans = loans or buyer_loans(p)
-    monthly = loans["loan1_payment"] / loans["units"] * 1000 / 12
-    inc = np.asarray(p["incomes"], dtype=float)
-    return pd.DataFrame({"income": inc, "monthly_payment": monthly,
-                         "effort_rate": monthly / inc, "left_to_live": inc - monthly})
+    """The effort table of section 4: one row per income (see :func:`affordability`)."""
+    m = affordability(p, loans)
+    inc = [float(i) for i in p["incomes"]]
+    return pd.DataFrame({"income": inc, "monthly_payment": float(m["monthly_payment_usd"]),
+                         "effort_rate": [float(m[f"effort_rate.{_label(i)}"]) for i in inc],
+                         "left_to_live": [float(m[f"left_to_live.{_label(i)}"]) for i in inc]})
 
 
 def intro_payments(p) -> pd.DataFrame:
@@ -413,6 +467,34 @@ def _label(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
+def evaluate_batch(p: dict, draws: dict, with_irr: bool = False) -> dict:
+    """The headline metrics of :func:`affordability` for N parameter sets at once: ``draws`` maps
+    parameters to arrays of N values; returns arrays of N values, equal to :func:`evaluate`'s
+    (tests: to 1e-9). GRET has no rate of return, so ``with_irr`` is accepted and ignored.
+
+    Integer parameters (loan term, saving years) shape the arrays, so each distinct combination
+    of their drawn values is run as its own batch.
+    """
+    n = max((np.size(v) for v in draws.values()), default=1)
+    whole = [k for k in draws if PARAMETERS[k].kind == "integer"]
+    if not whole:
+        m = affordability({**p, **draws})
+        return {k: np.broadcast_to(v, (n, 1))[:, 0] for k, v in m.items()}
+    keys = np.stack([np.broadcast_to(draws[k], (n,)) for k in whole], axis=-1)
+    if not np.array_equal(keys, np.round(keys)):
+        raise ValueError(f"{', '.join(whole)} must be whole numbers")
+    combos, which = np.unique(keys, axis=0, return_inverse=True)
+    which = which.reshape(-1)
+    out = {}
+    for i, combo in enumerate(combos):
+        rows = which == i
+        fixed = {k: int(v) for k, v in zip(whole, combo)}
+        sub = {k: np.broadcast_to(v, (n,))[rows] for k, v in draws.items() if k not in fixed}
+        for k, v in evaluate_batch({**p, **fixed}, sub).items():
+            out.setdefault(k, np.empty(n))[rows] = v
+    return out
+
+
 def evaluate(p: dict) -> Result:
     """Run the whole sheet for one validated parameter set."""
     sav = savings_tables(p)
@@ -421,11 +503,7 @@ def evaluate(p: dict) -> Result:
     tr = treasury(p)
     need = financing_need(p)
     metrics = {
-        "loan1": loans["loan1"], "loan2": loans["loan2"],
-        "loan1_payment": loans["loan1_payment"], "loan2_payment": loans["loan2_payment"],
-        "monthly_payment_usd": loans["loan1_payment"] / loans["units"] * 1000 / 12,
-        **{f"effort_rate.{_label(i)}": float(e) for i, e in zip(eff["income"], eff["effort_rate"])},
-        **{f"left_to_live.{_label(i)}": float(v) for i, v in zip(eff["income"], eff["left_to_live"])},
+        **affordability(p, loans),
         "treasury_loan1_pct": tr.attrs["recordar"]["loan1"],
         "treasury_peak_to_finance_pct": float(tr["to_finance"].max()),
         "peak_financing_need": float(need["need"].max()),
@@ -574,8 +652,6 @@ def misses(rec: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"value": "printed", "model_rounded": "model"})
 
 
-LIVING_MINIMUM_USD = 100  # 1.6: a family needs at least 100 USD a month besides housing
-
 # What the text says but the sheet does not do, one change at a time (scenario `corrected` = all).
 CORRECTIONS = [
     ("capitalised savings (2.2.1), no display rounding", {"savings_interest": "compound", "display_rounded_generations": 0}),
@@ -592,8 +668,8 @@ CORRECTIONS = [
 def headline(p, income: float = 200.0) -> dict:
     """The numbers a correction moves: loan 1, the family's monthly payment and effort at ``income``,
     the per-generation peak 'a financiar' (% of origin value) and the programme's need in the last year."""
-    ln = buyer_loans(p)
-    monthly = ln["loan1_payment"] / ln["units"] * 1000 / 12
+    ln = test_loans(p)
+    monthly = ln["monthly_payment_usd"]
     need = financing_need(p)["need"]
     return {"loan1": ln["loan1"], "monthly_payment_usd": monthly, "effort_rate": monthly / income,
             "peak_to_finance_pct": float(treasury(p)["to_finance"].max()), "need_last_year": float(need.iloc[-1])}

@@ -38,6 +38,12 @@ def switching_value(module, p, key, spec, grid: int = 401, zooms: int = 3):
     """
     cfg = module.UNCERTAINTY
     low, high = _search_interval(spec, p[key])
+    if spec.kind == "integer":
+        # No value in between: the whole number nearest p[key] at which the conclusion changes.
+        xs = np.arange(int(low), int(high) + 1)
+        y = _batch(module, p, {key: np.append(xs, p[key])})[cfg["metric"]]
+        changed = xs[cfg["fails"](y[:-1]) != cfg["fails"](y[-1])]
+        return int(changed[np.argmin(np.abs(changed - p[key]))]) if changed.size else None
     value = None
     for _ in range(zooms):
         xs = np.linspace(low, high, grid)

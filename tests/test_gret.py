@@ -253,3 +253,98 @@ def test_bad_input_raises_parameter_error(overrides, key, words):
 def test_check_accepts_the_published_and_corrected_cases():
     assert gret.check(P) is None and gret.check(PC) is None
     assert math.isclose(P["subsidy_to_savings_ratio"], 1.0)
+
+
+# --- uncertainty (issue 6): batch path, switching values, tornado, Monte Carlo -------------------
+
+from analysis import uncertainty  # noqa: E402
+
+BATCH_KEYS = ["inflation", "savings_spread", "loan_spread", "land_cost", "core_cost", "borrower_savings_rate",
+              "solidarity_savings_rate", "subsidy_to_savings_ratio", "years_between"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(base=st.sampled_from([P, PC]),
+       rows=st.lists(st.tuples(st.floats(0.0, 0.2), st.floats(0.0, 0.03), st.floats(0.03, 0.12),
+                               st.floats(0.5, 5.0), st.floats(0.5, 8.0), st.floats(0.01, 0.2),
+                               st.floats(0.0, 0.2), st.floats(0.0, 3.0), st.integers(1, 8)),
+                     min_size=1, max_size=8))
+def test_batch_equals_scalar(base, rows):
+    draws = {k: np.array([r[i] for r in rows], dtype=float) for i, k in enumerate(BATCH_KEYS)}
+    batch = gret.evaluate_batch(base, draws)
+    for j, r in enumerate(rows):
+        m = gret.evaluate({**base, **dict(zip(BATCH_KEYS, r))}).metrics
+        for k, v in batch.items():
+            assert v[j] == pytest.approx(m[k], rel=1e-9, abs=1e-9), (k, r)
+
+
+def test_batch_without_draws_is_the_scalar_result():
+    m = gret.evaluate(P).metrics
+    b = gret.evaluate_batch(P, {})
+    assert set(b) <= set(m) and all(b[k][0] == m[k] for k in b)
+    assert gret.UNCERTAINTY["metric"] == "effort_rate.200" and gret.UNCERTAINTY["threshold"] == 0.5
+    assert b["left_to_live.200"][0] - gret.LIVING_MINIMUM_USD == pytest.approx(
+        200 * (gret.UNCERTAINTY["threshold"] - b["effort_rate.200"][0]))
+
+
+@pytest.mark.parametrize("scenario, tol", [("corrected", 1e-9), ("as_published", 1e-4)])
+def test_switching_values_put_the_effort_rate_at_the_ceiling_smooth(scenario, tol):
+    # as_published uses generation 2's savings as displayed (0.1 k$): the effort rate moves in
+    # steps of about 1e-5 there, and the switching value sits on the step that crosses 50 %.
+    sc = evaluations.load("gret", scenario)
+    sv = uncertainty.analyse("gret", scenario, draws=1000)["switching_values"]
+    metric, ceiling = gret.UNCERTAINTY["metric"], gret.UNCERTAINTY["threshold"]
+    for key, value in sv.items():
+        if value is not None and gret.PARAMETERS[key].kind != "integer":
+            assert gret.evaluate({**sc.values, key: value}).metrics[metric] == pytest.approx(ceiling, abs=tol), key
+
+
+def test_switching_values_put_the_effort_rate_at_the_ceiling():
+    sc = evaluations.load("gret")
+    sv = uncertainty.analyse("gret", draws=1000)["switching_values"]
+    metric, ceiling = gret.UNCERTAINTY["metric"], gret.UNCERTAINTY["threshold"]
+    at = lambda **o: gret.evaluate({**sc.values, **o}).metrics[metric]  # noqa: E731
+    # Whole numbers: the nearest value that crosses the ceiling, the next one towards the base does not.
+    assert sv["years_between"] == 3 and at(years_between=3) > ceiling >= at(years_between=4)
+    assert sv["borrower_saving_years"] == 1 and at(borrower_saving_years=1) > ceiling >= at(borrower_saving_years=2)
+    # The spreads on savings and no solidarity savers at all never make the 200 USD family unable to pay.
+    assert sv["savings_spread"] is None and sv["solidarity_savings_rate"] is None
+    assert at(solidarity_savings_rate=0.0) < ceiling
+
+
+def test_tornado_sorted_and_at_the_documented_ends():
+    sc = evaluations.load("gret")
+    t = uncertainty.tornado(gret, sc.values, sc.entries)
+    assert list(t["swing"]) == sorted(t["swing"], reverse=True)
+    assert set(t["parameter"]) == {k for k, e in sc.entries.items() if "range" in e}
+    row = t.set_index("parameter").loc["subsidy_to_savings_ratio"]
+    assert (row["low"], row["high"]) == (0.5, 2.0)
+    assert row["metric_at_low"] == pytest.approx(
+        gret.evaluate({**sc.values, "subsidy_to_savings_ratio": 0.5}).metrics["effort_rate.200"], abs=1e-12)
+    assert t["parameter"].iloc[0] == "years_between"
+
+
+def test_monte_carlo_is_reproducible():
+    sc = evaluations.load("gret")
+    a = uncertainty.monte_carlo(gret, sc.values, sc.entries, 5000, seed=7)
+    b = uncertainty.monte_carlo(gret, sc.values, sc.entries, 5000, seed=7)
+    c = uncertainty.monte_carlo(gret, sc.values, sc.entries, 5000, seed=8)
+    assert np.array_equal(a["values"], b["values"]) and not np.array_equal(a["values"], c["values"])
+    assert a["p_unaffordable"] == pytest.approx(np.mean(a["values"] > 0.5))
+    assert "irr_values" not in a and list(a["percentiles"]) == ["effort_rate.200"]
+    assert "years_between" not in a["parameters"]  # design choices get a range, not a distribution
+
+
+def test_sensitivity_cli_same_call_same_json():
+    import subprocess
+    import sys
+    from conftest import ROOT
+    cmd = [sys.executable, "-m", "analysis", "sensitivity", "gret", "--draws", "20000", "--json"]
+    a = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    b = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert a.returncode == 0, a.stderr
+    assert a.stdout == b.stdout
+    doc = json.loads(a.stdout)
+    mc = doc["monte_carlo"]
+    assert mc["metric"] == "effort_rate.200" and mc["threshold"] == 0.5 and 0 <= mc["p_unaffordable"] <= 1
+    assert doc["switching_values"]["savings_spread"] is None
