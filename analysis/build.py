@@ -28,7 +28,8 @@ NOTEBOOKS = [
     ("peru", "peru", {"scenario": "base", "overrides": {}}),
     ("elsalvador", "elsalvador", {"scenario": "as_published", "overrides": {}}),
     ("gret", "gret", {"scenario": "as_published", "overrides": {}}),
-    ("summary", "*", {}),   # "*": the page reads every evaluation's data
+    ("uncertainty", "*", {}),  # "*": the page reads every evaluation's data
+    ("summary", "*", {}),
     ("changes", "*", {}),
 ]
 BOOK = ROOT / "book"

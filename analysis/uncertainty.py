@@ -125,3 +125,51 @@ def analyse(evaluation: str, scenario: str | None = None, overrides: dict | None
         "tornado": tornado(module, p, entries),
         "monte_carlo": monte_carlo(module, p, entries, draws, seed),
     }
+
+
+def fragility(result: dict) -> pd.DataFrame:
+    """How far each assumption must move, from its value, for the conclusion to change.
+
+    ``relative_move`` is |switching value - value| / |value|; ``within_range`` says whether the
+    switching value lies inside the parameter's documented range (the conclusion then changes
+    under a reading the sources themselves allow).
+    """
+    entries, values = result["scenario"].entries, result["scenario"].values
+    rows = []
+    for key, sv in result["switching_values"].items():
+        base, rng = values[key], entries[key].get("range")
+        rows.append({
+            "parameter": key, "value": base, "switching_value": sv,
+            "relative_move": None if sv is None else abs(sv - base) / max(abs(base), 1e-12),
+            "within_range": bool(sv is not None and rng is not None and rng["low"] <= sv <= rng["high"]),
+            "uncertain": "distribution" in entries[key],  # design choices and the discount rate are not
+        })
+    return pd.DataFrame(rows).sort_values("relative_move", na_position="last", ignore_index=True)
+
+
+def comparison(draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> tuple:
+    """Across programmes: the probability that the conclusion fails and the most fragile assumption.
+
+    Returns (summary with one row per evaluation, fragility table of every evaluation).
+    """
+    rows, frames = [], []
+    for name, module in evaluations.EVALUATIONS.items():
+        if not hasattr(module, "evaluate_batch"):
+            continue
+        res = analyse(name, draws=draws, seed=seed)
+        cfg, mc = module.UNCERTAINTY, res["monte_carlo"]
+        frag = fragility(res).assign(evaluation=name)
+        frames.append(frag)
+        candidates = frag[frag["uncertain"]].dropna(subset=["relative_move"])
+        top = candidates.iloc[0] if len(candidates) else None
+        above = bool(cfg["fails"](cfg["threshold"] + 1))
+        rows.append({
+            "evaluation": name, "scenario": res["scenario"].name,
+            "conclusion fails when": f"{cfg['metric']} {'>' if above else '<'} {cfg['threshold']:g}",
+            "probability it fails": mc[cfg["probability_name"]],
+            "most fragile assumption": None if top is None else top["parameter"],
+            "its relative move to switch": None if top is None else top["relative_move"],
+            "switches inside a documented range": int(frag["within_range"].sum()),
+            "largest tornado swing": res["tornado"]["parameter"].iloc[0],
+        })
+    return pd.DataFrame(rows), pd.concat(frames, ignore_index=True)
