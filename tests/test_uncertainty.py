@@ -164,3 +164,16 @@ def _set_field(data_dir, key, field, block):
     doc = yaml.safe_load(path.read_text())
     doc["parameters"][key][field] = block
     path.write_text(yaml.safe_dump(doc, allow_unicode=True))
+
+
+def test_cross_programme_comparison():
+    summary, frag = uncertainty.comparison(draws=2000)
+    assert set(summary["evaluation"]) == {n for n, m in evaluations.EVALUATIONS.items() if hasattr(m, "evaluate_batch")}
+    assert summary["probability it fails"].between(0, 1).all()
+    for row in summary.itertuples():
+        mine = frag[(frag["evaluation"] == row.evaluation) & frag["uncertain"]].dropna(subset=["relative_move"])
+        assert row._5 == mine.sort_values("relative_move").iloc[0]["parameter"]  # most fragile assumption
+    es_rows = frag[frag["evaluation"] == "elsalvador"].set_index("parameter")
+    r = es_rows.loc["rent_to_price"]
+    assert r["relative_move"] == pytest.approx(abs(r["switching_value"] - r["value"]) / r["value"])
+    assert not es_rows.loc["discount_rate", "uncertain"]  # a range but no distribution
