@@ -261,6 +261,35 @@ def test_el_salvador_headline_numbers_equal_the_model(crawl):
     assert {"es_npv", "es_irr_pct"} <= set(checked), f"headline NPV/IRR not found in the prose: {refs}"
 
 
+def _glued_values(notebook: Path) -> dict:
+    """The numbers an executed notebook glued (its stored results), name -> float."""
+    out = {}
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = o.get("data", {}).get("application/papermill.record/text/plain")
+            if name and text is not None:
+                try:
+                    out[name] = float(text)
+                except ValueError:
+                    pass
+    return out
+
+
+def test_every_glued_number_on_every_page_equals_the_executed_notebook(crawl):
+    """Each number in the prose of every notebook page is the one its executed notebook stored."""
+    _, _, pages = crawl
+    checked = 0
+    for notebook in sorted((ROOT / "book").glob("*.ipynb")):
+        refs, values = _glued_text_refs(notebook), _glued_values(notebook)
+        shown = pages[f"book/{notebook.stem}.html"]["pasted"]
+        assert len(shown) == len(refs), f"{notebook.name}: {len(refs)} glue roles, {len(shown)} on the page"
+        for (name, spec), text in zip(refs, shown):
+            assert text == format(values[name], spec), f"{notebook.name} {name}: page {text!r}, stored {values[name]!r}"
+            checked += 1
+    assert checked > 50
+
+
 def test_chapter_screenshots_are_written(crawl):
     for chapter in _chapters():
         shot = SCREENSHOTS / f"{Path(chapter).stem}.png"

@@ -1,0 +1,71 @@
+"""Versioned results: a release's snapshot reproduces, and "what changed" finds every change."""
+import nbformat
+import pandas as pd
+import pytest
+
+from analysis import __version__, results
+from conftest import ROOT
+
+
+def test_the_current_release_reproduces_its_snapshot():
+    if __version__ not in results.releases():
+        pytest.skip(f"{__version__} is not released yet (no data/results/{__version__}/)")
+    old, new = results.snapshot(__version__), results.current()
+    metrics, parameters = results.changes(old, new)
+    assert metrics.empty, f"headline results of released {__version__} changed: bump the version\n{metrics}"
+    assert parameters.empty, f"parameters of released {__version__} changed: bump the version\n{parameters}"
+
+
+def test_every_release_snapshot_is_complete():
+    for version in results.releases():
+        head, par = results.snapshot(version)
+        assert {"evaluation", "scenario", "metric", "value"} <= set(head.columns)
+        assert {"evaluation", "scenario", "parameter", "value", "parameters_sha256"} <= set(par.columns)
+        assert len(head) and len(par)
+
+
+def test_changes_finds_changed_added_and_removed_rows():
+    head = pd.DataFrame({"evaluation": ["a", "a", "a"], "scenario": ["s"] * 3, "metric": ["npv", "irr", "old"],
+                         "value": [100.0, 0.1, 1.0]})
+    par = pd.DataFrame({"evaluation": ["a", "a"], "scenario": ["s", "s"], "parameter": ["x", "y"],
+                        "value": ["1", "[1, 2]"], "parameters_sha256": ["h", "h"]})
+    new_head = head.copy()
+    new_head.loc[0, "value"] = 100.5                     # changed
+    new_head.loc[1, "value"] = 0.1 + 1e-15               # below tolerance: unchanged
+    new_head = pd.concat([new_head[new_head.metric != "old"],
+                          pd.DataFrame([{"evaluation": "a", "scenario": "s", "metric": "new", "value": 2.0}])])
+    new_par = par.copy()
+    new_par.loc[1, "value"] = "[1, 3]"
+    m, p = results.changes((head, par), (new_head, new_par))
+    assert set(m["metric"]) == {"npv", "old", "new"}
+    assert m.set_index("metric").loc["npv", "change"] == pytest.approx(0.5)
+    assert list(p["parameter"]) == ["y"]
+
+
+def test_a_release_is_written_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    monkeypatch.setattr(results, "current", lambda: (
+        pd.DataFrame({"evaluation": ["a"], "scenario": ["s"], "metric": ["npv"], "value": [1.0]}),
+        pd.DataFrame({"evaluation": ["a"], "scenario": ["s"], "parameter": ["x"], "value": ["1"], "parameters_sha256": ["h"]})))
+    results.write_release("0.1.0")
+    with pytest.raises(FileExistsError, match="not rewritten"):
+        results.write_release("0.1.0")
+    results.write_release("0.2.0")
+    assert results.releases() == ["0.1.0", "0.2.0"]
+    assert results.previous_release("0.2.0") == "0.1.0" and results.previous_release("0.1.0") is None
+    assert results.previous_release("0.10.0") == "0.2.0"  # versions sort as numbers, not text
+
+
+def test_summary_page_shows_the_released_headline_numbers():
+    """The summary page's glued numbers are the results of the current version."""
+    nb = nbformat.read(ROOT / "book" / "summary.ipynb", as_version=4)
+    glued = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                glued[name] = o["data"].get("application/papermill.record/text/plain")
+    head = results.current()[0].set_index(["evaluation", "scenario", "metric"])["value"]
+    assert float(glued["su_peru_npv"]) == pytest.approx(head[("peru", "base", "total.npv")], rel=1e-12)
+    assert float(glued["su_es_npv"]) == pytest.approx(head[("elsalvador", "as_published", "npv")], rel=1e-12)
+    assert float(glued["su_gret_effort_pct"]) == pytest.approx(100 * head[("gret", "as_published", "effort_rate.200")], rel=1e-12)
