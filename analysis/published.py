@@ -4,7 +4,6 @@ They are reference values for reconciliation tables and tests: no model reads th
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -57,7 +57,7 @@ def scenario_differences(evaluation: str) -> pd.DataFrame:
     return pd.DataFrame([{"parameter": k, **{n: _show(values[n][k]) for n in names}} for k in keys])
 
 
-def downloads(evaluation: str, tables) -> "Markdown":
+def downloads(evaluation: str, tables):
     """Links to the chapter's tables as CSV files and one XLSX workbook (written by the build)."""
     from IPython.display import Markdown
     links = ", ".join(f"{{download}}`{name}.csv <_generated/{evaluation}/{name}.csv>`" for name in tables)

@@ -335,16 +335,3 @@ def test_monte_carlo_is_reproducible():
     assert "years_between" not in a["parameters"]  # design choices get a range, not a distribution
 
 
-def test_sensitivity_cli_same_call_same_json():
-    import subprocess
-    import sys
-    from conftest import ROOT
-    cmd = [sys.executable, "-m", "analysis", "sensitivity", "gret", "--draws", "20000", "--json"]
-    a = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    b = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    assert a.returncode == 0, a.stderr
-    assert a.stdout == b.stdout
-    doc = json.loads(a.stdout)
-    mc = doc["monte_carlo"]
-    assert mc["metric"] == "effort_rate.200" and mc["threshold"] == 0.5 and 0 <= mc["p_unaffordable"] <= 1
-    assert doc["switching_values"]["savings_spread"] is None

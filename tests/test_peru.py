@@ -465,16 +465,3 @@ def test_monte_carlo_reproducible():
         assert d["low"] <= v.min() and v.max() <= d["high"]
 
 
-def test_sensitivity_cli_same_call_same_json():
-    import json
-    import subprocess
-    import sys
-    cmd = [sys.executable, "-m", "analysis", "sensitivity", "peru", "--draws", "20000", "--json"]
-    a = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    b = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    assert a.returncode == 0, a.stderr
-    assert a.stdout == b.stdout
-    doc = json.loads(a.stdout)
-    mc = doc["monte_carlo"]
-    assert mc["metric"] == "total.npv" and mc["draws"] == 20000 and 0 <= mc["p_npv_negative"] <= 1
-    assert "total.irr" in mc["percentiles"]

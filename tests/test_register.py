@@ -1,6 +1,5 @@
 """The assumptions register: every value cited, every parameter the models read is registered."""
 import pytest
-import yaml
 
 from analysis import evaluations, params, published
 

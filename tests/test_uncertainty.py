@@ -110,17 +110,23 @@ def test_monte_carlo_is_reproducible_and_consistent(sc):
     assert "discount_rate" not in draws  # a normative choice, not an uncertain quantity
 
 
-def test_sensitivity_cli_same_call_same_json():
-    cmd = [sys.executable, "-m", "analysis", "sensitivity", "elsalvador", "--draws", "20000", "--json"]
+@pytest.mark.parametrize("evaluation, metric, probability, never_switches", [
+    ("elsalvador", "npv", "p_npv_negative", "residual_share"),
+    ("peru", "total.npv", "p_npv_negative", "precarious_share"),
+    ("gret", "effort_rate.200", "p_unaffordable", "savings_spread"),
+])
+def test_sensitivity_cli_same_call_same_json(evaluation, metric, probability, never_switches):
+    cmd = [sys.executable, "-m", "analysis", "sensitivity", evaluation, "--draws", "20000", "--json"]
     a = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     b = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert a.returncode == 0, a.stderr
     assert a.stdout == b.stdout
     doc = json.loads(a.stdout)
     assert set(doc) >= {"switching_values", "tornado", "monte_carlo", "version", "parameters_sha256"}
-    assert doc["switching_values"]["residual_share"] is None
+    assert doc["switching_values"][never_switches] is None
     mc = doc["monte_carlo"]
-    assert mc["draws"] == 20000 and 0 <= mc["p_npv_negative"] <= 1 and "npv" in mc["percentiles"]
+    assert mc["metric"] == metric and mc["draws"] == 20000 and 0 <= mc[probability] <= 1
+    assert metric in mc["percentiles"]
 
 
 @pytest.mark.parametrize("block, reason", [
