@@ -91,6 +91,7 @@ def sensitivity_payload(evaluation, scenario, overrides, draws, seed) -> dict:
         "switching_values": res["switching_values"],
         "tornado": res["tornado"].to_dict(orient="records"),
         "monte_carlo": mc,
+        "sobol": res["sobol"].to_dict(orient="records"),
     })
 
 
@@ -114,6 +115,9 @@ def cmd_sensitivity(args) -> int:
             print(f"  {k} = {v:.4f}")
     for metric, pct in mc["percentiles"].items():
         print(f"  {metric} percentiles: " + ", ".join(f"p{q} {x:,.4g}" for q, x in pct.items()))
+    print("Sobol indices (share of the variance: alone / with interactions)")
+    for row in payload["sobol"]:
+        print(f"  {row['parameter']:<28} {row['first_order']:6.3f} {row['total']:6.3f}")
     return 0
 
 

@@ -173,7 +173,8 @@ def _set_field(data_dir, key, field, block):
 
 
 def test_cross_programme_comparison():
-    summary, frag = uncertainty.comparison(draws=2000)
+    summary, frag, indices = uncertainty.comparison(draws=2000)
+    assert set(indices["evaluation"]) == set(summary["evaluation"])
     assert set(summary["evaluation"]) == {n for n, m in evaluations.EVALUATIONS.items() if hasattr(m, "evaluate_batch")}
     assert summary["probability it fails"].between(0, 1).all()
     for row in summary.itertuples():
@@ -183,3 +184,23 @@ def test_cross_programme_comparison():
     r = es_rows.loc["rent_to_price"]
     assert r["relative_move"] == pytest.approx(abs(r["switching_value"] - r["value"]) / r["value"])
     assert not es_rows.loc["discount_rate", "uncertain"]  # a range but no distribution
+
+
+class _Linear:
+    """A toy model y = 2 x1 + x2 (+ 0 x3) with uniform inputs: Sobol indices known exactly."""
+    UNCERTAINTY = {"metric": "y"}
+
+    @staticmethod
+    def evaluate_batch(p, draws):
+        x = {k: np.asarray(draws.get(k, p[k]), dtype=float) for k in ("x1", "x2", "x3")}
+        return {"y": 2 * x["x1"] + x["x2"] + 0 * x["x3"]}
+
+
+def test_sobol_indices_of_a_linear_model():
+    entries = {k: {"distribution": {"kind": "uniform", "low": 0.0, "high": 1.0}} for k in ("x1", "x2", "x3")}
+    s = uncertainty.sobol(_Linear, {"x1": 0.5, "x2": 0.5, "x3": 0.5}, entries, n=200_000, seed=1).set_index("parameter")
+    # Var(2 x1) = 4/12, Var(x2) = 1/12: shares 0.8 and 0.2, no interactions, x3 inert.
+    assert s.loc["x1", "first_order"] == pytest.approx(0.8, abs=0.01)
+    assert s.loc["x2", "first_order"] == pytest.approx(0.2, abs=0.01)
+    assert s.loc["x1", "total"] == pytest.approx(0.8, abs=0.01) and s.loc["x3", "total"] == pytest.approx(0.0, abs=1e-12)
+    assert list(s.index) == ["x1", "x2", "x3"]
