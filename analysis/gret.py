@@ -18,8 +18,8 @@ table 3.3 (treasury, tesorería) is in % of the generation's origin value. Calen
 generation g buys its land in year g, builds its core in year g+2 and its extension in g+2+x.
 
 Conventions that the sheet follows but the text contradicts are parameters whose default (the
-``as_published`` scenario) is the sheet's choice; ``corrected`` fixes them. See
-notes/gret_findings.md.
+``as_published`` scenario) is the sheet's choice; ``corrected`` fixes them. The chapter
+(book/gret.ipynb) shows each convention's effect and every printed cell that does not reproduce.
 """
 from __future__ import annotations
 

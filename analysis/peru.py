@@ -497,7 +497,7 @@ def summary(p: dict, metrics: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# Tolerances of the reproduction of Tabla 6 (see notes/peru_findings.md).
+# Tolerances of the reproduction of Tabla 6 (the chapter book/peru.ipynb, section Reconciliation, shows every cell).
 USD_PER_BENEFICIARY = 1.0   # costs and all of Sub2; per-beneficiary cells get 0.5 more (printed to USD 1)
 SUB1_BENEFITS_REL = 0.003   # Sub1 benefits (and NPV): the precarious-rent deduction is not reproduced
 

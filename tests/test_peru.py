@@ -20,7 +20,7 @@ from analysis.params import ParameterError, load
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = ROOT / "data" / "published" / "peru"
 
-# Tolerances of the reproduction (see notes/peru_findings.md): costs and all of Sub2 within
+# Tolerances of the reproduction (the chapter book/peru.ipynb, section Reconciliation, shows every cell): costs and all of Sub2 within
 # USD 1 per beneficiary; Sub1 benefits (and so Sub1 NPV) within 0.3 %, because no documented
 # reading reproduces the precarious-rent deduction; B/C and IRR at the printed precision.
 USD_PER_BENEFICIARY = 1.0
