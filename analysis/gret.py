@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .finance import amortization_schedule, column, level_payment
+from . import published
 from .params import Spec
 from .result import Result
 
@@ -524,7 +525,7 @@ def evaluate(p: dict) -> Result:
 # --- Reconciliation with the printed tables (data/published/gret/*.csv) -------------------------
 # The printed tables are reference values for tests and the chapter; the model never reads them.
 
-PUBLISHED_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent / "data" / "published" / "gret"
+PUBLISHED_DIR = published.PUBLISHED_DIR / "gret"
 PUBLISHED_TABLES = ("macro", "investment", "sources", "uses", "balance", "subsidies", "treasury",
                     "loans", "schedules", "effort", "intro_payments")
 
