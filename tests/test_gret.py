@@ -324,14 +324,3 @@ def test_tornado_sorted_and_at_the_documented_ends():
     assert t["parameter"].iloc[0] == "years_between"
 
 
-def test_monte_carlo_is_reproducible():
-    sc = evaluations.load("gret")
-    a = uncertainty.monte_carlo(gret, sc.values, sc.entries, 5000, seed=7)
-    b = uncertainty.monte_carlo(gret, sc.values, sc.entries, 5000, seed=7)
-    c = uncertainty.monte_carlo(gret, sc.values, sc.entries, 5000, seed=8)
-    assert np.array_equal(a["values"], b["values"]) and not np.array_equal(a["values"], c["values"])
-    assert a["p_unaffordable"] == pytest.approx(np.mean(a["values"] > 0.5))
-    assert "irr_values" not in a and list(a["percentiles"]) == ["effort_rate.200"]
-    assert "years_between" not in a["parameters"]  # design choices get a range, not a distribution
-
-

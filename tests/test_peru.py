@@ -450,18 +450,3 @@ def test_tornado_sorted_and_uses_the_documented_ranges(runs, sensitivity):
         peru.evaluate({**sc.values, "monthly_rent_yield": 0.0055}).metrics["total.npv"], rel=1e-12)
 
 
-def test_monte_carlo_reproducible():
-    from analysis import uncertainty
-    sc = evaluations.load("peru")
-    a = uncertainty.monte_carlo(peru, sc.values, sc.entries, 5000, seed=3)
-    b = uncertainty.monte_carlo(peru, sc.values, sc.entries, 5000, seed=3)
-    c = uncertainty.monte_carlo(peru, sc.values, sc.entries, 5000, seed=4)
-    assert np.array_equal(a["values"], b["values"]) and not np.array_equal(a["values"], c["values"])
-    assert a["p_npv_negative"] == pytest.approx(np.mean(a["values"] < 0))
-    assert "discount_rate" not in a["parameters"] and "wage_days_per_month" not in a["parameters"]
-    draws = uncertainty.draw(sc.entries, 5000, 3)
-    for k, v in draws.items():
-        d = sc.entries[k]["distribution"]
-        assert d["low"] <= v.min() and v.max() <= d["high"]
-
-

@@ -94,20 +94,27 @@ def test_tornado_uses_the_documented_ranges(sc):
     assert set(t["parameter"]) == {k for k, e in sc.entries.items() if "range" in e}
 
 
-def test_monte_carlo_is_reproducible_and_consistent(sc):
-    a = uncertainty.monte_carlo(es, sc.values, sc.entries, 5000, seed=7)
-    b = uncertainty.monte_carlo(es, sc.values, sc.entries, 5000, seed=7)
-    c = uncertainty.monte_carlo(es, sc.values, sc.entries, 5000, seed=8)
+@pytest.mark.parametrize("evaluation, not_drawn", [
+    ("elsalvador", {"discount_rate"}),              # a normative choice, not an uncertain quantity
+    ("peru", {"discount_rate", "wage_days_per_month"}),
+    ("gret", {"years_between"}),                     # design choices get a range, not a distribution
+])
+def test_monte_carlo_is_reproducible_and_consistent(evaluation, not_drawn):
+    module, sc = evaluations.module(evaluation), evaluations.load(evaluation)
+    cfg = module.UNCERTAINTY
+    a = uncertainty.monte_carlo(module, sc.values, sc.entries, 5000, seed=7)
+    b = uncertainty.monte_carlo(module, sc.values, sc.entries, 5000, seed=7)
+    c = uncertainty.monte_carlo(module, sc.values, sc.entries, 5000, seed=8)
     assert np.array_equal(a["values"], b["values"]) and not np.array_equal(a["values"], c["values"])
-    assert a["p_npv_negative"] == pytest.approx(np.mean(a["values"] < 0))
-    pct = list(a["percentiles"]["npv"].values())
+    assert a[cfg["probability_name"]] == pytest.approx(np.mean(cfg["fails"](a["values"])))
+    pct = list(a["percentiles"][cfg["metric"]].values())
     assert pct == sorted(pct)
-    # Every draw is inside its declared support.
-    draws = uncertainty.draw(sc.entries, 5000, 7)
+    assert ("irr_values" in a) == bool(cfg.get("irr"))
+    draws = uncertainty.draw(sc.entries, 5000, 7)  # every draw inside its declared support
     for k, v in draws.items():
         d = sc.entries[k]["distribution"]
         assert v.min() >= d["low"] and v.max() <= d["high"]
-    assert "discount_rate" not in draws  # a normative choice, not an uncertain quantity
+    assert not_drawn.isdisjoint(draws) and not_drawn <= set(sc.entries)
 
 
 @pytest.mark.parametrize("evaluation, metric, probability, never_switches", [
