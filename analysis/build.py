@@ -1,6 +1,6 @@
 """Build the book: execute the notebooks whose inputs changed, then build the HTML.
 
-1. Each notebook in ``NOTEBOOKS`` is executed with papermill from ``notebooks/`` into ``book/``
+1. Each page of ``pages()`` (one chapter per registered evaluation, then the overview pages) is executed with papermill from ``notebooks/`` into ``book/``
    (the executed copies are committed: they are the versioned results). A notebook is skipped
    when the SHA-256 of its inputs (the notebook, its evaluation's parameter and published data,
    the ``analysis`` package, the bibliography and the pinned requirements) equals the one stored
@@ -23,18 +23,41 @@ import nbformat
 
 from .params import ROOT
 
-# (notebook stem, evaluation whose data it reads, papermill parameters)
-NOTEBOOKS = [
-    ("peru", "peru", {"scenario": "base", "overrides": {}}),
-    ("elsalvador", "elsalvador", {"scenario": "as_published", "overrides": {}}),
-    ("gret", "gret", {"scenario": "as_published", "overrides": {}}),
-    ("uncertainty", "*", {}),  # "*": the page reads every evaluation's data
-    ("summary", "*", {}),
-    ("changes", "*", {}),
-]
+# Pages that read every evaluation (through the registry) rather than one.
+OVERVIEW = ("uncertainty", "summary", "changes")
+EVALUATIONS_CAPTION = "Evaluations"  # the part of _toc.yml the registry fills, one chapter each
 BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"
 META_KEY = "analysis_build"
+
+
+def pages() -> list:
+    """(notebook stem, evaluation whose data it reads or "*" for all, papermill parameters) of
+    every executed page: one chapter per registered evaluation, at the scenario the book shows."""
+    from .evaluations import REGISTRY
+    return ([(ev.name, ev.name, {"scenario": ev.scenario, "overrides": {}}) for ev in REGISTRY.values()]
+            + [(stem, "*", {}) for stem in OVERVIEW])
+
+
+def toc() -> dict:
+    """_toc.yml with its Evaluations part filled from the registry, in the registry's order."""
+    import yaml
+
+    from .evaluations import REGISTRY
+    try:
+        doc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+        part = next(p for p in doc["parts"] if p.get("caption") == EVALUATIONS_CAPTION)
+    except (OSError, yaml.YAMLError, KeyError, TypeError, StopIteration) as exc:
+        raise RuntimeError(f"_toc.yml: needs a part with caption {EVALUATIONS_CAPTION!r} "
+                           f"({type(exc).__name__}: {exc})") from None
+    part["chapters"] = [{"file": f"book/{name}"} for name in REGISTRY]
+    return doc
+
+
+def toc_pages() -> list:
+    """The pages of the table of contents, as paths without suffix (``book/peru``)."""
+    doc = toc()
+    return [doc["root"]] + [c["file"] for part in doc["parts"] for c in part["chapters"]]
 
 
 def _files(*patterns):
@@ -121,30 +144,39 @@ def stamped_config(path: Path) -> None:
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
 
 
+def download_tables(ev) -> list:
+    """The names of the tables a chapter offers for download (the evaluation's ``tables``, or all)."""
+    if ev.tables:
+        return list(ev.tables)
+    return list(ev.run()[1].tables)
+
+
 def export_tables(dest: Path = BOOK / "_generated") -> None:
     """Each chapter's tables as CSV files and one XLSX workbook, for the chapters' download links."""
     import pandas as pd
 
-    from . import evaluations
-    for _, evaluation, parameters in NOTEBOOKS:
-        if evaluation not in evaluations.EVALUATIONS:
-            continue
-        _, result = evaluations.run(evaluation, parameters.get("scenario"), parameters.get("overrides"))
-        folder = dest / evaluation
+    from .evaluations import REGISTRY
+    for ev in REGISTRY.values():
+        _, result = ev.run()
+        folder = dest / ev.name
         folder.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(folder / f"{evaluation}.xlsx") as xlsx:
-            for name, df in result.tables.items():
+        with pd.ExcelWriter(folder / f"{ev.name}.xlsx") as xlsx:
+            for name in download_tables(ev):
+                df = result.tables[name]
                 df.to_csv(folder / f"{name}.csv", index=False)
                 df.to_excel(xlsx, sheet_name=name[:31], index=False)
 
 
 def jupyter_book(out: Path, capture: bool = False) -> subprocess.CompletedProcess:
     """Run ``jupyter-book build`` (warnings as errors, nitpicky) with the stamped config into ``out``."""
+    import yaml
+
     export_tables()
     stamped_config(out / "_config.yml")
+    (out / "_toc.yml").write_text(yaml.safe_dump(toc(), sort_keys=False, allow_unicode=True), encoding="utf-8")
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(ROOT), "--path-output", str(out), "--config", str(out / "_config.yml"),
-           "-W", "-n", "--keep-going"]
+           "--toc", str(out / "_toc.yml"), "-W", "-n", "--keep-going"]
     return subprocess.run(cmd, capture_output=capture, text=True, cwd=ROOT)
 
 
@@ -170,7 +202,7 @@ def build_html() -> None:
 
 
 def main(force: bool = False, only: list | None = None) -> int:
-    todo = [n for n in NOTEBOOKS if not only or n[0] in only]
+    todo = [n for n in pages() if not only or n[0] in only]
     try:
         for i, (stem, evaluation, parameters) in enumerate(todo, start=1):
             digest = inputs_sha256(stem, evaluation, parameters)

@@ -67,12 +67,11 @@ def cmd_run(args) -> int:
 
 
 def cmd_list(args) -> int:
-    names = [args.evaluation] if args.evaluation else list(evaluations.EVALUATIONS)
+    names = [args.evaluation] if args.evaluation else list(evaluations.REGISTRY)
     for name in names:
-        m = evaluations.module(name)
-        scenarios = params.scenario_names(name)
-        print(f"{name}: scenarios {', '.join(scenarios)} (default {m.DEFAULT_SCENARIO})")
-        sc = evaluations.load(name)
+        ev = evaluations.get(name)
+        print(f"{name}: {ev.title}; scenarios {', '.join(ev.scenarios())} (the book shows {ev.scenario})")
+        sc = ev.load()
         for key, e in sc.entries.items():
             print(f"  {key:<28} {e['value']!s:<24} {e['unit']}  [{e['source']}, {e['locator']}]")
     return 0

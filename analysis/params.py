@@ -59,12 +59,14 @@ def display_path(path) -> str:
 class Spec:
     """What a parameter may be. ``kind`` is one of:
     number, integer, share (a number in [0, 1]), boolean, choice, number_list,
-    integer_list, share_map (term -> share, shares summing to 1)."""
+    integer_list, share_map (term -> share, shares summing to 1). ``doc`` says what the parameter
+    means (the register shows it); ``fmt="percent"`` shows a rate as 7.05 % (shares always are)."""
     kind: str
     low: float | None = None
     high: float | None = None
     choices: tuple = ()
     doc: str = ""
+    fmt: str = ""
 
 
 @dataclass

@@ -14,15 +14,6 @@ from . import __version__, evaluations, params
 
 RESULTS_DIR = params.DATA_DIR / "results"
 
-# The few numbers each evaluation is judged by, for the summary page: metric -> label.
-SUMMARY = {
-    "elsalvador": {"npv": "NPV (USD)", "irr": "IRR"},
-    "peru": {"total.npv": "NPV, programme (USD)", "total.bc_ratio": "B/C, programme", "total.irr": "IRR, programme"},
-    "gret": {"loan1": "loan 1 of the test generation (k USD)", "monthly_payment_usd": "monthly payment (USD)",
-             "effort_rate.200": "effort rate at 200 USD a month"},
-}
-
-
 def _version_key(v: str) -> tuple:
     return tuple(int(x) for x in v.split(".")[:3])
 
@@ -30,9 +21,9 @@ def _version_key(v: str) -> tuple:
 def current() -> tuple:
     """(headline, parameters) of every scenario of every evaluation, as computed now."""
     heads, pars = [], []
-    for name in evaluations.EVALUATIONS:
-        for scenario in params.scenario_names(name):
-            sc, res = evaluations.run(name, scenario)
+    for name, ev in evaluations.REGISTRY.items():
+        for scenario in ev.scenarios():
+            sc, res = ev.run(scenario)
             heads += [{"evaluation": name, "scenario": scenario, "metric": k, "value": v}
                       for k, v in res.metrics.items()]
             pars += [{"evaluation": name, "scenario": scenario, "parameter": k,

@@ -1,8 +1,8 @@
 """Uncertainty beyond the published tables: switching values, tornado and Monte Carlo.
 
-Each evaluation module provides ``evaluate_batch(p, draws)`` (N parameter sets at once, arrays
-along a leading axis) and ``UNCERTAINTY``: the headline metric, the threshold at which the
-conclusion changes (NPV = 0, or an effort-rate ceiling) and the rate-of-return metric if any.
+Every evaluation provides ``evaluate_batch(p, draws)`` (N parameter sets at once, arrays along a
+leading axis) and its decision ``criterion`` (the metric, the threshold at which the conclusion
+changes and its direction: NPV >= 0, an effort rate <= its ceiling); see ``analysis.contract``.
 Ranges and distributions are declared, with their sources, in the parameter files.
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ DEFAULT_DRAWS = 100_000
 DEFAULT_SEED = 20261124
 
 
-def _batch(module, p, draws):
-    return module.evaluate_batch(p, {k: np.asarray(v, dtype=float) for k, v in draws.items()})
+def _batch(ev, p, draws):
+    return ev.evaluate_batch(p, {k: np.asarray(v, dtype=float) for k, v in draws.items()})
 
 
 def _search_interval(spec, value):
@@ -29,25 +29,25 @@ def _search_interval(spec, value):
     return float(low), float(high)
 
 
-def switching_value(module, p, key, spec, grid: int = 401, zooms: int = 3):
+def switching_value(ev, p, key, spec, grid: int = 401, zooms: int = 3):
     """The value of ``key`` at which the headline metric crosses its threshold, others at ``p``.
 
     The metric is evaluated on a grid over the parameter's admissible interval; the crossing
     nearest the current value is refined by zooming into its grid cell. None when the metric
     does not cross the threshold anywhere in the interval.
     """
-    cfg = module.UNCERTAINTY
+    crit = ev.criterion
     low, high = _search_interval(spec, p[key])
     if spec.kind == "integer":
         # No value in between: the whole number nearest p[key] at which the conclusion changes.
         xs = np.arange(int(low), int(high) + 1)
-        y = _batch(module, p, {key: np.append(xs, p[key])})[cfg["metric"]]
-        changed = xs[cfg["fails"](y[:-1]) != cfg["fails"](y[-1])]
+        y = _batch(ev, p, {key: np.append(xs, p[key])})[crit.metric]
+        changed = xs[crit.fails(y[:-1]) != crit.fails(y[-1])]
         return int(changed[np.argmin(np.abs(changed - p[key]))]) if changed.size else None
     value = None
     for _ in range(zooms):
         xs = np.linspace(low, high, grid)
-        y = _batch(module, p, {key: xs})[cfg["metric"]] - cfg["threshold"]
+        y = _batch(ev, p, {key: xs})[crit.metric] - crit.threshold
         cross = np.flatnonzero(((np.sign(y[:-1]) != np.sign(y[1:])) | (y[:-1] == 0)) & np.isfinite(y[:-1]) & np.isfinite(y[1:]))
         if cross.size == 0:
             return value
@@ -57,16 +57,16 @@ def switching_value(module, p, key, spec, grid: int = 401, zooms: int = 3):
     return value
 
 
-def tornado(module, p, entries) -> pd.DataFrame:
-    """The headline metric at the low and high end of each parameter's documented range."""
-    cfg = module.UNCERTAINTY
-    base = float(_batch(module, p, {})[cfg["metric"]][0])
+def tornado(ev, p, entries) -> pd.DataFrame:
+    """The decision metric at the low and high end of each parameter's documented range."""
+    metric = ev.criterion.metric
+    base = float(_batch(ev, p, {})[metric][0])
     rows = []
     for key, e in entries.items():
         if "range" not in e:
             continue
         lo, hi = e["range"]["low"], e["range"]["high"]
-        y = _batch(module, p, {key: [lo, hi]})[cfg["metric"]]
+        y = _batch(ev, p, {key: [lo, hi]})[metric]
         rows.append({"parameter": key, "base_value": p[key], "low": lo, "high": hi,
                      "metric_at_low": float(y[0]), "metric_at_high": float(y[1]), "base_metric": base,
                      "swing": float(abs(y[1] - y[0])), "source": e["range"]["source"], "locator": e["range"]["locator"]})
@@ -88,31 +88,33 @@ def draw(entries, n: int, seed: int) -> dict:
     return out
 
 
-def monte_carlo(module, p, entries, n: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, chunk: int = 100_000) -> dict:
-    """Distribution of the headline metric (and the IRR) under the declared distributions."""
-    cfg = module.UNCERTAINTY
+def monte_carlo(ev, p, entries, n: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, chunk: int = 100_000) -> dict:
+    """Distribution of the decision metric (and the IRR) under the declared distributions.
+
+    ``p_fails`` is the probability that the conclusion fails (the criterion does not hold)."""
+    crit, irr_name = ev.criterion, ev.rate_of_return
     draws = draw(entries, n, seed)
-    parts = [_batch(module, p, {k: v[i:i + chunk] for k, v in draws.items()}) for i in range(0, n, chunk)]
-    metric = np.concatenate([np.broadcast_to(r[cfg["metric"]], (min(chunk, n - i * chunk),)) for i, r in enumerate(parts)])
+    parts = [_batch(ev, p, {k: v[i:i + chunk] for k, v in draws.items()}) for i in range(0, n, chunk)]
+    metric = np.concatenate([np.broadcast_to(r[crit.metric], (min(chunk, n - i * chunk),)) for i, r in enumerate(parts)])
     out = {
         "draws": n, "seed": seed, "parameters": sorted(draws),
-        "metric": cfg["metric"], "threshold": cfg["threshold"],
+        "metric": crit.metric, "threshold": crit.threshold, "fails_when": crit.failure,
         "mean": float(metric.mean()), "std": float(metric.std()),
-        cfg["probability_name"]: float(np.mean(cfg["fails"](metric))),
-        "percentiles": {cfg["metric"]: {str(q): float(v) for q, v in zip(PERCENTILES, np.percentile(metric, PERCENTILES))}},
+        "p_fails": float(np.mean(crit.fails(metric))),
+        "percentiles": {crit.metric: {str(q): float(v) for q, v in zip(PERCENTILES, np.percentile(metric, PERCENTILES))}},
         "values": metric,
     }
-    if cfg.get("irr"):
-        irr = np.concatenate([r[cfg["irr"]] for r in parts])
+    if irr_name:
+        irr = np.concatenate([r[irr_name] for r in parts])
         ok = np.isfinite(irr)
         out["share_without_irr"] = float(1 - ok.mean())
-        out["percentiles"][cfg["irr"]] = ({str(q): float(v) for q, v in zip(PERCENTILES, np.percentile(irr[ok], PERCENTILES))}
-                                          if ok.any() else {})
+        out["percentiles"][irr_name] = ({str(q): float(v) for q, v in zip(PERCENTILES, np.percentile(irr[ok], PERCENTILES))}
+                                        if ok.any() else {})
         out["irr_values"] = irr
     return out
 
 
-def sobol(module, p, entries, n: int = 8192, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+def sobol(ev, p, entries, n: int = 8192, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """Variance-based (Sobol) indices of the headline metric for each uncertain parameter.
 
     Two independent samples A and B of the declared distributions and, for each parameter i,
@@ -120,11 +122,11 @@ def sobol(module, p, entries, n: int = 8192, seed: int = DEFAULT_SEED) -> pd.Dat
     (1999). n * (d + 2) model runs in batches. The first-order index is the share of the
     metric's variance that the parameter explains alone; the total adds its interactions.
     """
-    metric = module.UNCERTAINTY["metric"]
+    metric = ev.criterion.metric
     both = draw(entries, 2 * n, seed)
     a = {k: v[:n] for k, v in both.items()}
     b = {k: v[n:] for k, v in both.items()}
-    f = lambda d: np.asarray(_batch(module, p, d)[metric], dtype=float)  # noqa: E731
+    f = lambda d: np.asarray(_batch(ev, p, d)[metric], dtype=float)  # noqa: E731
     fa, fb = f(a), f(b)
     var = np.var(np.concatenate([fa, fb]))
     rows = []
@@ -139,17 +141,29 @@ def sobol(module, p, entries, n: int = 8192, seed: int = DEFAULT_SEED) -> pd.Dat
 def analyse(evaluation: str, scenario: str | None = None, overrides: dict | None = None,
             draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> dict:
     """Switching values, tornado, Monte Carlo and Sobol indices of one scenario."""
-    module = evaluations.module(evaluation)
-    sc = evaluations.load(evaluation, scenario, overrides)
+    ev = evaluations.get(evaluation)
+    sc = ev.load(scenario, overrides)
     p, entries = sc.values, sc.entries
     ranged = [k for k, e in entries.items() if "range" in e or "distribution" in e]
     return {
+        "evaluation": ev,
         "scenario": sc,
-        "switching_values": {k: switching_value(module, p, k, module.PARAMETERS[k]) for k in ranged},
-        "tornado": tornado(module, p, entries),
-        "monte_carlo": monte_carlo(module, p, entries, draws, seed),
-        "sobol": sobol(module, p, entries, seed=seed),
+        "switching_values": {k: switching_value(ev, p, k, ev.parameters[k]) for k in ranged},
+        "tornado": tornado(ev, p, entries),
+        "monte_carlo": monte_carlo(ev, p, entries, draws, seed),
+        "sobol": sobol(ev, p, entries, seed=seed),
     }
+
+
+def one_at_a_time(ev, p, entries, n: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """For each parameter with a distribution, the probability that the conclusion fails when
+    only that parameter is drawn (the others at their values): which uncertainty alone suffices."""
+    rows = []
+    for key, values in draw(entries, n, seed).items():
+        y = _batch(ev, p, {key: values})[ev.criterion.metric]
+        rows.append({"parameter": key, "p_fails_alone": float(np.mean(ev.criterion.fails(y)))})
+    return pd.DataFrame(rows, columns=["parameter", "p_fails_alone"]).sort_values(
+        "p_fails_alone", ascending=False, ignore_index=True)
 
 
 def fragility(result: dict) -> pd.DataFrame:
@@ -178,21 +192,18 @@ def comparison(draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> tuple:
     Returns (summary with one row per evaluation, fragility table, Sobol indices of every evaluation).
     """
     rows, frames, indices = [], [], []
-    for name, module in evaluations.EVALUATIONS.items():
-        if not hasattr(module, "evaluate_batch"):
-            continue
+    for name, ev in evaluations.REGISTRY.items():
         res = analyse(name, draws=draws, seed=seed)
-        cfg, mc = module.UNCERTAINTY, res["monte_carlo"]
+        crit, mc = ev.criterion, res["monte_carlo"]
         frag = fragility(res).assign(evaluation=name)
         frames.append(frag)
         indices.append(res["sobol"].assign(evaluation=name))
         candidates = frag[frag["uncertain"]].dropna(subset=["relative_move"])
         top = candidates.iloc[0] if len(candidates) else None
-        above = bool(cfg["fails"](cfg["threshold"] + 1))
         rows.append({
             "evaluation": name, "scenario": res["scenario"].name,
-            "conclusion fails when": f"{cfg['metric']} {'>' if above else '<'} {cfg['threshold']:g}",
-            "probability it fails": mc[cfg["probability_name"]],
+            "conclusion fails when": crit.failure,
+            "probability it fails": mc["p_fails"],
             "most fragile assumption": None if top is None else top["parameter"],
             "its relative move to switch": None if top is None else top["relative_move"],
             "switches inside a documented range": int(frag["within_range"].sum()),

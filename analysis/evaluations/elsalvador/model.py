@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .finance import annual_debt_service, irr, irr_batch, npv
-from .finance import column as _col  # a batch of N values -> shape (N, 1)
-from .params import Spec
-from .result import Result
+from ...finance import annual_debt_service, irr, irr_batch, npv
+from ...finance import column as _col  # a batch of N values -> shape (N, 1)
+from ...params import Spec
+from ...result import Result
 
 EVALUATION = "elsalvador"
 DEFAULT_SCENARIO = "as_published"
@@ -197,38 +197,6 @@ def tabla3(p: dict) -> pd.DataFrame:
     """The recovery schedule indexed as the document's Tabla 3 (row p = period p + 1)."""
     df = recovery_schedule(p)
     return df.assign(row=df["period"] - 1).drop(columns="period")[["row", *df.columns[1:]]]
-
-
-# Readings of the document that differ from what its spreadsheet computes, one at a time,
-# each as parameter overrides on the published case (see the chapter's inconsistency list).
-ALTERNATIVE_READINGS = [
-    ("20 payments for every disbursement (no 21-payment slip)", {"slip_disbursements": []},
-     "footnote 11 vs Tabla 3 / Tabla 5"),
-    ("IRR over all 35 periods", {"irr_last_period": 35}, "para. 4.1 vs Tabla 6"),
-    ("Corrected scenario (both fixes above)", {"slip_disbursements": [], "irr_last_period": 35},
-     "scenario `corrected`"),
-    ("Residual value 20 % of the new homes' value", {"residual_share": 0.2}, "para. 2.7 vs Tabla 5 period 35"),
-    ("Uniform term mix: 1/3 at 10, 20 and 30 years", {"term_mix": {10: 1 / 3, 20: 1 / 3, 30: 1 / 3}},
-     "footnote 11, para. 5.3(ii) vs Tabla 5"),
-    ("Value added as the text states: 47 % construction, 76 % real estate",
-     {"value_added_construction": 0.47, "value_added_intermediation": 0.76}, "para. 2.5 vs Tabla 5"),
-    ("Discounting by 1.12^t from t = 1", {"discount_first_period": 1}, "para. 4.2 vs Tabla 5 FFNVA"),
-]
-
-
-def with_overrides(p: dict, overrides: dict) -> dict:
-    return {**p, **overrides}
-
-
-def alternative_readings(p: dict, readings=ALTERNATIVE_READINGS) -> pd.DataFrame:
-    """NPV and IRR of each alternative reading, and its effect against ``p``."""
-    base = evaluate(p).metrics
-    rows = []
-    for label, overrides, where in readings:
-        m = evaluate(with_overrides(p, overrides)).metrics
-        rows.append({"reading": label, "where": where, "npv": m["npv"], "irr": m["irr"],
-                     "npv_change": m["npv"] - base["npv"], "irr_change": m["irr"] - base["irr"]})
-    return pd.DataFrame(rows)
 
 
 def value_added_from_tabla5(p: dict, benefit2_period1: float, benefit3_period1: float) -> dict:

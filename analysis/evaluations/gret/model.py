@@ -28,10 +28,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from .finance import amortization_schedule, column, level_payment
-from . import published
-from .params import Spec
-from .result import Result
+from ...finance import amortization_schedule, column, level_payment
+from ... import published
+from ...params import Spec
+from ...result import Result
 
 EVALUATION = "gret"
 DEFAULT_SCENARIO = "as_published"
@@ -653,19 +653,6 @@ def misses(rec: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"value": "printed", "model_rounded": "model"})
 
 
-# What the text says but the sheet does not do, one change at a time (scenario `corrected` = all).
-CORRECTIONS = [
-    ("capitalised savings (2.2.1), no display rounding", {"savings_interest": "compound", "display_rounded_generations": 0}),
-    ("generation 2 earns inflation + 1 % (2.2.6)", {"generation2_spread_interest": False}),
-    ("no display rounding of generations 1-2", {"display_rounded_generations": 0}),
-    ("refund generation 1's topped-up year (2.2.3)", {"refund_topup_year": True}),
-    ("3.3: refund priced at its own year", {"treasury_refund_price": "refund_year"}),
-    ("3.3: subsidy on the inflated savings", {"treasury_subsidy": "inflated_savings"}),
-    ("3.3: loan 1 repaid at inflation + z", {"treasury_loan_rate": "nominal"}),
-    ("3.3: deduct loan-2 repayments (section 5)", {"include_loan2_repayments": True}),
-]
-
-
 def headline(p, income: float = 200.0) -> dict:
     """The numbers a correction moves: loan 1, the family's monthly payment and effort at ``income``,
     the per-generation peak 'a financiar' (% of origin value) and the programme's need in the last year."""
@@ -676,8 +663,8 @@ def headline(p, income: float = 200.0) -> dict:
             "peak_to_finance_pct": float(treasury(p)["to_finance"].max()), "need_last_year": float(need.iloc[-1])}
 
 
-def corrections(p, readings=CORRECTIONS, income: float = 200.0) -> pd.DataFrame:
-    """``headline`` for ``p``, each correction alone, and all of them together."""
-    every = {k: v for _, o in readings for k, v in o.items()}
-    rows = [("as given", {}), *readings, ("all corrections together", every)]
+def corrections(p, readings, income: float = 200.0) -> pd.DataFrame:
+    """``headline`` for ``p``, each correction alone (``readings``: Reading objects), and all together."""
+    every = {k: v for r in readings for k, v in r.overrides.items()}
+    rows = [("as given", {}), *((r.label, r.overrides) for r in readings), ("all corrections together", every)]
     return pd.DataFrame([{"change": label, **headline({**p, **o}, income)} for label, o in rows])

@@ -22,9 +22,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .finance import amortization_schedule, bc_ratio, irr, irr_batch, level_payment, npv, periodic_rate
-from .params import Spec
-from .result import Result
+from ...finance import amortization_schedule, bc_ratio, irr, irr_batch, level_payment, npv, periodic_rate
+from ...params import Spec
+from ...result import Result
 
 EVALUATION = "peru"
 DEFAULT_SCENARIO = "base"
@@ -420,64 +420,8 @@ def evaluate(p: dict) -> Result:
 
 # ---- readings, reconciliation and checks used by the chapter (pure functions) -----------
 
-# (key, label, overrides, where in the document, scenarios it applies to, kind). "ambiguity": the
-# document supports both readings; "inconsistency": two statements disagree; "coincidence": not
-# from the document. Each row is one --set override of the scenario file.
-BOTH = ("base", "conservative")
-ALTERNATIVE_READINGS = [
-    ("rent055", "Imputed rent 0.55 %/month (Tabla 4) instead of 0.5 % (text)", {"monthly_rent_yield": 0.0055},
-     "Beneficios, arrendamiento imputado vs Tabla 4", ("base",), "inconsistency"),
-    ("value42582", "Sub1 home value 42,582 as printed (not 5,025 + 8,602 + 28,956)", {"sub1_house_value_rule": "stated"},
-     "Otros parámetros vs Costos", BOTH, "inconsistency"),
-    ("prec_const", "Precarious deduction constant (no CPI growth)", {"precarious_growth": "none"}, "footnote 2", BOTH, "ambiguity"),
-    ("prec_unscaled", "Precarious deduction not scaled by 1 - 1.7 %", {"precarious_used_adjust": False},
-     "footnotes 1 and 2", BOTH, "ambiguity"),
-    ("prec_40const", "Precarious deduction: 40 %, constant, not scaled",
-     {"precarious_growth": "none", "precarious_used_adjust": False}, "footnote 2", BOTH, "ambiguity"),
-    ("prec_none", "No precarious deduction", {"precarious_share": 0.0}, "footnote 2", BOTH, "ambiguity"),
-    ("no_used", "No used-home adjustment", {"used_home_share": 0.0}, "footnote 1", BOTH, "ambiguity"),
-    ("sub2_x11", "Sub2 value: home x 1.1 (Z = 1.1 X)", {"sub2_value_rule": "house_times_factor"},
-     "Beneficios (10 % of the works) vs Otros parámetros (x 1,1)", BOTH, "inconsistency"),
-    ("health_unrounded", "Health benefits unrounded", {"health_round_to_printed": False}, "Otros parámetros", BOTH, "ambiguity"),
-    ("wage20", "Daily wage from footnote 5 (20 days a month)", {"wage_days_per_month": 20},
-     "Otros parámetros (USD 9,47 a day) vs footnote 5", BOTH, "inconsistency"),
-    ("cpi40", "CPI 4.0 % (Tabla 4) instead of 4.03 % (text)", {"cpi_growth": 0.04}, "Beneficios vs Tabla 4", BOTH,
-     "inconsistency"),
-    ("nominal", "Loan rates nominal / 12 (not EA)", {"loan_rate_convention": "nominal"}, "Costos vs Tabla 5", BOTH, "ambiguity"),
-    ("sub1_unrounded", "Sub1 instalment not rounded to cents", {"sub1_round_instalment": False}, "Costos", BOTH, "ambiguity"),
-    ("year0", "Year 1 undiscounted (numpy-financial convention)", {"discount_first_period": 0},
-     "VNA formula (image missing)", BOTH, "ambiguity"),
-    ("growth5865", "Appreciation: exact mean 5.865 % instead of 5.9 %", {"house_price_growth": 0.05865},
-     "Beneficios, valorización (aproximadamente 5,9 %)", ("conservative",), "inconsistency"),
-    ("rent04842", "Rent: unrounded mean 0.4842 % instead of 0.48 %", {"monthly_rent_yield": 0.004842},
-     "Beneficios, arrendamiento imputado (0,48 %)", ("conservative",), "inconsistency"),
-    ("prec50", "NOT FROM THE DOCUMENT: precarious 50 %, constant, not scaled",
-     {"precarious_share": 0.5, "precarious_growth": "none", "precarious_used_adjust": False},
-     "a numerical coincidence", BOTH, "coincidence"),
-]
-
-
 def with_overrides(p: dict, overrides: dict) -> dict:
     return {**p, **overrides}
-
-
-def alternative_readings(p: dict, scenario: str | None = None, readings=ALTERNATIVE_READINGS) -> pd.DataFrame:
-    """NPV and IRR of each alternative reading applied alone to ``p``, and its effect.
-
-    ``scenario`` keeps only the readings that apply to it (None: all of them).
-    """
-    ref = evaluate(p).metrics
-    rows = []
-    for key, label, overrides, where, scenarios, kind in readings:
-        if scenario is not None and scenario not in scenarios:
-            continue
-        m = evaluate(with_overrides(p, overrides)).metrics
-        rows.append({"key": key, "reading": label, "where": where, "kind": kind,
-                     "sub1_npv": m["sub1.npv"], "sub2_npv": m["sub2.npv"],
-                     "total_npv": m["total.npv"], "total_irr": m["total.irr"],
-                     "total_npv_change": m["total.npv"] - ref["total.npv"],
-                     "total_irr_change": m["total.irr"] - ref["total.irr"]})
-    return pd.DataFrame(rows)
 
 
 def summary(p: dict, metrics: dict) -> pd.DataFrame:

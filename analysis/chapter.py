@@ -1,0 +1,270 @@
+"""What every chapter shows, from one set of helpers: formatting and display only, no model logic.
+
+Every evaluation chapter has the same parts in the same order (``PARTS``), each a section whose
+label is ``<evaluation>-<part>``: the operation, the model, the assumptions register, results,
+reconciliation, readings, uncertainty, downloads. The helpers below render each part from the
+evaluation contract, so that every chapter delivers the same things in the same form.
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+PARTS = ("operation", "model", "assumptions", "results", "reconciliation", "readings", "uncertainty", "downloads")
+PART_TITLES = {
+    "operation": "The operation", "model": "The model", "assumptions": "Assumptions",
+    "results": "Results", "reconciliation": "Reconciliation with the published tables",
+    "readings": "Readings of the document", "uncertainty": "Uncertainty", "downloads": "Downloads",
+}
+
+
+# --- numbers and values -------------------------------------------------------------------------
+
+def show(df: pd.DataFrame):
+    """Display a table without its index (deterministic HTML, so nbval can compare it)."""
+    from IPython.display import HTML
+    return HTML(df.to_html(index=False, escape=True, border=0, classes="dataframe analysis-table"))
+
+
+def money(x, decimals: int = 0) -> str:
+    return "" if x is None or pd.isna(x) else f"{round(x, decimals) + 0.0:,.{decimals}f}"  # + 0.0: no "-0.00"
+
+
+def percent(x, decimals: int = 2) -> str:
+    return "n/a" if x is None or pd.isna(x) else f"{100 * x + 0.0:.{decimals}f} %"
+
+
+def formatted(df: pd.DataFrame, formats: dict, rename: dict | None = None) -> pd.DataFrame:
+    """A copy of ``df`` with columns turned into display strings (``column -> function``)."""
+    out = df.copy()
+    for col, f in formats.items():
+        out[col] = out[col].map(f)
+    return out.rename(columns=rename or {})
+
+
+def _g(x: float) -> str:
+    """A number with the digits it has (no float noise), thousands separated: 42,582; 0.4842."""
+    x = float(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:,.10g}"
+
+
+def _pct(x: float) -> str:
+    return f"{_g(100 * float(x))} %"
+
+
+def format_value(value, spec=None) -> str:
+    """A parameter value as a reader reads it: 7.05 % (not 0.0705), 20 years: 100 % (not 20: 1),
+    yes/no, words for choices. ``spec`` is the parameter's :class:`analysis.params.Spec`."""
+    kind = getattr(spec, "kind", "")
+    as_percent = kind == "share" or getattr(spec, "fmt", "") == "percent"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} years: {_pct(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "(none)"
+        return ", ".join(_pct(v) if as_percent else _g(v) for v in value)
+    if isinstance(value, str):
+        return value.replace("_", " ")
+    if isinstance(value, (int, float, np.floating, np.integer)):
+        return _pct(value) if as_percent else _g(value)
+    return str(value)
+
+
+def _cell(text) -> str:
+    """Text for a cell of a MyST table: escaped (a parameter file is text, not markup)."""
+    return html.escape(str(text)).replace("|", "\\|").replace("\n", " ").replace("`", "\\`")
+
+
+# --- the assumptions register -------------------------------------------------------------------
+
+def register(scenario, specs: dict):
+    """The assumptions register as a MyST table: parameter, meaning (the spec's description), value
+    with its unit, and the source as a live citation with its locator."""
+    from IPython.display import Markdown
+    lines = ["| parameter | meaning | value | unit | source | locator |", "|---|---|---|---|---|---|"]
+    for k, e in scenario.entries.items():
+        spec = specs.get(k)
+        lines.append(f"| `{k}` | {_cell(getattr(spec, 'doc', ''))} | {_cell(format_value(e['value'], spec))} | "
+                     f"{_cell(e['unit'])} | {{cite:p}}`{e['source']}` | {_cell(e['locator'])} |")
+    return Markdown("\n".join(lines))
+
+
+def assumption_notes(scenario):
+    """The notes of the register as a Markdown list (they are too long for a table column)."""
+    from IPython.display import Markdown
+    return Markdown("\n".join(f"- **{k}**: {_cell(e['note'].strip())}"
+                              for k, e in scenario.entries.items() if e.get("note")))
+
+
+def scenario_differences(ev) -> pd.DataFrame:
+    """Parameters whose values differ between an evaluation's scenarios, scenarios side by side."""
+    names = ev.scenarios()
+    values = {n: ev.load(n).values for n in names}
+    keys = [k for k in values[names[0]] if len({repr(values[n][k]) for n in names}) > 1]
+    return pd.DataFrame([{"parameter": k, **{n: format_value(values[n][k], ev.parameters.get(k)) for n in names}}
+                         for k in keys])
+
+
+def headline(ev, result) -> pd.DataFrame:
+    """The headline metrics of one run, labelled, with units, formatted."""
+    return pd.DataFrame([{"measure": m.label, "unit": m.unit, "value": m.format(result.metrics[m.name])}
+                         for m in ev.metrics])
+
+
+# --- reconciliation and readings ----------------------------------------------------------------
+
+def reconciliation_summary(rec: pd.DataFrame):
+    """Per published table and scenario: how many cells get each verdict."""
+    from . import reconcile
+    return show(reconcile.summary(rec))
+
+
+def reconciliation_cells(rec: pd.DataFrame, verdicts=None, tables=None):
+    """The cells of ``rec`` (optionally only these verdicts or tables), published beside reproduced."""
+    out = rec
+    if verdicts is not None:
+        out = out[out["verdict"].isin(verdicts)]
+    if tables is not None:
+        out = out[out["table"].isin(tables)]
+
+    def num(v, d):
+        return "n/a" if pd.isna(v) else f"{v + 0.0:,.{int(d)}f}"
+    shown = pd.DataFrame({
+        "table": out["table"], "scenario": out["scenario"], "row": out["row"], "column": out["column"],
+        "published": [num(v, d) for v, d in zip(out["published"], out["decimals"])],
+        "reproduced": [num(v, d + 2) for v, d in zip(out["reproduced"], out["decimals"])],
+        "difference": [num(v, d + 2) for v, d in zip(out["difference"], out["decimals"])],
+        "tolerance": ["" if pd.isna(t) else f"±{t:,.{int(d) + 2}f}" for t, d in zip(out["tolerance"], out["decimals"])],
+        "verdict": out["verdict"], "reason": out["reason"],
+    })
+    return show(shown)
+
+
+def readings(ev, effects: pd.DataFrame):
+    """The effects of the readings on the headline metrics (``Evaluation.reading_effects``)."""
+    fmt, rename = {}, {"reading": "reading", "kind": "kind", "locator": "where in the document"}
+    for m in ev.metrics:
+        fmt[m.name] = m.format
+        fmt[f"{m.name} change"] = lambda x, m=m: ("+" if x > 0 else "") + m.format(x)
+        rename[m.name] = m.label
+        rename[f"{m.name} change"] = "change"
+    return show(formatted(effects.drop(columns="key"), fmt, rename))
+
+
+# --- uncertainty --------------------------------------------------------------------------------
+
+def _scale(ev):
+    """(factor, axis label) for the decision metric: millions for large money amounts."""
+    m = ev.metric(ev.criterion.metric)
+    if m.fmt == "percent":
+        return 100.0, f"{m.label} (%)"
+    return 1.0, f"{m.label} ({m.unit})"
+
+
+def tornado(ev, unc):
+    """Tornado: the decision metric at the low and high end of each documented range."""
+    import matplotlib.pyplot as plt
+    tor = unc["tornado"]
+    k, label = _scale(ev)
+    big = k == 1.0 and tor[["metric_at_low", "metric_at_high"]].abs().to_numpy().max(initial=0) >= 1e6
+    if big:
+        k, label = 1e-6, label.replace("(", "(million ")
+    fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(tor), 3) + 1.2))
+    y = np.arange(len(tor))[::-1]
+    base = k * float(tor["base_metric"].iloc[0]) if len(tor) else 0.0
+    for yi, row in zip(y, tor.itertuples()):
+        ax.barh(yi, k * row.metric_at_low - base, left=base, color="tab:blue", alpha=0.8)
+        ax.barh(yi, k * row.metric_at_high - base, left=base, color="tab:orange", alpha=0.8)
+    ax.axvline(k * ev.criterion.threshold, color="black", lw=1, ls="--", label="decision threshold")
+    ax.axvline(base, color="grey", lw=0.8)
+    ax.set_yticks(y, [p.replace("_", " ") for p in tor["parameter"]])
+    ax.set(xlabel=label, title="Each assumption at the ends of its documented range")
+    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color="tab:blue", alpha=0.8),
+                       plt.Rectangle((0, 0), 1, 1, color="tab:orange", alpha=0.8), ax.lines[0]],
+              labels=["low end", "high end", "decision threshold"], loc="best", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def histogram(ev, unc):
+    """Histogram of the decision metric under the declared distributions, threshold marked."""
+    import matplotlib.pyplot as plt
+    mc = unc["monte_carlo"]
+    k, label = _scale(ev)
+    values = k * np.asarray(mc["values"], dtype=float)
+    if k == 1.0 and np.abs(values).max(initial=0) >= 1e6:
+        values, k, label = values / 1e6, k * 1e-6, label.replace("(", "(million ")
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.hist(values, bins=80, color="tab:grey", alpha=0.85)
+    ax.axvline(k * ev.criterion.threshold, color="tab:red", lw=1.2, ls="--")
+    ax.set(xlabel=label, ylabel="draws",
+           title=f"{mc['draws']:,} draws: P(conclusion fails) = {100 * mc['p_fails']:.1f} %")
+    fig.tight_layout()
+    return fig
+
+
+def _cite(block) -> str:
+    if not block:
+        return ""
+    return f"{{cite:t}}`{block['source']}`, {_cell(block['locator'])}"
+
+
+def switching_values(ev, unc):
+    """Switching values with each parameter's documented range and distribution and their sources."""
+    from IPython.display import Markdown
+    entries, values = unc["scenario"].entries, unc["scenario"].values
+    lines = ["| parameter | value | switching value | documented range | its source | distribution | its source |",
+             "|---|---|---|---|---|---|---|"]
+    for key, sv in unc["switching_values"].items():
+        spec = ev.parameters.get(key)
+        e = entries[key]
+        rng, dist = e.get("range"), e.get("distribution")
+        rng_text = f"{format_value(rng['low'], spec)} to {format_value(rng['high'], spec)}" if rng else ""
+        dist_text = ""
+        if dist:
+            mode = f", mode {format_value(dist['mode'], spec)}" if "mode" in dist else ""
+            dist_text = f"{dist['kind']}, {format_value(dist['low'], spec)} to {format_value(dist['high'], spec)}{mode}"
+        shown = "none in the admissible interval" if sv is None else format_value(sv, spec)
+        lines.append(f"| `{key}` | {_cell(format_value(values[key], spec))} | {_cell(shown)} | {_cell(rng_text)} | "
+                     f"{_cite(rng)} | {_cell(dist_text)} | {_cite(dist)} |")
+    return Markdown("\n".join(lines))
+
+
+def sobol(unc):
+    """Sobol indices: the share of the decision metric's variance each assumption explains."""
+    s = unc["sobol"]
+    return show(formatted(s, {"parameter": lambda x: x.replace("_", " "), "first_order": lambda x: f"{x:.2f}",
+                              "total": lambda x: f"{x:.2f}"},
+                          {"first_order": "alone (first order)", "total": "with interactions (total)"}))
+
+
+# --- downloads and glue -------------------------------------------------------------------------
+
+def downloads(ev):
+    """Links to the chapter's tables as CSV files and one XLSX workbook (written by the build)."""
+    from IPython.display import Markdown
+
+    from . import build
+    names = build.download_tables(ev)
+    links = ", ".join(f"{{download}}`{name}.csv <_generated/{ev.name}/{name}.csv>`" for name in names)
+    return Markdown(f"The tables of the scenario this page shows: {links}; all of them in one workbook: "
+                    f"{{download}}`{ev.name}.xlsx <_generated/{ev.name}/{ev.name}.xlsx>`.")
+
+
+def glue_number(name: str, value) -> None:
+    """Glue a number for the prose, always as a Python float (myst-nb formats floats only)."""
+    from myst_nb import glue
+    glue(name, float(value), display=False)
+
+
+def glue_markdown(name: str, text: str) -> None:
+    """Glue a short text, rendered with {glue:md}`name`."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+    glue(name, Markdown(text), display=False)

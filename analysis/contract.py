@@ -1,0 +1,167 @@
+"""The evaluation contract: what every evaluation declares and delivers.
+
+An evaluation is one :class:`Evaluation` object in the registry (``analysis.evaluations``). The
+command line, the build, the summary and uncertainty pages, the release snapshot and the tests
+read evaluations only through it. Adding an evaluation is its package
+(``analysis/evaluations/<name>/``), its notebook (``notebooks/<name>.ipynb``), its data folder
+(``data/<name>/``, ``data/published/<name>/``) and one registry entry.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import params
+from .result import Result
+
+BETTER = ("higher", "lower")
+FORMATS = ("money", "percent", "ratio", "number")
+DIRECTIONS = (">=", "<=")
+READING_KINDS = ("document slip", "alternative reading", "correction")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A headline metric: ``name`` is its key in ``Result.metrics`` (e.g. ``total.npv``)."""
+    name: str
+    label: str          # in words: "NPV of the programme"
+    unit: str           # "USD", "share", "ratio", "USD a month"
+    fmt: str = "number"  # one of FORMATS: how the book shows it
+    decimals: int = 0   # decimals that mean something (after the format's scaling: percent points)
+    better: str = "higher"
+
+    def __post_init__(self):
+        if self.fmt not in FORMATS:
+            raise ValueError(f"metric {self.name}: format {self.fmt!r} is not one of {FORMATS}")
+        if self.better not in BETTER:
+            raise ValueError(f"metric {self.name}: better must be one of {BETTER}")
+
+    def format(self, value) -> str:
+        """The value as the book shows it: ``12.3 %``, ``2,244,518``, ``1.87``."""
+        if value is None or not np.isfinite(value):
+            return "n/a"
+        d = self.decimals
+        if self.fmt == "percent":
+            return f"{100 * value + 0.0:,.{d}f} %"
+        return f"{round(float(value), d) + 0.0:,.{d}f}"  # + 0.0: no "-0"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """The decision rule: the conclusion holds when ``metric direction threshold``
+    (NPV >= 0, B/C >= 1, effort rate <= its ceiling)."""
+    metric: str
+    threshold: float
+    direction: str = ">="
+    label: str = ""     # in words: "the programme's NPV is at least zero"
+
+    def __post_init__(self):
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"criterion on {self.metric}: direction must be one of {DIRECTIONS}")
+
+    def passes(self, value):
+        """True where the conclusion holds (array-safe; NaN never passes)."""
+        v = np.asarray(value, dtype=float)
+        out = v >= self.threshold if self.direction == ">=" else v <= self.threshold
+        return bool(out) if out.ndim == 0 else out
+
+    def fails(self, value):
+        v = np.asarray(value, dtype=float)
+        out = ~np.asarray(self.passes(v)) & np.isfinite(v) | ~np.isfinite(v)
+        return bool(out) if out.ndim == 0 else out
+
+    @property
+    def failure(self) -> str:
+        """The failure condition as text: ``total.npv < 0``."""
+        return f"{self.metric} {'<' if self.direction == '>=' else '>'} {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A reading of the document other than the one the published scenario follows.
+
+    ``kind``: ``document slip`` (the published numbers follow a slip the text contradicts),
+    ``alternative reading`` (the text supports another value) or ``correction`` (what the text
+    describes, where the published sheet does otherwise). ``scenarios``: the scenarios it applies
+    to (empty: all).
+    """
+    key: str
+    label: str
+    overrides: Mapping
+    locator: str
+    kind: str
+    scenarios: tuple = ()
+
+    def __post_init__(self):
+        if self.kind not in READING_KINDS:
+            raise ValueError(f"reading {self.key}: kind {self.kind!r} is not one of {READING_KINDS}")
+
+    def applies_to(self, scenario: str | None) -> bool:
+        return scenario is None or not self.scenarios or scenario in self.scenarios
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One evaluation: its parameters, model, headline metrics, decision rule, published tables
+    and readings. See the module docstring for where each part lives."""
+    name: str
+    title: str                     # the chapter's title
+    source: str                    # BibTeX key of the evaluated document
+    scenario: str                  # the scenario the book shows
+    parameters: Mapping[str, params.Spec]
+    check: Callable[[dict], tuple | None]      # rules across parameters: (key, reason) or None
+    evaluate: Callable[[dict], Result]
+    evaluate_batch: Callable[..., dict]        # (values, draws: name -> N values) -> metric -> N values
+    metrics: tuple                 # headline Metrics, most important first
+    criterion: Criterion
+    reproduce: Callable[[str, dict], pd.DataFrame]  # (scenario, values) -> table, row, column, value
+    readings: tuple = ()           # Readings
+    compared: tuple = ()           # scenarios the summary shows side by side (default: the book's)
+    rate_of_return: str | None = None   # the IRR metric, for Monte Carlo percentiles
+    tables: tuple = field(default=())   # Result tables offered as downloads (default: all)
+
+    def __post_init__(self):
+        names = {m.name for m in self.metrics}
+        if self.criterion.metric not in names:
+            raise ValueError(f"{self.name}: the criterion's metric {self.criterion.metric!r} is not a headline metric")
+        keys = [r.key for r in self.readings]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"{self.name}: reading keys must be unique")
+        for r in self.readings:
+            unknown = set(r.overrides) - set(self.parameters)
+            if unknown:
+                raise ValueError(f"{self.name}: reading {r.key} overrides unknown parameter {sorted(unknown)[0]!r}")
+
+    # --- parameters --------------------------------------------------------------------------
+    def load(self, scenario: str | None = None, overrides: dict | None = None) -> params.Scenario:
+        """The validated parameters of ``scenario`` (default: the one the book shows)."""
+        return params.load(self.name, scenario or self.scenario, self.parameters, overrides, self.check)
+
+    def run(self, scenario: str | None = None, overrides: dict | None = None):
+        """Load and evaluate: ``(Scenario, Result)``."""
+        sc = self.load(scenario, overrides)
+        return sc, self.evaluate(sc.values)
+
+    def scenarios(self) -> list:
+        return params.scenario_names(self.name)
+
+    def summary_scenarios(self) -> tuple:
+        return self.compared or (self.scenario,)
+
+    def metric(self, name: str) -> Metric:
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        raise KeyError(f"{self.name}: no headline metric {name!r}")
+
+    # --- published tables and readings ---------------------------------------------------------
+    def reconcile(self) -> pd.DataFrame:
+        from . import reconcile
+        return reconcile.reconcile(self)
+
+    def reading_effects(self, values: dict, scenario: str | None = None) -> pd.DataFrame:
+        from . import readings
+        return readings.effects(self, values, scenario)

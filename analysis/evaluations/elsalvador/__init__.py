@@ -1,0 +1,24 @@
+"""El Salvador CCLIP: IDB ex-ante cost-benefit analysis of a USD 50M FSV mortgage operation."""
+from ...contract import Criterion, Evaluation, Metric
+from . import model, reconciliation
+from .readings import READINGS
+
+EVALUATION = Evaluation(
+    name="elsalvador",
+    title="El Salvador: FSV mortgage operation (CCLIP)",
+    source="idb_es_cclip",
+    scenario="as_published",
+    parameters=model.PARAMETERS,
+    check=model.check,
+    evaluate=model.evaluate,
+    evaluate_batch=model.evaluate_batch,
+    metrics=(
+        Metric("npv", "net present value (VNA)", "USD", "money", 0, "higher"),
+        Metric("irr", "internal rate of return (TIR)", "% a year", "percent", 2, "higher"),
+    ),
+    criterion=Criterion("npv", 0.0, ">=", "the operation's NPV at the social discount rate is at least zero"),
+    reproduce=reconciliation.reproduce,
+    readings=READINGS,
+    compared=("as_published", "corrected"),
+    rate_of_return="irr",
+)

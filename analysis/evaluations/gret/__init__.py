@@ -1,0 +1,28 @@
+"""ACT-GRET progressive-housing spreadsheet (IDB housing study, 2002)."""
+from ...contract import Criterion, Evaluation, Metric
+from . import model, reconciliation
+from .readings import READINGS
+
+EVALUATION = Evaluation(
+    name="gret",
+    title="ACT-GRET progressive-housing model",
+    source="idb_gret_2002",
+    scenario="as_published",
+    parameters=model.PARAMETERS,
+    check=model.check,
+    evaluate=model.evaluate,
+    evaluate_batch=model.evaluate_batch,
+    metrics=(
+        Metric(f"effort_rate.{model.REFERENCE_INCOME_USD}",
+               f"effort rate (tasa de esfuerzo) of a family earning {model.REFERENCE_INCOME_USD} USD a month",
+               "share of income", "percent", 1, "lower"),
+        Metric("monthly_payment_usd", "monthly loan-1 instalment per family", "USD a month", "money", 2, "lower"),
+        Metric("loan1", "loan 1 of the test generation (all its dwellings)", "thousand USD", "money", 1, "lower"),
+    ),
+    criterion=Criterion(f"effort_rate.{model.REFERENCE_INCOME_USD}", model.EFFORT_CEILING, "<=",
+                        f"a family earning {model.REFERENCE_INCOME_USD} USD a month keeps at least "
+                        f"{model.LIVING_MINIMUM_USD} USD to live on"),
+    reproduce=reconciliation.reproduce,
+    readings=READINGS,
+    compared=("as_published", "corrected"),
+)

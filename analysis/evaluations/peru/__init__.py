@@ -1,0 +1,27 @@
+"""Peru ACB: IDB cost-benefit analysis of a USD 300M Fondo Mivivienda credit operation."""
+from ...contract import Criterion, Evaluation, Metric
+from . import model, reconciliation
+from .readings import READINGS
+
+EVALUATION = Evaluation(
+    name="peru",
+    title="Peru: Fondo Mivivienda credit operation (new homes and home improvement)",
+    source="idb_pe_fmv",
+    scenario="base",
+    parameters=model.PARAMETERS,
+    check=model.check,
+    evaluate=model.evaluate,
+    evaluate_batch=model.evaluate_batch,
+    metrics=(
+        Metric("total.npv", "net present value of the programme (VNA)", "USD", "money", 0, "higher"),
+        Metric("total.bc_ratio", "benefit-cost ratio of the programme (B/C)", "ratio", "ratio", 2, "higher"),
+        Metric("total.irr", "internal rate of return of the programme (TIR)", "% a year", "percent", 1, "higher"),
+        Metric("sub1.npv", "NPV per new-home beneficiary (Subcomponent 1)", "USD", "money", 0, "higher"),
+        Metric("sub2.npv", "NPV per home-improvement beneficiary (Subcomponent 2)", "USD", "money", 0, "higher"),
+    ),
+    criterion=Criterion("total.npv", 0.0, ">=", "the programme's NPV at the social discount rate is at least zero"),
+    reproduce=reconciliation.reproduce,
+    readings=READINGS,
+    compared=("base", "conservative"),
+    rate_of_return="total.irr",
+)

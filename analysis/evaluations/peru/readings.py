@@ -1,0 +1,42 @@
+"""Readings of the Peru document other than the one that reproduces Tabla 6, each applied alone
+as parameter overrides. Where two statements of the document disagree, or one statement allows two
+readings, the default is the reading that reproduces Tabla 6; the last one is not from the document
+at all (a numerical coincidence, shown so that nobody mistakes it for an explanation)."""
+from ...contract import Reading
+
+READINGS = (
+    Reading('rent055', 'Imputed rent 0.55 %/month (Tabla 4) instead of 0.5 % (text)',
+            {'monthly_rent_yield': 0.0055}, 'Beneficios, arrendamiento imputado vs Tabla 4', "alternative reading", ('base',)),
+    Reading('value42582', 'Sub1 home value 42,582 as printed (not 5,025 + 8,602 + 28,956)',
+            {'sub1_house_value_rule': 'stated'}, 'Otros parámetros vs Costos', "alternative reading"),
+    Reading('prec_const', 'Precarious deduction constant (no CPI growth)',
+            {'precarious_growth': 'none'}, 'footnote 2', "alternative reading"),
+    Reading('prec_unscaled', 'Precarious deduction not scaled by 1 - 1.7 %',
+            {'precarious_used_adjust': False}, 'footnotes 1 and 2', "alternative reading"),
+    Reading('prec_40const', 'Precarious deduction: 40 %, constant, not scaled',
+            {'precarious_growth': 'none', 'precarious_used_adjust': False}, 'footnote 2', "alternative reading"),
+    Reading('prec_none', 'No precarious deduction',
+            {'precarious_share': 0.0}, 'footnote 2', "alternative reading"),
+    Reading('no_used', 'No used-home adjustment',
+            {'used_home_share': 0.0}, 'footnote 1', "alternative reading"),
+    Reading('sub2_x11', 'Sub2 value: home x 1.1 (Z = 1.1 X)',
+            {'sub2_value_rule': 'house_times_factor'}, 'Beneficios (10 % of the works) vs Otros parámetros (x 1,1)', "alternative reading"),
+    Reading('health_unrounded', 'Health benefits unrounded',
+            {'health_round_to_printed': False}, 'Otros parámetros', "alternative reading"),
+    Reading('wage20', 'Daily wage from footnote 5 (20 days a month)',
+            {'wage_days_per_month': 20}, 'Otros parámetros (USD 9,47 a day) vs footnote 5', "alternative reading"),
+    Reading('cpi40', 'CPI 4.0 % (Tabla 4) instead of 4.03 % (text)',
+            {'cpi_growth': 0.04}, 'Beneficios vs Tabla 4', "alternative reading"),
+    Reading('nominal', 'Loan rates nominal / 12 (not EA)',
+            {'loan_rate_convention': 'nominal'}, 'Costos vs Tabla 5', "alternative reading"),
+    Reading('sub1_unrounded', 'Sub1 instalment not rounded to cents',
+            {'sub1_round_instalment': False}, 'Costos', "alternative reading"),
+    Reading('year0', 'Year 1 undiscounted (numpy-financial convention)',
+            {'discount_first_period': 0}, 'VNA formula (image missing)', "alternative reading"),
+    Reading('growth5865', 'Appreciation: exact mean 5.865 % instead of 5.9 %',
+            {'house_price_growth': 0.05865}, 'Beneficios, valorización (aproximadamente 5,9 %)', "alternative reading", ('conservative',)),
+    Reading('rent04842', 'Rent: unrounded mean 0.4842 % instead of 0.48 %',
+            {'monthly_rent_yield': 0.004842}, 'Beneficios, arrendamiento imputado (0,48 %)', "alternative reading", ('conservative',)),
+    Reading('prec50', 'NOT FROM THE DOCUMENT: precarious 50 %, constant, not scaled',
+            {'precarious_share': 0.5, 'precarious_growth': 'none', 'precarious_used_adjust': False}, 'a numerical coincidence', "alternative reading"),
+)
