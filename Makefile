@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: book test clean chromium
+.PHONY: book test check lint clean chromium
 
 MATHJAX := 3.2.2
 STATIC := $(VENV)/book-static
@@ -13,6 +13,13 @@ book: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js  ## execute the not
 
 test: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js chromium  ## the full test suite, nbval and the browser test included
 	$(PY) -m pytest $(ARGS)
+
+check: $(VENV)/.installed  ## the fast tier (under a minute): unit tests and lint, no notebooks, builds or browser
+	$(PY) -m pytest -m "not slow" -p no:nbval -o addopts="-ra" tests $(ARGS)
+
+lint: $(VENV)/.installed  ## ruff: lint and format the tree in place
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 # tests/test_browser.py drives Debian's chromium with Playwright (no browser download).
 # CI runs as root on Debian; elsewhere install chromium yourself.

@@ -32,6 +32,34 @@ def current() -> tuple:
     return pd.DataFrame(heads), pd.DataFrame(pars)
 
 
+def summary() -> pd.DataFrame:
+    """Each evaluation's headline metrics in the scenarios it compares, computed now: one row per
+    evaluation, scenario and metric, with the value, its display and whether the decision
+    criterion holds in that scenario."""
+    rows = []
+    for ev in evaluations.REGISTRY.values():
+        for scenario in ev.summary_scenarios():
+            m = ev.run(scenario)[1].metrics
+            holds = bool(ev.criterion.passes(m[ev.criterion.metric]))
+            rows += [{"evaluation": ev.name, "scenario": scenario, "metric": metric.name, "measure": metric.label,
+                      "unit": metric.unit, "value": m[metric.name], "shown": metric.format(m[metric.name]),
+                      "criterion_holds": holds} for metric in ev.metrics]
+    return pd.DataFrame(rows)
+
+
+def summary_table(frame: pd.DataFrame, evaluation: str) -> pd.DataFrame:
+    """One evaluation's rows of :func:`summary` as a table: a row per measure, a column per
+    scenario, and a last row saying whether the conclusion holds."""
+    ev = evaluations.get(evaluation)
+    part = frame[frame["evaluation"] == evaluation]
+    table = part.pivot_table(index=["measure", "unit"], columns="scenario", values="shown", aggfunc="first",
+                             sort=False).reset_index().rename_axis(columns=None)
+    holds = part.groupby("scenario", sort=False)["criterion_holds"].first()
+    verdict = {"measure": f"the conclusion holds: {ev.criterion.label}", "unit": ""}
+    verdict.update({s: "yes" if h else "no" for s, h in holds.items()})
+    return pd.concat([table, pd.DataFrame([verdict])], ignore_index=True)[["measure", "unit", *ev.summary_scenarios()]]
+
+
 def releases() -> list:
     """Released versions with a snapshot, oldest first."""
     if not RESULTS_DIR.is_dir():

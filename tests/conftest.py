@@ -12,3 +12,14 @@ def data_copy(tmp_path):
     dest = tmp_path / "data"
     shutil.copytree(ROOT / "data", dest)
     return dest
+
+
+def chapter_parts(html: str, name: str) -> list:
+    """The ids of an evaluation chapter's parts (``<name>-<part>`` sections), in page order."""
+    from bs4 import BeautifulSoup
+
+    from analysis import chapter
+
+    wanted = {f"{name}-{part}" for part in chapter.PARTS}
+    soup = BeautifulSoup(html, "html.parser")
+    return [s["id"] for s in soup.find_all(["section", "span", "div"], id=True) if s["id"] in wanted]

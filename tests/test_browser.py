@@ -25,9 +25,12 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 import nbformat
 import pytest
-import yaml
+from bs4 import BeautifulSoup
 
-from analysis import build, evaluations
+from analysis import build, chapter, evaluations
+from conftest import chapter_parts
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -108,10 +111,8 @@ def browser():
 
 
 def _chapters() -> list[str]:
-    """The pages of the table of contents, as paths relative to the HTML root."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    return [f"{f}.html" for f in files]
+    """The pages of the table of contents (as the build writes it), relative to the HTML root."""
+    return [f"{f}.html" for f in build.toc_pages()]
 
 
 def _redirect_target(path: Path) -> str | None:
@@ -215,8 +216,9 @@ def test_every_citation_points_to_a_reference(crawl):
     assert entries, "the references page lists no bibliography entry"
     references = base + "book/references.html"
     cited = [(rel, href) for rel, f in pages.items() for href in f["citations"]]
-    for chapter in ("book/context.html", "book/elsalvador.html", "book/intro.html"):
-        assert any(rel == chapter for rel, _ in cited), f"no citation found on {chapter}"
+    pages_citing = ["book/context.html", "book/intro.html"] + [f"book/{n}.html" for n in evaluations.REGISTRY]
+    for page in pages_citing:
+        assert any(rel == page for rel, _ in cited), f"no citation found on {page}"
     bad = [f"{rel}: {href}" for rel, href in cited
            if urldefrag(href)[0] != references or urldefrag(href)[1] not in entries]
     assert not bad, "citations that do not point to an entry of the references page:\n" + "\n".join(bad)
@@ -303,3 +305,65 @@ def test_missing_chromium_skips_locally_but_fails_under_ci(monkeypatch, tmp_path
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
         _require_chromium()
+
+
+# --- every evaluation chapter delivers the same parts ---------------------------------------------
+
+
+def _section(html: Path, rel: str, section_id: str):
+    soup = BeautifulSoup((html / rel).read_text(encoding="utf-8"), "html.parser")
+    found = soup.find(id=section_id)
+    assert found is not None, f"{rel}: no section {section_id!r}"
+    return found
+
+
+@pytest.mark.parametrize("name", list(evaluations.REGISTRY))
+def test_every_evaluation_chapter_has_every_part_in_order(crawl, name):
+    _, html, _ = crawl
+    page = (html / "book" / f"{name}.html").read_text(encoding="utf-8")
+    assert chapter_parts(page, name) == [f"{name}-{part}" for part in chapter.PARTS]
+
+
+@pytest.mark.parametrize("name", list(evaluations.REGISTRY))
+def test_every_register_cites_each_source_with_a_live_link(crawl, name):
+    """Each row of the assumptions register links its source to an entry of the references page."""
+    base, html, pages = crawl
+    entries = set(pages["book/references.html"]["bibliography"])
+    section = _section(html, f"book/{name}.html", f"{name}-assumptions")
+    table = section.find("table")
+    assert table is not None, f"{name}: the assumptions section has no table"
+    header = [th.get_text(strip=True) for th in table.find("thead").find_all("th")]
+    assert header[:3] == ["parameter", "meaning", "value"] and "source" in header
+    rows = table.find("tbody").find_all("tr")
+    assert len(rows) == len(evaluations.get(name).parameters), f"{name}: one register row per parameter"
+    col = header.index("source")
+    for row in rows:
+        cell = row.find_all("td")[col]
+        links = [a["href"] for a in cell.find_all("a", href=True)]
+        assert links, f"{name}: a register source without a citation link: {cell.get_text(strip=True)!r}"
+        for href in links:
+            target, fragment = urldefrag(href)
+            assert target.endswith("references.html") and fragment in entries, f"{name}: {href}"
+        assert "_" not in cell.get_text(strip=True), f"{name}: a raw BibTeX key shows: {cell.get_text(strip=True)!r}"
+
+
+@pytest.mark.parametrize("name", list(evaluations.REGISTRY))
+def test_every_chapter_links_its_downloads_and_they_resolve(crawl, name):
+    base, html, _ = crawl
+    section = _section(html, f"book/{name}.html", f"{name}-downloads")
+    hrefs = [a["href"] for a in section.find_all("a", href=True) if "_downloads" in a["href"]]
+    wanted = {f"{t}.csv" for t in build.download_tables(evaluations.get(name))} | {f"{name}.xlsx"}
+    assert {h.rsplit("/", 1)[-1] for h in hrefs} == wanted
+    for h in hrefs:
+        url = base + "book/" + h
+        assert _status(url) == 200, url
+
+
+@pytest.mark.parametrize("name", list(evaluations.REGISTRY))
+def test_every_uncertainty_part_shows_its_figures_and_the_sources_of_its_ranges(crawl, name):
+    _, html, _ = crawl
+    section = _section(html, f"book/{name}.html", f"{name}-uncertainty")
+    assert len(section.find_all("img")) >= 2, f"{name}: tornado and histogram expected"
+    cites = section.select("span.bibtex-citation a, a[href*='references.html']")
+    ranged = [k for k, e in evaluations.load(name).entries.items() if "range" in e or "distribution" in e]
+    assert len(cites) >= len(ranged), f"{name}: each range and distribution shows its source"

@@ -1,17 +1,28 @@
-"""The build: committed executed notebooks match their inputs; failures name the cell and keep results."""
+"""The build: committed executed notebooks match their inputs; failures name the cell and keep results;
+an evaluation added as a package, a notebook, a data folder and one registry entry gets its chapter."""
+
+import os
+import shutil
+import subprocess
+import sys
+
 import nbformat
 import pytest
 
-from analysis import build
+from analysis import build, chapter
+from conftest import ROOT, chapter_parts
+
+PAGES = build.pages()
 
 
-@pytest.mark.parametrize("stem, evaluation, parameters", build.NOTEBOOKS, ids=[n[0] for n in build.NOTEBOOKS])
+@pytest.mark.parametrize("stem, evaluation, parameters", PAGES, ids=[n[0] for n in PAGES])
 def test_committed_notebook_is_up_to_date(stem, evaluation, parameters):
     stored = build.stored_sha256(build.BOOK / f"{stem}.ipynb")
     assert stored == build.inputs_sha256(stem, evaluation, parameters), (
         f"book/{stem}.ipynb was executed from other inputs: run `make book` and commit it")
 
 
+@pytest.mark.slow
 def test_failing_notebook_names_the_cell_and_keeps_the_previous_result(tmp_path):
     src = tmp_path / "broken.ipynb"
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
@@ -24,6 +35,7 @@ def test_failing_notebook_names_the_cell_and_keeps_the_previous_result(tmp_path)
     assert dest.read_text() == "previous result"
 
 
+@pytest.mark.slow
 def test_bad_parameter_in_a_notebook_is_reported_with_file_and_key(tmp_path):
     dest = tmp_path / "elsalvador.ipynb"
     with pytest.raises(RuntimeError, match=r"ParameterError: override: rent_to_price: 7 is above the maximum"):
@@ -31,6 +43,7 @@ def test_bad_parameter_in_a_notebook_is_reported_with_file_and_key(tmp_path):
     assert not dest.exists()
 
 
+@pytest.mark.slow
 def test_failed_html_build_keeps_the_previous_book(tmp_path, monkeypatch):
     html = tmp_path / "_build" / "html"
     html.mkdir(parents=True)
@@ -52,6 +65,7 @@ def _glued(nb, name):
     raise KeyError(name)
 
 
+@pytest.mark.slow
 def test_papermill_parameters_reach_the_prose(tmp_path):
     from analysis import evaluations
     dest = tmp_path / "elsalvador.ipynb"
@@ -62,3 +76,34 @@ def test_papermill_parameters_reach_the_prose(tmp_path):
     assert float(_glued(nb, "es_npv")) == pytest.approx(expected, rel=1e-12)
     assert nb.metadata["analysis_build"]["parameters"] == params
     assert "papermill" not in nb.cells[0].metadata  # timings stripped
+
+
+_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "_build", "_artifacts", "_generated", "__pycache__",
+                                     ".pytest_cache", ".hypothesis", "*.egg-info", "fixtures")
+
+
+@pytest.mark.slow
+def test_a_new_evaluation_is_a_package_a_notebook_a_data_folder_and_one_registry_entry(tmp_path):
+    """Copy the project, add the synthetic evaluation of tests/fixtures/toy and its name to the
+    registry, build: its chapter is executed, listed in the table of contents and has every part."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT, project, ignore=_NOT_COPIED)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "toy", project, dirs_exist_ok=True)
+    (project / ".venv").symlink_to(ROOT / ".venv")  # the offline MathJax copy lives there
+    registry = project / "analysis" / "evaluations" / "__init__.py"
+    text = registry.read_text()
+    assert 'PACKAGES = ("peru", "elsalvador", "gret")' in text
+    registry.write_text(text.replace('PACKAGES = ("peru", "elsalvador", "gret")',
+                                     'PACKAGES = ("peru", "elsalvador", "gret", "toy")'))
+    env = {**os.environ, "PYTHONPATH": str(project)}
+    done = subprocess.run([sys.executable, "-m", "analysis", "build", "--only", "toy"], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    html = project / "book" / "_build" / "html"
+    page = (html / "book" / "toy.html").read_text(encoding="utf-8")
+    assert chapter_parts(page, "toy") == [f"toy-{part}" for part in chapter.PARTS]
+    assert 'href="toy.html"' in (html / "book" / "gret.html").read_text(encoding="utf-8")  # in the navigation
+    assert "flows.csv" in page and "toy.xlsx" in page
+    assert (project / "book" / "_generated" / "toy" / "flows.csv").is_file()
+    nb = nbformat.read(project / "book" / "toy.ipynb", as_version=4)
+    assert nb.metadata["analysis_build"]["parameters"] == {"scenario": "base", "overrides": {}}

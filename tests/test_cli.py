@@ -34,5 +34,6 @@ def test_run_table_and_list():
     assert out.returncode == 0 and "elsalvador / corrected" in out.stdout and "cash_flow" in out.stdout
     out = cli("list")
     assert out.returncode == 0
-    assert "elsalvador: scenarios as_published, corrected" in out.stdout
+    for name, ev in evaluations.REGISTRY.items():  # every registered evaluation, with its scenarios
+        assert f"{name}: {ev.title}; scenarios {', '.join(ev.scenarios())} (the book shows {ev.scenario})" in out.stdout
     assert "rent_to_price" in out.stdout and "gpg_elsalvador" in out.stdout

@@ -5,13 +5,14 @@ import sys
 import pytest
 import yaml
 
-from analysis import elsalvador as es
-from analysis import params
+from analysis import evaluations, params
 from conftest import ROOT
+
+es = evaluations.get("elsalvador")  # the contract: parameters and the cross-parameter check
 
 
 def load(data_dir, name="as_published", overrides=None):
-    return params.load("elsalvador", name, es.PARAMETERS, overrides, es.check, data_dir=data_dir)
+    return params.load("elsalvador", name, es.parameters, overrides, es.check, data_dir=data_dir)
 
 
 def edit(data_dir, name, change):
@@ -30,7 +31,7 @@ def test_every_scenario_loads_and_cites_a_bibliography_key():
     keys = params.bibliography_keys()
     for name in params.scenario_names("elsalvador"):
         sc = load(params.DATA_DIR, name)
-        assert set(sc.entries) == set(es.PARAMETERS)
+        assert set(sc.entries) == set(es.parameters)
         for key, entry in sc.entries.items():
             assert entry["source"] in keys, (name, key)
             assert entry["locator"] and entry["unit"], (name, key)

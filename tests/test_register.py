@@ -1,7 +1,8 @@
 """The assumptions register: every value cited, every parameter the models read is registered."""
+import numpy as np
 import pytest
 
-from analysis import evaluations, params, published
+from analysis import chapter, evaluations, params, reconcile
 
 
 class Tracking(dict):
@@ -24,7 +25,7 @@ class Tracking(dict):
         return super().__contains__(key)
 
 
-CASES = [(e, s) for e in evaluations.EVALUATIONS for s in params.scenario_names(e)]
+CASES = [(name, s) for name, ev in evaluations.REGISTRY.items() for s in ev.scenarios()]
 
 
 @pytest.mark.parametrize("evaluation, scenario", CASES, ids=[f"{e}/{s}" for e, s in CASES])
@@ -39,12 +40,12 @@ def test_every_entry_is_cited_and_located(evaluation, scenario):
                 assert entry[block]["source"] in keys and entry[block]["locator"].strip(), (key, block)
 
 
-@pytest.mark.parametrize("evaluation", list(evaluations.EVALUATIONS))
+@pytest.mark.parametrize("evaluation", list(evaluations.REGISTRY))
 def test_the_model_reads_only_registered_parameters(evaluation):
-    module = evaluations.module(evaluation)
-    sc = evaluations.load(evaluation)
+    ev = evaluations.get(evaluation)
+    sc = ev.load()
     p = Tracking(sc.values)
-    module.evaluate(p)
+    ev.evaluate(p)
     assert p.read, "the model read no parameter through the register"
     assert p.read <= set(sc.entries), f"read but not registered: {sorted(p.read - set(sc.entries))}"
 
@@ -55,12 +56,42 @@ def test_a_model_reading_an_unregistered_parameter_is_caught():
     assert not p.read <= {"a"}
 
 
-@pytest.mark.parametrize("evaluation", [d.name for d in published.PUBLISHED_DIR.iterdir() if d.is_dir()])
-def test_published_tables_are_cited_and_listed(evaluation):
-    keys = params.bibliography_keys()
-    manifest = published.manifest(evaluation)
-    for name, meta in manifest.items():
-        assert meta["source"] in keys and meta["locator"].strip(), name
-        assert (published.PUBLISHED_DIR / evaluation / name).is_file(), name
-    on_disk = {p.name for p in (published.PUBLISHED_DIR / evaluation).glob("*.csv")}
-    assert on_disk <= set(manifest), f"not in sources.yaml: {sorted(on_disk - set(manifest))}"
+@pytest.mark.parametrize("evaluation", list(evaluations.REGISTRY))
+def test_published_cells_are_cited_and_located(evaluation):
+    pub = reconcile.published(evaluation)
+    assert pub["locator"].str.strip().astype(bool).all()
+    assert np.isfinite(pub["published"]).all() and (pub["decimals"] >= 0).all()
+    tol = pub.dropna(subset=["tolerance"])
+    assert (tol["tolerance"] > 0).all() and tol["tolerance_reason"].str.strip().astype(bool).all(), (
+        "a stated tolerance needs its reason"
+    )
+
+
+@pytest.mark.parametrize("evaluation", list(evaluations.REGISTRY))
+def test_the_register_shows_meaning_formatted_values_and_live_citations(evaluation):
+    ev = evaluations.get(evaluation)
+    sc = ev.load()
+    md = chapter.register(sc, ev.parameters).data
+    rows = md.splitlines()[2:]
+    assert len(rows) == len(sc.entries)
+    for row, (key, entry) in zip(rows, sc.entries.items(), strict=True):
+        assert f"`{key}`" in row and f"{{cite:p}}`{entry['source']}`" in row
+    assert all(ev.parameters[k].doc for k in sc.entries), "every parameter needs its meaning (Spec.doc)"
+
+
+def test_values_are_shown_with_their_unit():
+    share, rate = params.Spec("share"), params.Spec("number", 0, 1, fmt="percent")
+    assert chapter.format_value(0.0705, share) == "7.05 %"
+    assert chapter.format_value(0.12, rate) == "12 %"
+    assert chapter.format_value({20: 1.0}, params.Spec("share_map")) == "20 years: 100 %"
+    assert chapter.format_value(True, params.Spec("boolean")) == "yes"
+    assert chapter.format_value("works_plus_premium", params.Spec("choice")) == "works plus premium"
+    assert chapter.format_value(42582.0, params.Spec("number")) == "42,582"
+    assert chapter.format_value([0.5, 1.0], params.Spec("number_list")) == "0.5, 1"
+
+
+def test_text_from_a_parameter_file_is_escaped_in_the_register():
+    sc = params.Scenario("x", "s", "", {"a": {"value": 1.0, "unit": "<b>u</b>", "source": "k",
+                                              "locator": "<script>alert(1)</script>", "file": "f"}})
+    md = chapter.register(sc, {"a": params.Spec("number", doc="a | b")}).data
+    assert "<script>" not in md and "&lt;script&gt;" in md and "a \\| b" in md

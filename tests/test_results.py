@@ -56,16 +56,29 @@ def test_a_release_is_written_once(tmp_path, monkeypatch):
     assert results.previous_release("0.10.0") == "0.2.0"  # versions sort as numbers, not text
 
 
-def test_summary_page_shows_the_released_headline_numbers():
-    """The summary page's glued numbers are the results of the current version."""
-    nb = nbformat.read(ROOT / "book" / "summary.ipynb", as_version=4)
-    glued = {}
-    for cell in nb.cells:
-        for o in cell.get("outputs", []):
-            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                glued[name] = o["data"].get("application/papermill.record/text/plain")
+def test_the_summary_covers_every_registered_evaluation_and_equals_the_current_results():
+    from analysis import evaluations
+
+    frame = results.summary()
     head = results.current()[0].set_index(["evaluation", "scenario", "metric"])["value"]
-    assert float(glued["su_peru_npv"]) == pytest.approx(head[("peru", "base", "total.npv")], rel=1e-12)
-    assert float(glued["su_es_npv"]) == pytest.approx(head[("elsalvador", "as_published", "npv")], rel=1e-12)
-    assert float(glued["su_gret_effort_pct"]) == pytest.approx(100 * head[("gret", "as_published", "effort_rate.200")], rel=1e-12)
+    for ev in evaluations.REGISTRY.values():
+        part = frame[frame["evaluation"] == ev.name]
+        assert list(dict.fromkeys(part["scenario"])) == list(ev.summary_scenarios())
+        assert set(part["metric"]) == {m.name for m in ev.metrics}
+        for row in part.itertuples():
+            assert row.value == head[(row.evaluation, row.scenario, row.metric)]
+            assert row.criterion_holds == ev.criterion.passes(head[(row.evaluation, row.scenario, ev.criterion.metric)])
+        table = results.summary_table(frame, ev.name)
+        assert list(table.columns) == ["measure", "unit", *ev.summary_scenarios()]
+        assert table["measure"].iloc[-1].startswith("the conclusion holds")
+
+
+def test_summary_page_shows_every_evaluation():
+    """The executed summary page has one table per registered evaluation, titled."""
+    from analysis import evaluations
+
+    nb = nbformat.read(ROOT / "book" / "summary.ipynb", as_version=4)
+    text = "".join(o.get("data", {}).get("text/markdown", "") + o.get("data", {}).get("text/html", "")
+                   for c in nb.cells for o in c.get("outputs", []))
+    for ev in evaluations.REGISTRY.values():
+        assert ev.title.split(":")[0] in text and f"{{doc}}`{ev.name}`" in text

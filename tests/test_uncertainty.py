@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import elsalvador as es
 from analysis import evaluations, finance, params, uncertainty
+from analysis.contract import Criterion
 from conftest import ROOT
+
+es = evaluations.get("elsalvador")  # the contract: evaluate, evaluate_batch, parameters, check
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +24,7 @@ def sc():
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.tuples(st.floats(0.05, 0.12), st.floats(0.0, 0.06), st.floats(0.01, 0.06),
                           st.floats(0.2, 0.8), st.floats(0.5, 1.0), st.floats(0.05, 0.2)), min_size=1, max_size=8))
+@pytest.mark.slow
 def test_batch_equals_scalar(rows):
     p = evaluations.load("elsalvador").values
     keys = ["rent_to_price", "default_rate", "annual_interest_rate", "new_home_share", "recovery_share", "discount_rate"]
@@ -45,6 +48,7 @@ def test_batch_without_draws_is_the_scalar_result(sc):
 flows = st.lists(st.floats(-1e4, 1e4, allow_nan=False), min_size=2, max_size=25)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(flows, min_size=1, max_size=6))
 def test_irr_batch_agrees_with_scalar_irr(rows):
@@ -70,6 +74,7 @@ def test_irr_batch_reports_no_root_and_multiple_roots():
     assert b.rate[3] == pytest.approx(finance.irr([-100, 60, 60]).rate, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_switching_values_zero_the_npv(sc):
     res = uncertainty.analyse("elsalvador", draws=1000)
     sv = res["switching_values"]
@@ -100,16 +105,17 @@ def test_tornado_uses_the_documented_ranges(sc):
     ("gret", {"years_between"}),                     # design choices get a range, not a distribution
 ])
 def test_monte_carlo_is_reproducible_and_consistent(evaluation, not_drawn):
-    module, sc = evaluations.module(evaluation), evaluations.load(evaluation)
-    cfg = module.UNCERTAINTY
-    a = uncertainty.monte_carlo(module, sc.values, sc.entries, 5000, seed=7)
-    b = uncertainty.monte_carlo(module, sc.values, sc.entries, 5000, seed=7)
-    c = uncertainty.monte_carlo(module, sc.values, sc.entries, 5000, seed=8)
+    ev = evaluations.get(evaluation)
+    sc = ev.load()
+    a = uncertainty.monte_carlo(ev, sc.values, sc.entries, 5000, seed=7)
+    b = uncertainty.monte_carlo(ev, sc.values, sc.entries, 5000, seed=7)
+    c = uncertainty.monte_carlo(ev, sc.values, sc.entries, 5000, seed=8)
     assert np.array_equal(a["values"], b["values"]) and not np.array_equal(a["values"], c["values"])
-    assert a[cfg["probability_name"]] == pytest.approx(np.mean(cfg["fails"](a["values"])))
-    pct = list(a["percentiles"][cfg["metric"]].values())
+    assert a["p_fails"] == pytest.approx(np.mean(ev.criterion.fails(a["values"])))
+    assert a["fails_when"] == ev.criterion.failure
+    pct = list(a["percentiles"][ev.criterion.metric].values())
     assert pct == sorted(pct)
-    assert ("irr_values" in a) == bool(cfg.get("irr"))
+    assert ("irr_values" in a) == bool(ev.rate_of_return)
     draws = uncertainty.draw(sc.entries, 5000, 7)  # every draw inside its declared support
     for k, v in draws.items():
         d = sc.entries[k]["distribution"]
@@ -117,12 +123,14 @@ def test_monte_carlo_is_reproducible_and_consistent(evaluation, not_drawn):
     assert not_drawn.isdisjoint(draws) and not_drawn <= set(sc.entries)
 
 
-@pytest.mark.parametrize("evaluation, metric, probability, never_switches", [
-    ("elsalvador", "npv", "p_npv_negative", "residual_share"),
-    ("peru", "total.npv", "p_npv_negative", "precarious_share"),
-    ("gret", "effort_rate.200", "p_unaffordable", "savings_spread"),
+@pytest.mark.slow
+@pytest.mark.parametrize("evaluation, never_switches", [
+    ("elsalvador", "residual_share"),
+    ("peru", "precarious_share"),
+    ("gret", "savings_spread"),
 ])
-def test_sensitivity_cli_same_call_same_json(evaluation, metric, probability, never_switches):
+def test_sensitivity_cli_same_call_same_json(evaluation, never_switches):
+    metric = evaluations.get(evaluation).criterion.metric
     cmd = [sys.executable, "-m", "analysis", "sensitivity", evaluation, "--draws", "20000", "--json"]
     a = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     b = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
@@ -132,7 +140,7 @@ def test_sensitivity_cli_same_call_same_json(evaluation, metric, probability, ne
     assert set(doc) >= {"switching_values", "tornado", "monte_carlo", "version", "parameters_sha256"}
     assert doc["switching_values"][never_switches] is None
     mc = doc["monte_carlo"]
-    assert mc["metric"] == metric and mc["draws"] == 20000 and 0 <= mc[probability] <= 1
+    assert mc["metric"] == metric and mc["draws"] == 20000 and 0 <= mc["p_fails"] <= 1
     assert metric in mc["percentiles"]
 
 
@@ -146,7 +154,7 @@ def test_sensitivity_cli_same_call_same_json(evaluation, metric, probability, ne
 def test_bad_range(data_copy, block, reason):
     _set_field(data_copy, "rent_to_price", "range", block)
     with pytest.raises(params.ParameterError, match=reason) as err:
-        params.load("elsalvador", "as_published", es.PARAMETERS, None, es.check, data_dir=data_copy)
+        params.load("elsalvador", "as_published", es.parameters, None, es.check, data_dir=data_copy)
     assert err.value.key == "rent_to_price.range" or err.value.key.startswith("rent_to_price.range")
 
 
@@ -157,7 +165,7 @@ def test_bad_range(data_copy, block, reason):
 ])
 def test_bad_distribution(data_copy, block, reason):
     _set_field(data_copy, "rent_to_price", "distribution", block)
-    load = lambda: params.load("elsalvador", "as_published", es.PARAMETERS, None, es.check, data_dir=data_copy)  # noqa: E731
+    load = lambda: params.load("elsalvador", "as_published", es.parameters, None, es.check, data_dir=data_copy)
     if reason is None:
         assert load().entries["rent_to_price"]["distribution"]["kind"] == "uniform"
     else:
@@ -168,7 +176,7 @@ def test_bad_distribution(data_copy, block, reason):
 def test_range_on_a_non_numeric_parameter(data_copy):
     _set_field(data_copy, "rate_convention", "range", {"low": 0, "high": 1, "source": "fsv", "locator": "x"})
     with pytest.raises(params.ParameterError, match="only numeric parameters can have a range"):
-        params.load("elsalvador", "as_published", es.PARAMETERS, None, es.check, data_dir=data_copy)
+        params.load("elsalvador", "as_published", es.parameters, None, es.check, data_dir=data_copy)
 
 
 def _set_field(data_dir, key, field, block):
@@ -179,10 +187,13 @@ def _set_field(data_dir, key, field, block):
     path.write_text(yaml.safe_dump(doc, allow_unicode=True))
 
 
+@pytest.mark.slow
 def test_cross_programme_comparison():
     summary, frag, indices = uncertainty.comparison(draws=2000)
     assert set(indices["evaluation"]) == set(summary["evaluation"])
-    assert set(summary["evaluation"]) == {n for n, m in evaluations.EVALUATIONS.items() if hasattr(m, "evaluate_batch")}
+    assert list(summary["evaluation"]) == list(evaluations.REGISTRY)
+    for row in summary.itertuples():  # the failure condition is the registered criterion's
+        assert row._3 == evaluations.get(row.evaluation).criterion.failure
     assert summary["probability it fails"].between(0, 1).all()
     for row in summary.itertuples():
         mine = frag[(frag["evaluation"] == row.evaluation) & frag["uncertain"]].dropna(subset=["relative_move"])
@@ -195,7 +206,7 @@ def test_cross_programme_comparison():
 
 class _Linear:
     """A toy model y = 2 x1 + x2 (+ 0 x3) with uniform inputs: Sobol indices known exactly."""
-    UNCERTAINTY = {"metric": "y"}
+    criterion = Criterion("y", 0.0)
 
     @staticmethod
     def evaluate_batch(p, draws):
@@ -203,6 +214,7 @@ class _Linear:
         return {"y": 2 * x["x1"] + x["x2"] + 0 * x["x3"]}
 
 
+@pytest.mark.slow
 def test_sobol_indices_of_a_linear_model():
     entries = {k: {"distribution": {"kind": "uniform", "low": 0.0, "high": 1.0}} for k in ("x1", "x2", "x3")}
     s = uncertainty.sobol(_Linear, {"x1": 0.5, "x2": 0.5, "x3": 0.5}, entries, n=200_000, seed=1).set_index("parameter")
@@ -211,3 +223,15 @@ def test_sobol_indices_of_a_linear_model():
     assert s.loc["x2", "first_order"] == pytest.approx(0.2, abs=0.01)
     assert s.loc["x1", "total"] == pytest.approx(0.8, abs=0.01) and s.loc["x3", "total"] == pytest.approx(0.0, abs=1e-12)
     assert list(s.index) == ["x1", "x2", "x3"]
+
+
+def test_one_at_a_time_probability_of_failing(sc):
+    ev = es
+    alone = uncertainty.one_at_a_time(ev, sc.values, sc.entries, n=2000, seed=3).set_index("parameter")
+    assert set(alone.index) == {k for k, e in sc.entries.items() if "distribution" in e}
+    assert alone["p_fails_alone"].between(0, 1).all()
+    assert list(alone["p_fails_alone"]) == sorted(alone["p_fails_alone"], reverse=True)
+    key = alone.index[0]
+    draws = uncertainty.draw(sc.entries, 2000, 3)[key]
+    npv = ev.evaluate_batch(sc.values, {key: draws}, with_irr=False)["npv"]
+    assert alone.loc[key, "p_fails_alone"] == pytest.approx(np.mean(npv < 0))

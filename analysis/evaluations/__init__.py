@@ -2,20 +2,22 @@
 
 Everything that iterates over evaluations (command line, build, summary, uncertainty page,
 release snapshot, tests) reads ``REGISTRY`` and nothing else. To add an evaluation, write its
-package here, its notebook and data folder, and add it to the tuple below.
+package here (its ``__init__`` defines ``EVALUATION``), its notebook and data folder, and add its
+name to ``PACKAGES``.
 """
 from __future__ import annotations
 
+import importlib
+
 from ..contract import Evaluation
 from ..params import ParameterError, Scenario
-from . import elsalvador, gret, peru
 
-# The order is the book's: one chapter each, in this order.
-REGISTRY: dict[str, Evaluation] = {e.name: e for e in (
-    peru.EVALUATION,
-    elsalvador.EVALUATION,
-    gret.EVALUATION,
-)}
+# One entry per evaluation: the package's name. The order is the book's, one chapter each.
+PACKAGES = ("peru", "elsalvador", "gret")
+
+REGISTRY: dict[str, Evaluation] = {
+    e.name: e for e in (importlib.import_module(f"{__name__}.{package}").EVALUATION for package in PACKAGES)
+}
 
 
 def get(name: str) -> Evaluation:
