@@ -1,4 +1,5 @@
 """Peru ACB: IDB cost-benefit analysis of a USD 300M Fondo Mivivienda credit operation."""
+
 from ...contract import Criterion, Evaluation, Metric
 from . import model, reconciliation
 from .readings import READINGS

@@ -17,6 +17,7 @@ Flows are yearly, years 1..horizon; the upfront costs fall in year 1 (the docume
 VNA = NPV, TIR = IRR, razón B/C = benefit-cost ratio. Costs are positive numbers in the tables;
 the net flow is benefits minus costs.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,73 +27,145 @@ from ...finance import amortization_schedule, bc_ratio, irr, irr_batch, level_pa
 from ...params import Spec
 from ...result import Result
 
-EVALUATION = "peru"
-DEFAULT_SCENARIO = "base"
-# What the uncertainty analysis tracks: the conclusion changes where the programme NPV crosses zero.
-UNCERTAINTY = {"metric": "total.npv", "threshold": 0.0, "irr": "total.irr",
-               "probability_name": "p_npv_negative", "fails": lambda v: v < 0}
-
 _money = dict(low=0, high=None)
 PARAMETERS = {
     # evaluation
-    "horizon_years": Spec("integer", 1, 100, doc="evaluation horizon (horizonte temporal)"),
-    "discount_rate": Spec("number", 0, 1, doc="social discount rate (tasa de descuento)"),
-    "discount_first_period": Spec("choice", choices=(0, 1), doc="exponent of the discount factor in year 1"),
-    "loan_rate_convention": Spec("choice", choices=("effective", "nominal"), doc="annual loan rate to monthly rate"),
+    "horizon_years": Spec("integer", 1, 100, doc="years over which flows are counted (horizonte temporal)"),
+    "discount_rate": Spec(
+        "number", 0, 1, fmt="percent", doc="yearly rate at which future flows are discounted (tasa de descuento)"
+    ),
+    "discount_first_period": Spec(
+        "choice",
+        choices=(0, 1),
+        doc="years of discounting applied to year 1: 1 as Excel's NPV(), 0 leaves year 1 undiscounted",
+    ),
+    "loan_rate_convention": Spec(
+        "choice",
+        choices=("effective", "nominal"),
+        doc="how a yearly loan rate becomes a monthly one: effective (tasa efectiva anual, EA) "
+        "or nominal divided by 12",
+    ),
     # market
-    "house_price_growth": Spec("number", -0.5, 1, doc="yearly nominal growth of home values (valorización)"),
-    "monthly_rent_yield": Spec("share", doc="monthly imputed rent over home value"),
-    "maintenance_rate": Spec("share", doc="yearly maintenance cost over home value"),
-    "cpi_growth": Spec("number", -0.5, 1, doc="yearly CPI growth (IPC), applied to health benefits"),
+    "house_price_growth": Spec(
+        "number", -0.5, 1, fmt="percent", doc="yearly nominal growth of home values (valorización del activo)"
+    ),
+    "monthly_rent_yield": Spec(
+        "share", doc="rent a home would fetch in a month, as a share of its value (arrendamiento imputado)"
+    ),
+    "maintenance_rate": Spec(
+        "share", doc="yearly maintenance cost, as a share of the home's value (mantenimiento del activo)"
+    ),
+    "cpi_growth": Spec(
+        "number",
+        -0.5,
+        1,
+        fmt="percent",
+        doc="yearly consumer-price inflation (IPC), by which the health benefits and the precarious rent grow",
+    ),
     # subcomponent 1
-    "sub1_credits": Spec("integer", 1, None, doc="mortgages financed directly"),
-    "sub1_subsidy": Spec("number", **_money, doc="subsidy per home (bono)"),
-    "sub1_contribution": Spec("number", **_money, doc="household contribution (aporte del hogar)"),
-    "sub1_loan": Spec("number", **_money, doc="mortgage principal"),
-    "sub1_loan_rate": Spec("number", 0, 1, doc="mortgage rate per year"),
-    "sub1_loan_years": Spec("integer", 1, 100, doc="mortgage term"),
-    "sub1_round_instalment": Spec("boolean", doc="round the monthly instalment to cents"),
-    "sub1_house_value_rule": Spec("choice", choices=("financing_sum", "stated"),
-                                  doc="year-1 home value: subsidy + contribution + loan, or the stated value"),
-    "sub1_house_value_stated": Spec("number", **_money, doc="year-1 home value as printed"),
-    "used_home_share": Spec("share", doc="share of Sub1 credits that buy used homes"),
-    "precarious_rent_monthly": Spec("number", **_money, doc="monthly rent of a precarious home"),
-    "precarious_share": Spec("share", doc="share of Sub1 beneficiaries whose imputed rent is reduced"),
-    "precarious_growth": Spec("choice", choices=("cpi", "none"), doc="how the precarious-rent deduction grows"),
-    "precarious_used_adjust": Spec("boolean", doc="scale the deduction by (1 - used_home_share) too"),
+    "sub1_credits": Spec(
+        "integer", 1, None, doc="new-home mortgages the operation finances directly (Subcomponente 1)"
+    ),
+    "sub1_subsidy": Spec("number", **_money, doc="government subsidy per new home (bono)"),
+    "sub1_contribution": Spec(
+        "number", **_money, doc="the household's own payment towards the new home (aporte del hogar)"
+    ),
+    "sub1_loan": Spec("number", **_money, doc="mortgage principal per new home (crédito hipotecario)"),
+    "sub1_loan_rate": Spec("number", 0, 1, fmt="percent", doc="yearly interest rate of the mortgage"),
+    "sub1_loan_years": Spec("integer", 1, 100, doc="years over which the mortgage is repaid"),
+    "sub1_round_instalment": Spec("boolean", doc="whether the monthly mortgage instalment (cuota) is rounded to cents"),
+    "sub1_house_value_rule": Spec(
+        "choice",
+        choices=("financing_sum", "stated"),
+        doc="the new home's value in year 1: subsidy + contribution + loan, or the value printed",
+    ),
+    "sub1_house_value_stated": Spec("number", **_money, doc="the new home's value in year 1 as the document prints it"),
+    "used_home_share": Spec(
+        "share", doc="share of the mortgages that buy used homes, which get no rent or value benefit"
+    ),
+    "precarious_rent_monthly": Spec(
+        "number",
+        **_money,
+        doc="monthly rent a household paid for its precarious home before (arriendo de vivienda precaria)",
+    ),
+    "precarious_share": Spec(
+        "share", doc="share of new-home buyers who paid that rent before: it is deducted from their benefit"
+    ),
+    "precarious_growth": Spec(
+        "choice",
+        choices=("cpi", "none"),
+        doc="whether the precarious-rent deduction grows with the CPI or stays constant",
+    ),
+    "precarious_used_adjust": Spec("boolean", doc="whether the deduction is also scaled down by the used-home share"),
     # subcomponent 2
-    "sub2_credits": Spec("integer", 1, None, doc="improvement credits financed directly"),
-    "sub2_subsidy": Spec("number", **_money, doc="subsidy per improvement"),
-    "sub2_contribution": Spec("number", **_money, doc="household contribution"),
-    "sub2_loan": Spec("number", **_money, doc="improvement credit principal"),
-    "sub2_loan_rate": Spec("number", 0, 1, doc="improvement credit rate per year"),
-    "sub2_loan_years": Spec("integer", 1, 100, doc="improvement credit term"),
-    "sub2_round_instalment": Spec("boolean", doc="round the monthly instalment to cents"),
-    "sub2_house_value_before": Spec("number", **_money, doc="home value before the works (X)"),
-    "sub2_value_rule": Spec("choice", choices=("works_plus_premium", "house_times_factor"),
-                            doc="how the works raise the home value"),
-    "sub2_value_factor": Spec("number", 1, 10, doc="value factor (1.1: works plus a 10 % premium)"),
+    "sub2_credits": Spec(
+        "integer", 1, None, doc="home-improvement credits the operation finances directly (Subcomponente 2)"
+    ),
+    "sub2_subsidy": Spec("number", **_money, doc="government subsidy per home improvement (bono)"),
+    "sub2_contribution": Spec(
+        "number", **_money, doc="the household's own payment towards the works (aporte del hogar)"
+    ),
+    "sub2_loan": Spec("number", **_money, doc="improvement-credit principal per household"),
+    "sub2_loan_rate": Spec("number", 0, 1, fmt="percent", doc="yearly interest rate of the improvement credit"),
+    "sub2_loan_years": Spec("integer", 1, 100, doc="years over which the improvement credit is repaid"),
+    "sub2_round_instalment": Spec(
+        "boolean", doc="whether the monthly improvement-credit instalment is rounded to cents"
+    ),
+    "sub2_house_value_before": Spec("number", **_money, doc="the home's value before the works (X)"),
+    "sub2_value_rule": Spec(
+        "choice",
+        choices=("works_plus_premium", "house_times_factor"),
+        doc="how the works raise the home's value: the works times the factor, or the home's value times the factor",
+    ),
+    "sub2_value_factor": Spec("number", 1, 10, doc="the factor of that rule (the works plus a premium of factor - 1)"),
     # health benefits of subcomponent 2 (Chapman 2004 method)
-    "school_absence_days": Spec("number", 0, 365, doc="school absence days per pupil per year"),
-    "absence_reduction": Spec("share", doc="reduction of absences and hospitalisations after the works"),
+    "school_absence_days": Spec(
+        "number", 0, 365, doc="school days a pupil misses through illness in a year (ausentismo escolar)"
+    ),
+    "absence_reduction": Spec("share", doc="fraction by which absences and hospitalisations fall after the works"),
     "children_per_household": Spec("number", 0, 20, doc="school-age children per household"),
-    "minimum_wage_monthly": Spec("number", **_money, doc="monthly minimum wage (salario mínimo)"),
-    "wage_days_per_month": Spec("number", 1, 31, doc="days per month to turn the wage into a daily value"),
-    "work_absence_days": Spec("number", 0, 365, doc="sick days per worker per year"),
+    "minimum_wage_monthly": Spec(
+        "number",
+        **_money,
+        doc="monthly minimum wage (remuneración mínima), the value of a day of work or schooling lost",
+    ),
+    "wage_days_per_month": Spec("number", 1, 31, doc="days in a month, to turn the monthly wage into a daily one"),
+    "work_absence_days": Spec(
+        "number", 0, 365, doc="work days an earner misses through illness in a year (ausentismo laboral)"
+    ),
     "earners_per_household": Spec("number", 0, 20, doc="income earners per household"),
-    "hospital_discharges": Spec("number", **_money, doc="hospital discharges in a year"),
-    "households": Spec("number", 1, None, doc="households in the same year"),
-    "hospitalisation_cost": Spec("number", **_money, doc="cost of one hospitalisation"),
-    "health_round_to_printed": Spec("boolean", doc="round each year-1 health benefit to USD 0.1 as printed"),
+    "hospital_discharges": Spec(
+        "number", **_money, doc="hospital discharges in the country in a year (egresos hospitalarios)"
+    ),
+    "households": Spec("number", 1, None, doc="households in the country in the same year"),
+    "hospitalisation_cost": Spec("number", **_money, doc="cost of one hospital stay (hospitalización)"),
+    "health_round_to_printed": Spec(
+        "boolean", doc="whether each year-1 health benefit is rounded to USD 0.1 as the document prints it"
+    ),
     # revolving effect (efecto rotatorio)
-    "sub1_revolving_interest_share": Spec("share", doc="share of Sub1 interest collected that is re-lent"),
-    "sub2_revolving_interest_share": Spec("share", doc="share of Sub2 interest collected that is re-lent"),
+    "sub1_revolving_interest_share": Spec(
+        "share", doc="share of the mortgage interest collected that is lent again (efecto rotatorio)"
+    ),
+    "sub2_revolving_interest_share": Spec(
+        "share", doc="share of the improvement-credit interest collected that is lent again"
+    ),
 }
 
-SUB1_BENEFITS = ["imputed_rent", "asset_realisation", "asset_valuation", "used_home_adjustment",
-                 "precarious_rent_deduction"]
-SUB2_BENEFITS = ["imputed_rent_difference", "asset_realisation_difference", "asset_valuation_difference",
-                 "school_absenteeism", "work_absenteeism", "hospitalisations"]
+SUB1_BENEFITS = [
+    "imputed_rent",
+    "asset_realisation",
+    "asset_valuation",
+    "used_home_adjustment",
+    "precarious_rent_deduction",
+]
+SUB2_BENEFITS = [
+    "imputed_rent_difference",
+    "asset_realisation_difference",
+    "asset_valuation_difference",
+    "school_absenteeism",
+    "work_absenteeism",
+    "hospitalisations",
+]
 COSTS = ["subsidy", "household_contribution", "credit_instalments", "maintenance"]
 
 
@@ -100,7 +173,10 @@ def check(p: dict):
     """Rules across parameters; returns (key, reason) for the first one broken, else None."""
     for k in ("sub1", "sub2"):
         if p[f"{k}_loan_years"] > p["horizon_years"]:
-            return f"{k}_loan_years", f"a {p[f'{k}_loan_years']}-year credit does not fit a {p['horizon_years']}-year horizon"
+            return (
+                f"{k}_loan_years",
+                f"a {p[f'{k}_loan_years']}-year credit does not fit a {p['horizon_years']}-year horizon",
+            )
         if p[f"{k}_subsidy"] + p[f"{k}_contribution"] + p[f"{k}_loan"] <= 0:
             return f"{k}_loan", "subsidy + contribution + loan must be positive"
     if p["hospital_discharges"] > 10 * p["households"]:
@@ -216,9 +292,11 @@ def _health(p: dict) -> dict:
     year-1 flow); each may be an array of shape (N, 1)."""
     daily_wage = _col(p["minimum_wage_monthly"]) / _col(p["wage_days_per_month"])
     cut = _col(p["absence_reduction"])
-    avoided = [_col(p["school_absence_days"]) * cut * _col(p["children_per_household"]),
-               _col(p["work_absence_days"]) * cut * _col(p["earners_per_household"]),
-               _col(p["hospital_discharges"]) / _col(p["households"]) * cut]
+    avoided = [
+        _col(p["school_absence_days"]) * cut * _col(p["children_per_household"]),
+        _col(p["work_absence_days"]) * cut * _col(p["earners_per_household"]),
+        _col(p["hospital_discharges"]) / _col(p["households"]) * cut,
+    ]
     unit = [daily_wage, daily_wage, _col(p["hospitalisation_cost"])]
     out = {}
     for name, a, u in zip(HEALTH, avoided, unit):
@@ -237,19 +315,23 @@ def health_benefits(p: dict) -> pd.DataFrame:
     unit cost.
     """
     h = _health(p)
-    return pd.DataFrame({
-        "benefit": HEALTH,
-        "avoided_per_household": [float(h[k][0]) for k in HEALTH],
-        "unit": ["school days", "work days", "hospitalisations"],
-        "unit_value": [float(h[k][1]) for k in HEALTH],
-        "formula": [
-            "school_absence_days x absence_reduction x children_per_household x minimum_wage_monthly / wage_days_per_month",
-            "work_absence_days x absence_reduction x earners_per_household x minimum_wage_monthly / wage_days_per_month",
-            "hospital_discharges / households x absence_reduction x hospitalisation_cost",
-        ],
-        "annual_benefit": [float(h[k][2]) for k in HEALTH],
-        "year1_flow": [float(h[k][3]) for k in HEALTH],
-    })
+    return pd.DataFrame(
+        {
+            "benefit": HEALTH,
+            "avoided_per_household": [float(h[k][0]) for k in HEALTH],
+            "unit": ["school days", "work days", "hospitalisations"],
+            "unit_value": [float(h[k][1]) for k in HEALTH],
+            "formula": [
+                "school_absence_days x absence_reduction x children_per_household"
+                " x minimum_wage_monthly / wage_days_per_month",
+                "work_absence_days x absence_reduction x earners_per_household"
+                " x minimum_wage_monthly / wage_days_per_month",
+                "hospital_discharges / households x absence_reduction x hospitalisation_cost",
+            ],
+            "annual_benefit": [float(h[k][2]) for k in HEALTH],
+            "year1_flow": [float(h[k][3]) for k in HEALTH],
+        }
+    )
 
 
 def sub2_value_gain(p: dict):
@@ -329,8 +411,10 @@ def evaluate_batch(p: dict, draws: dict, with_irr: bool = True) -> dict:
     draws = {k: np.asarray(v, dtype=float).ravel() for k, v in draws.items()}
     n = max((v.size for v in draws.values()), default=1)
     if n > BATCH_ROWS:
-        parts = [evaluate_batch(p, {k: v[i:i + BATCH_ROWS] for k, v in draws.items()}, with_irr)
-                 for i in range(0, n, BATCH_ROWS)]
+        parts = [
+            evaluate_batch(p, {k: v[i : i + BATCH_ROWS] for k, v in draws.items()}, with_irr)
+            for i in range(0, n, BATCH_ROWS)
+        ]
         return {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
     q = {**p, **draws}
     f1, f2 = sub1_flows(q), sub2_flows(q)
@@ -338,9 +422,11 @@ def evaluate_batch(p: dict, draws: dict, with_irr: bool = True) -> dict:
     factor, h = _discount_factors(q), p["horizon_years"]
     pv = lambda flow: np.broadcast_to(np.einsum("...t,...t->...", flow, factor), (n,))  # noqa: E731
     out = {}
-    for name, b, c in [("sub1", f1["total_benefits"], f1["total_costs"]),
-                       ("sub2", f2["total_benefits"], f2["total_costs"]),
-                       ("total", prog["total_benefits"], prog["total_costs"])]:
+    for name, b, c in [
+        ("sub1", f1["total_benefits"], f1["total_costs"]),
+        ("sub2", f2["total_benefits"], f2["total_costs"]),
+        ("total", prog["total_benefits"], prog["total_costs"]),
+    ]:
         pv_b, pv_c = pv(b), pv(c)
         out[f"{name}.pv_benefits"], out[f"{name}.pv_costs"] = pv_b, pv_c
         out[f"{name}.npv"] = pv_b - pv_c
@@ -386,8 +472,13 @@ def _measures(p: dict, benefits, costs) -> dict:
     rate, first = p["discount_rate"], p["discount_first_period"]
     pv_b, pv_c = npv(rate, benefits, first), npv(rate, costs, first)
     r = irr(np.asarray(benefits) - np.asarray(costs))
-    return {"pv_costs": pv_c, "pv_benefits": pv_b, "npv": pv_b - pv_c,
-            "bc_ratio": bc_ratio(pv_b, pv_c), "irr": float(r.rate)}, r.reason
+    return {
+        "pv_costs": pv_c,
+        "pv_benefits": pv_b,
+        "npv": pv_b - pv_c,
+        "bc_ratio": bc_ratio(pv_b, pv_c),
+        "irr": float(r.rate),
+    }, r.reason
 
 
 def evaluate(p: dict) -> Result:
@@ -413,132 +504,11 @@ def evaluate(p: dict) -> Result:
         metrics[f"revolving.{k}_extra_amount"] = float(rev[f"{k}_lent"].iloc[1:].sum())
     metrics["revolving.total_amount"] = float(rev["sub1_lent"].sum() + rev["sub2_lent"].sum())
     metrics["revolving.households"] = float(rev["sub1_credits"].sum() + rev["sub2_credits"].sum())
-    tables = {"sub1_cash_flow": cf1, "sub2_cash_flow": cf2, "programme_cash_flow": prog,
-              "health_benefits": health_benefits(p), "revolving": rev}
+    tables = {
+        "sub1_cash_flow": cf1,
+        "sub2_cash_flow": cf2,
+        "programme_cash_flow": prog,
+        "health_benefits": health_benefits(p),
+        "revolving": rev,
+    }
     return Result(metrics, tables, notes)
-
-
-# ---- readings, reconciliation and checks used by the chapter (pure functions) -----------
-
-def with_overrides(p: dict, overrides: dict) -> dict:
-    return {**p, **overrides}
-
-
-def summary(p: dict, metrics: dict) -> pd.DataFrame:
-    """Tabla 6's layout: PV costs, PV benefits, NPV, B/C, IRR per beneficiary and for the programme.
-
-    The total per beneficiary is the programme total over all credits (a mean, not in Tabla 6).
-    """
-    n = p["sub1_credits"] + p["sub2_credits"]
-    rows = []
-    for level, sub, prefix, scale in [("per beneficiary", "sub1", "sub1", 1), ("per beneficiary", "sub2", "sub2", 1),
-                                      ("per beneficiary", "total (mean)", "total", 1 / n),
-                                      ("programme", "sub1", "sub1_total", 1), ("programme", "sub2", "sub2_total", 1),
-                                      ("programme", "total", "total", 1)]:
-        rows.append({"level": level, "subcomponent": sub,
-                     **{k: scale * metrics[f"{prefix}.{k}"] for k in ("pv_costs", "pv_benefits", "npv")},
-                     "bc_ratio": metrics[f"{prefix}.bc_ratio"], "irr": metrics[f"{prefix}.irr"]})
-    return pd.DataFrame(rows)
-
-
-# Tolerances of the reproduction of Tabla 6 (the chapter book/peru.ipynb, section Reconciliation, shows every cell).
-USD_PER_BENEFICIARY = 1.0   # costs and all of Sub2; per-beneficiary cells get 0.5 more (printed to USD 1)
-SUB1_BENEFITS_REL = 0.003   # Sub1 benefits (and NPV): the precarious-rent deduction is not reproduced
-
-
-def reconcile_tabla6(tabla6: pd.DataFrame, runs: dict) -> pd.DataFrame:
-    """Every cell of Tabla 6 beside the model, with its difference and tolerance.
-
-    ``runs``: scenario name -> (parameters, metrics). Money cells pass within USD 1 per
-    beneficiary (times the credits for programme rows, plus 0.5 for per-beneficiary rounding);
-    Sub1 and total benefits and NPV within 0.3 % of the benefits on top; B/C and IRR pass when
-    equal at the printed precision (0.01 and 0.1 percentage point).
-    """
-    rows = []
-    for r in tabla6.itertuples():
-        p, m = runs[r.scenario]
-        per_ben = r.level == "per_beneficiary"
-        prefix = r.subcomponent if per_ben or r.subcomponent == "total" else f"{r.subcomponent}_total"
-        n = 1 if per_ben else {"sub1": p["sub1_credits"], "sub2": p["sub2_credits"],
-                               "total": p["sub1_credits"] + p["sub2_credits"]}[r.subcomponent]
-        money_tol = n * USD_PER_BENEFICIARY + (0.5 if per_ben else 0.0)
-        rel_tol = SUB1_BENEFITS_REL * r.pv_benefits if r.subcomponent != "sub2" else 0.0
-        for cell, pub in (("pv_costs", r.pv_costs), ("pv_benefits", r.pv_benefits), ("npv", r.npv)):
-            rep = m[f"{prefix}.{cell}"]
-            tol = money_tol + (rel_tol if cell != "pv_costs" else 0.0)
-            rows.append({"scenario": r.scenario, "level": r.level.replace("_", " "), "subcomponent": r.subcomponent,
-                         "cell": cell, "published": float(pub), "reproduced": rep, "difference": rep - pub,
-                         "tolerance": f"±{tol:,.2f}", "within": bool(abs(rep - pub) <= tol)})
-        for cell, pub, rep, decimals in (("bc_ratio", r.bc_ratio, m[f"{prefix}.bc_ratio"], 2),
-                                         ("irr_percent", r.irr_percent, 100 * m[f"{prefix}.irr"], 1)):
-            rows.append({"scenario": r.scenario, "level": r.level.replace("_", " "), "subcomponent": r.subcomponent,
-                         "cell": cell, "published": float(pub), "reproduced": rep, "difference": rep - pub,
-                         "tolerance": f"printed ({10 ** -decimals:g})",
-                         "within": bool(round(rep, decimals) == round(float(pub), decimals))})
-    return pd.DataFrame(rows)
-
-
-def implied_precarious_deduction(p: dict, published_sub1_benefits_programme: float) -> float:
-    """PV per beneficiary of the precarious-rent deduction that Tabla 6 implies: the model's Sub1
-    benefits without any deduction minus the published programme benefits over the credits."""
-    m = evaluate(with_overrides(p, {"precarious_share": 0.0})).metrics
-    return m["sub1.pv_benefits"] - published_sub1_benefits_programme / p["sub1_credits"]
-
-
-def modelled_precarious_deduction(p: dict) -> float:
-    """PV per beneficiary of the deduction the model applies (positive)."""
-    cf = sub1_cash_flow(p)
-    return -npv(p["discount_rate"], cf["precarious_rent_deduction"], p["discount_first_period"])
-
-
-def revolving_figures(p: dict) -> dict:
-    """The revolving effect's headline figures (further credits and amounts, totals)."""
-    m = evaluate(p).metrics
-    return {k.split(".", 1)[1]: v for k, v in m.items() if k.startswith("revolving.")}
-
-
-def revolving_comparison(p: dict, published: pd.Series) -> pd.DataFrame:
-    """The published revolving figures (``item -> value``) beside the simulation, with the gap."""
-    rev = revolving_figures(p)
-    rows = []
-    for item in ("sub1_extra_credits", "sub1_extra_amount", "sub2_extra_credits", "sub2_extra_amount",
-                 "total_amount", "households"):
-        rows.append({"figure": item, "published": float(published[item]), "reproduced": rev[item],
-                     "gap": rev[item] / float(published[item]) - 1})
-    return pd.DataFrame(rows)
-
-
-def revolving_share_needed(p: dict, k: str, target_credits: float, low: float = -1.0, high: float = 1.0) -> float:
-    """The re-lent interest share of subcomponent ``k`` that yields ``target_credits`` further credits.
-
-    Bisection on [low, high]; a negative share means that re-lending the principal alone already
-    gives more than the target. NaN if the target lies outside the range.
-    """
-    def extra(share):
-        return revolving(with_overrides(p, {f"{k}_revolving_interest_share": share}))[f"{k}_credits"].iloc[1:].sum()
-    if not extra(low) <= target_credits <= extra(high):
-        return float("nan")
-    for _ in range(60):
-        mid = (low + high) / 2
-        low, high = (mid, high) if extra(mid) < target_credits else (low, mid)
-    return (low + high) / 2
-
-
-def document_arithmetic(tabla2: pd.DataFrame, tabla3: pd.DataFrame, tabla6: pd.DataFrame,
-                        revolving_published: pd.Series) -> pd.DataFrame:
-    """Sums in the document's own tables that do not add up: printed vs recomputed."""
-    sub = tabla2[tabla2["deficit_type"].str.match(r"2\.\d")]["urban_households"].sum()
-    row2 = tabla2.loc[tabla2["deficit_type"].str.startswith("2. "), "urban_households"].iloc[0]
-    bands = tabla3[tabla3["income_band_sm"] != "Total"]["households"].sum()
-    total3 = tabla3.loc[tabla3["income_band_sm"] == "Total", "households"].iloc[0]
-    rv = revolving_published
-    rows = [("Tabla 2: rows 2.1-2.5 vs row 2 (households)", row2, sub),
-            ("Tabla 3: income bands vs Total (households)", total3, bands),
-            ("Revolving: 260 + 40 + further Sub1 + further Sub2 (USD M)", rv["total_amount"] / 1e6,
-             (rv["sub1_direct_amount"] + rv["sub2_direct_amount"] + rv["sub1_extra_amount"] + rv["sub2_extra_amount"]) / 1e6)]
-    per_ben = tabla6[(tabla6["level"] == "per_beneficiary") & (tabla6["subcomponent"] == "sub1")]
-    for r in per_ben.itertuples():
-        rows.append((f"Tabla 6 {r.scenario}: Sub1 PV benefits per beneficiary vs PV costs + NPV", r.pv_benefits,
-                     r.pv_costs + r.npv))
-    return pd.DataFrame([{"check": c, "printed": float(a), "recomputed": float(b), "difference": float(b - a)}
-                         for c, a, b in rows])
