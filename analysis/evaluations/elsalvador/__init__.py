@@ -1,4 +1,9 @@
-"""El Salvador CCLIP: IDB ex-ante cost-benefit analysis of a USD 50M FSV mortgage operation."""
+"""El Salvador CCLIP: IDB ex-ante cost-benefit analysis of a USD 50M FSV mortgage operation.
+
+``model``: parameters, rules, flows, evaluate; ``reconciliation``: the model in the layout of the
+published Tablas 3, 5 and 6; ``readings``: the document's other readings; ``findings``: what the
+chapter computes beyond them (value-added calibration, Tabla 6 corrected, printed term mix).
+"""
 from ...contract import Criterion, Evaluation, Metric
 from . import model, reconciliation
 from .readings import READINGS
@@ -13,8 +18,8 @@ EVALUATION = Evaluation(
     evaluate=model.evaluate,
     evaluate_batch=model.evaluate_batch,
     metrics=(
-        Metric("npv", "net present value (VNA)", "USD", "money", 0, "higher"),
-        Metric("irr", "internal rate of return (TIR)", "% a year", "percent", 2, "higher"),
+        Metric("npv", "net present value, VNA", "USD", "money", 0, "higher"),
+        Metric("irr", "internal rate of return, TIR", "% a year", "percent", 2, "higher"),
     ),
     criterion=Criterion("npv", 0.0, ">=", "the operation's NPV at the social discount rate is at least zero"),
     reproduce=reconciliation.reproduce,

@@ -1,6 +1,7 @@
 """El Salvador CCLIP: IDB ex-ante cost-benefit analysis of a USD 50M FSV mortgage operation.
 
-Source: idb2023elsalvador (seed 002). Benefits (beneficios):
+Source: idb_es_cclip. The model only: parameters, their rules, the flows, evaluate and evaluate_batch
+(the published layout is in ``reconciliation``). Benefits (beneficios):
   1. imputed rent of new homes net of mortgage payments (arriendo/alquiler imputado), plus the
      residual value of the homes in the last period (valor de rescate);
   2. value added of the investment in new homes (valor agregado de la inversión en viviendas nuevas);
@@ -18,31 +19,37 @@ from ...finance import column as _col  # a batch of N values -> shape (N, 1)
 from ...params import Spec
 from ...result import Result
 
-EVALUATION = "elsalvador"
-DEFAULT_SCENARIO = "as_published"
-# What the uncertainty analysis tracks: the conclusion changes where the NPV crosses zero.
-UNCERTAINTY = {"metric": "npv", "threshold": 0.0, "irr": "irr",
-               "probability_name": "p_npv_negative", "fails": lambda npv: npv < 0}
-
 PARAMETERS = {
-    "horizon_periods": Spec("integer", 1, 100, doc="evaluation horizon"),
-    "disbursements": Spec("number_list", 0, None, doc="disbursement in period 1, 2, ..."),
-    "annual_interest_rate": Spec("number", 0, 1, doc="mortgage rate"),
-    "rate_convention": Spec("choice", choices=("nominal", "effective"), doc="annual rate to monthly rate"),
-    "term_mix": Spec("share_map", doc="share of each disbursement lent at each term (years)"),
-    "slip_disbursements": Spec("integer_list", 1, None, doc="disbursements repaid with one extra yearly payment"),
-    "slip_term_years": Spec("integer_list", 1, None, doc="terms to which the extra payment applies"),
-    "recovery_share": Spec("number", 0, 1, doc="share of the scheduled payments actually recovered"),
-    "default_rate": Spec("share", doc="default (mora) cost as a share of recovery"),
-    "new_home_share": Spec("share", doc="share of credit for new homes (the rest buys used homes)"),
-    "rent_to_price": Spec("share", doc="yearly rent over home value"),
-    "construction_weight": Spec("share", doc="weight of construction in the cost of a new home"),
-    "value_added_construction": Spec("share", doc="value added per USD of construction"),
-    "value_added_intermediation": Spec("share", doc="value added per USD of real-estate intermediation"),
-    "residual_share": Spec("share", doc="residual value, as a share of the new homes' value"),
-    "discount_rate": Spec("number", 0, 1, doc="social discount rate"),
-    "discount_first_period": Spec("choice", choices=(0, 1), doc="exponent of the discount factor in period 1"),
-    "irr_last_period": Spec("integer", 2, 100, doc="last period included in the IRR range"),
+    "horizon_periods": Spec("integer", 1, 100, doc="number of yearly periods evaluated; the last one holds the "
+                            "residual value of the homes"),
+    "disbursements": Spec("number_list", 0, None, doc="USD disbursed (desembolsos) in periods 1, 2, ...; each is "
+                          "lent to households in the period it is disbursed"),
+    "annual_interest_rate": Spec("number", 0, 1, fmt="percent", doc="yearly interest rate of the FSV mortgages "
+                                 "(tasa de interés)"),
+    "rate_convention": Spec("choice", choices=("nominal", "effective"), doc="how the yearly rate becomes the "
+                            "monthly one: nominal divides it by 12, effective takes the monthly rate that "
+                            "compounds to it in 12 months"),
+    "term_mix": Spec("share_map", doc="share of each disbursement lent at each term (plazo), in years"),
+    "slip_disbursements": Spec("integer_list", 1, None, doc="disbursements the spreadsheet repays with one extra "
+                               "(21st) yearly payment"),
+    "slip_term_years": Spec("integer_list", 1, None, doc="loan terms, in years, to which that extra payment applies"),
+    "recovery_share": Spec("number", 0, 1, fmt="percent", doc="share of the scheduled mortgage payments that is "
+                           "actually recovered (otorgación de créditos)"),
+    "default_rate": Spec("share", doc="cost of default (mora) as a share of the payments recovered"),
+    "new_home_share": Spec("share", doc="share of the credit that buys new homes; the rest buys used homes"),
+    "rent_to_price": Spec("share", doc="yearly rent a home would earn, as a share of its value (imputed rent, "
+                          "alquiler imputado)"),
+    "construction_weight": Spec("share", doc="share of a new home's cost that is construction; the rest is "
+                                "real-estate intermediation"),
+    "value_added_construction": Spec("share", doc="value added in the economy per USD spent on construction"),
+    "value_added_intermediation": Spec("share", doc="value added in the economy per USD spent on real-estate "
+                                       "intermediation"),
+    "residual_share": Spec("share", doc="value of the new homes at the end of the horizon (valor de rescate), as a "
+                           "share of the credit that bought them"),
+    "discount_rate": Spec("number", 0, 1, fmt="percent", doc="social discount rate applied to the net flows"),
+    "discount_first_period": Spec("choice", choices=(0, 1), doc="exponent of the discount factor in period 1: 0 "
+                                  "leaves period 1 undiscounted (the spreadsheet), 1 discounts it by one year"),
+    "irr_last_period": Spec("integer", 2, 100, doc="last period of the net flow that the IRR includes"),
 }
 
 
@@ -68,12 +75,12 @@ def check(p: dict):
 
 
 def _extra(p: dict, disbursement: int, term: int) -> int:
-    """1 when this disbursement/term gets the spreadsheet's extra (21st) payment."""
+    """1 when this disbursement (desembolso) and term (plazo) get the spreadsheet's extra (21st) payment."""
     return int(disbursement in p["slip_disbursements"] and term in p["slip_term_years"])
 
 
 def _recovery(p: dict) -> list:
-    """Yearly recovery of each disbursement, arrays of shape (..., horizon).
+    """Yearly recovery (recuperación crediticia) of each disbursement, arrays of shape (..., horizon).
 
     Disbursement i is lent in period i at each term n of ``term_mix`` and repaid in monthly level
     instalments (12 a year, no grace period) from period i+1 to period i+n (one more where the
@@ -106,7 +113,7 @@ def _recovery_total(p: dict):
 
 
 def recovery_schedule(p: dict) -> pd.DataFrame:
-    """Yearly credit recovery by disbursement (Tabla 3), periods 1..horizon."""
+    """Yearly credit recovery (recuperación crediticia) by disbursement (desembolso), periods 1..horizon."""
     flows = _recovery(p)
     df = pd.DataFrame({"period": np.arange(1, p["horizon_periods"] + 1),
                        **{f"disbursement_{i}": f for i, f in enumerate(flows, start=1)}})
@@ -115,7 +122,7 @@ def recovery_schedule(p: dict) -> pd.DataFrame:
 
 
 def flows(p: dict) -> dict:
-    """The yearly flows of Tabla 5 as arrays of shape (..., horizon).
+    """The yearly flows (flujo de fondos) as arrays of shape (..., horizon).
 
     Any numeric parameter may be an array of N values (a batch): the flows then have shape
     (N, horizon). The table, the scalar results and the batch all come from this one function.
@@ -151,12 +158,13 @@ def flows(p: dict) -> dict:
 
 
 def cash_flow(p: dict) -> pd.DataFrame:
-    """Yearly economic cash flow (Tabla 5): the three benefits, costs, net and discounted net flow."""
+    """Yearly economic cash flow (flujo de fondos): the three benefits (beneficios), costs, net flow
+    (FFN) and discounted net flow (FFNVA)."""
     return pd.DataFrame({"period": np.arange(1, p["horizon_periods"] + 1), **flows(p)})
 
 
 def evaluate_batch(p: dict, draws: dict, with_irr: bool = True) -> dict:
-    """NPV and IRR for N parameter sets at once: ``draws`` maps parameters to arrays of N values.
+    """NPV (VAN) and IRR (TIR) for N parameter sets at once: ``draws`` maps parameters to arrays of N values.
 
     Returns arrays ``npv``, and unless ``with_irr`` is false ``irr`` and ``irr_roots`` (the
     number of IRRs found per set); the same numbers as :func:`evaluate` (tests: to 1e-9).
@@ -172,7 +180,9 @@ def evaluate_batch(p: dict, draws: dict, with_irr: bool = True) -> dict:
 
 
 def evaluate(p: dict) -> Result:
-    """Run the evaluation for one validated parameter set."""
+    """Run the evaluation for one validated parameter set: NPV (VAN), IRR (TIR) over the first
+    ``irr_last_period`` periods and over all, present value of each flow; the cash flow and the
+    recovery schedule as tables."""
     cf = cash_flow(p)
     net = cf["net_flow"].to_numpy()
     r = irr(net[: p["irr_last_period"]])
@@ -191,39 +201,3 @@ def evaluate(p: dict) -> Result:
     }
     return Result(metrics, {"cash_flow": cf, "recovery_by_disbursement": recovery_schedule(p)},
                   {"irr": r.reason, "irr_all_periods": r_all.reason})
-
-
-def tabla3(p: dict) -> pd.DataFrame:
-    """The recovery schedule indexed as the document's Tabla 3 (row p = period p + 1)."""
-    df = recovery_schedule(p)
-    return df.assign(row=df["period"] - 1).drop(columns="period")[["row", *df.columns[1:]]]
-
-
-def value_added_from_tabla5(p: dict, benefit2_period1: float, benefit3_period1: float) -> dict:
-    """Invert Benefits 2 and 3 of period 1 for the two value-added coefficients.
-
-    B3 = (1-s) D (1-w) va_i and B2 = s D (w va_c + (1-w) va_i), with D the first disbursement.
-    """
-    s, w, d = p["new_home_share"], p["construction_weight"], p["disbursements"][0]
-    va_i = benefit3_period1 / ((1 - s) * d * (1 - w))
-    va_c = (benefit2_period1 / (s * d) - (1 - w) * va_i) / w
-    return {"value_added_construction": va_c, "value_added_intermediation": va_i}
-
-
-def calibrate_value_added(parameter_sets: list, target_npvs: list) -> dict:
-    """Least-squares value-added coefficients that make each parameter set's NPV hit its target.
-
-    The NPV is affine in the two coefficients, so three model runs per set give its exact
-    linear form; with more sets than unknowns the residuals test the model's structure.
-    """
-    rows, rhs = [], []
-    for p, target in zip(parameter_sets, target_npvs):
-        at = lambda c, i: evaluate({**p, "value_added_construction": c,  # noqa: E731
-                                    "value_added_intermediation": i}).metrics["npv"]
-        c0 = at(0.0, 0.0)
-        rows.append([at(1.0, 0.0) - c0, at(0.0, 1.0) - c0])
-        rhs.append(target - c0)
-    a = np.array(rows)
-    coef, *_ = np.linalg.lstsq(a, np.array(rhs), rcond=None)
-    return {"value_added_construction": float(coef[0]), "value_added_intermediation": float(coef[1]),
-            "residuals": (a @ coef - np.array(rhs)).tolist()}

@@ -1,6 +1,11 @@
 """Readings of the El Salvador document that differ from what its spreadsheet computes, each as
-parameter overrides on the published case (the chapter's inconsistency list)."""
+parameter overrides (the chapter's list of inconsistencies); ``analysis.readings.effects`` applies
+them one at a time."""
 from ...contract import Reading
+
+# Tabla 6 prints a 20/30-year mix for these scenarios; their files lend at 10 and 20 years, which
+# reproduces the printed NPVs.
+PRINTED_TERM_MIX_SCENARIOS = ("h1_s1", "h1_s2", "h2_s1", "h2_s2")
 
 READINGS = (
     Reading("no_slip", "20 payments for every disbursement (no 21-payment slip)", {"slip_disbursements": []},
@@ -19,4 +24,7 @@ READINGS = (
             "alternative reading"),
     Reading("discount_from_1", "Discounting by 1.12^t from t = 1", {"discount_first_period": 1},
             "para. 4.2 vs Tabla 5 FFNVA", "alternative reading"),
+    Reading("printed_term_mix", "Term mix as printed in Hipótesis 1 and 2: 50 % at 20 and 50 % at 30 years",
+            {"term_mix": {20: 0.5, 30: 0.5}}, "Tabla 6, Hipótesis 1 and 2 (\"20 años = 50 %; 30 años = 50 %\")",
+            "alternative reading", scenarios=PRINTED_TERM_MIX_SCENARIOS),
 )
