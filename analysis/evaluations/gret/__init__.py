@@ -1,4 +1,9 @@
-"""ACT-GRET progressive-housing spreadsheet (IDB housing study, 2002)."""
+"""ACT-GRET progressive-housing spreadsheet (IDB housing study, 2002).
+
+``model``: parameters, rules, the sheet's tables and the headline metrics; ``reconciliation``: the
+model in the layout of the printed tables; ``readings``: the corrections the text calls for;
+``explore``: what the chapter computes beyond the printed case.
+"""
 from ...contract import Criterion, Evaluation, Metric
 from . import model, reconciliation
 from .readings import READINGS
@@ -25,4 +30,6 @@ EVALUATION = Evaluation(
     reproduce=reconciliation.reproduce,
     readings=READINGS,
     compared=("as_published", "corrected"),
+    tables=("macro", "investment", "sources", "uses", "totals", "subsidies", "treasury", "loan_schedules", "effort",
+            "intro_payments", "financing_need"),
 )

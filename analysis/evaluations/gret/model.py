@@ -23,74 +23,92 @@ Conventions that the sheet follows but the text contradicts are parameters whose
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from ...finance import amortization_schedule, column, level_payment
-from ... import published
 from ...params import Spec
 from ...result import Result
 
-EVALUATION = "gret"
-DEFAULT_SCENARIO = "as_published"
-
 LIVING_MINIMUM_USD = 100  # 1.6: a family needs at least 100 USD a month besides housing
 REFERENCE_INCOME_USD = 200  # 1.6: 'el ingreso familiar más bajo compatible con el cúmulo de hipótesis'
-# What the uncertainty analysis tracks: the effort rate of the 200 USD family, the lowest income
-# the document calls compatible with its hypotheses (1.6). The document states no effort-rate
-# ceiling; its one affordability rule is 100 USD a month left to live on (1.6), which at 200 USD
-# is an effort rate of (200 - 100) / 200 = 50 %. Above that the family cannot afford the loan.
+# The decision rule (the evaluation's criterion): the effort rate of the 200 USD family, the lowest
+# income the document calls compatible with its hypotheses (1.6). The document states no
+# effort-rate ceiling; its one affordability rule is 100 USD a month left to live on (1.6), which
+# at 200 USD is an effort rate of (200 - 100) / 200 = 50 %. Above that the family cannot afford loan 1.
 EFFORT_CEILING = (REFERENCE_INCOME_USD - LIVING_MINIMUM_USD) / REFERENCE_INCOME_USD
-UNCERTAINTY = {"metric": f"effort_rate.{REFERENCE_INCOME_USD}", "threshold": EFFORT_CEILING, "irr": None,
-               "probability_name": "p_unaffordable", "fails": lambda x: x > EFFORT_CEILING}
 
 PARAMETERS = {
     # 1. macro table (cuadro de parámetros macro-económicos)
-    "inflation": Spec("number", 0, 1, doc="índice 1: inflation per year"),
-    "savings_spread": Spec("number", 0, 1, doc="índice 2: savings remuneration = inflation + x"),
-    "credit_spread": Spec("number", 0, 1, doc="índice 3: organisation's borrowing rate = inflation + y"),
-    "loan_spread": Spec("number", 0, 1, doc="índice 4: rate of the loans to families = inflation + z"),
-    "production_growth": Spec("number", 0, 1, doc="índice 5: yearly growth of the units produced"),
-    "growth_years": Spec("integer", 0, 100, doc="number of years of production growth"),
-    "horizon_years": Spec("integer", 5, 100, doc="years (and generations) simulated"),
+    "inflation": Spec("number", 0, 1, fmt="percent",
+                      doc="yearly inflation (índice 1); every cost and deposit is indexed to it"),
+    "savings_spread": Spec("number", 0, 1, fmt="percent",
+                           doc="remuneration of the savings above inflation (índice 2: inflation + x)"),
+    "credit_spread": Spec("number", 0, 1, fmt="percent",
+                          doc="the organisation's own borrowing rate above inflation (índice 3: inflation + y)"),
+    "loan_spread": Spec("number", 0, 1, fmt="percent",
+                        doc="rate of the loans to the families above inflation (índice 4: inflation + z)"),
+    "production_growth": Spec("number", 0, 1, fmt="percent",
+                              doc="yearly growth of the number of dwellings a generation produces (índice 5, Tx)"),
+    "growth_years": Spec("integer", 0, 100, doc="number of years over which production grows"),
+    "horizon_years": Spec("integer", 5, 100, doc="years simulated, one new generation of dwellings each year"),
     # 2. operation (hipótesis de operación), k$ per unit at today's prices
-    "land_cost": Spec("number", 0, None, doc="serviced land (terreno urbanizado), years n and n+1"),
-    "core_cost": Spec("number", 0, None, doc="initial core and fees (construcción inicial), year n+2"),
-    "materials_cost": Spec("number", 0, None, doc="materials for the extension, year n+2+x"),
-    "units": Spec("integer", 1, None, doc="units per generation in year 1"),
-    "years_between": Spec("integer", 1, 30, doc="x: years between core and extension = loan term"),
+    "land_cost": Spec("number", 0, None,
+                      doc="cost of the serviced land (terreno urbanizado) per dwelling, paid in halves in "
+                          "the generation's first two years"),
+    "core_cost": Spec("number", 0, None,
+                      doc="cost of the initial core and fees (construcción inicial y honorarios) per dwelling, "
+                          "paid in the third year"),
+    "materials_cost": Spec("number", 0, None,
+                           doc="cost of the materials for the extension (ampliación) per dwelling, paid x years "
+                               "after the core"),
+    "units": Spec("integer", 1, None, doc="dwellings in the first generation"),
+    "years_between": Spec("integer", 1, 30,
+                          doc="x: years between the core and the extension, which is also the term of each loan"),
     # 3. financing (hipótesis de financiamiento)
-    "borrower_savings_rate": Spec("share", doc="category 1: yearly savings in % of the operation cost"),
-    "solidarity_savings_rate": Spec("share", doc="category 2: yearly savings in % of the operation cost"),
-    "borrower_saving_years": Spec("integer", 1, 3, doc="years of prior saving; they end the year before the core"),
-    "solidarity_saving_years": Spec("integer", 1, 40, doc="years solidarity savers deposit before their refund"),
-    "first_year_topup": Spec("boolean", doc="a generation that cannot save every year (the first) has its "
-                                            "first year multiplied to make up the missing years"),
-    "subsidy_to_savings_ratio": Spec("number", 0, 10, doc="subsidy per unit of savings (1.0 = 100 %; text: 0.5-2.0)"),
-    "test_generation": Spec("integer", 1, 100, doc="generation of the section-4 loan test"),
-    "incomes": Spec("number_list", 0.01, None, doc="monthly family incomes, USD"),
+    "borrower_savings_rate": Spec("share", doc="what a future borrower (category 1) saves each year, as a share "
+                                               "of the operation cost (ahorro previo)"),
+    "solidarity_savings_rate": Spec("share", doc="what a solidarity saver (category 2, ahorro solidario) saves "
+                                                 "each year, as a share of the operation cost"),
+    "borrower_saving_years": Spec("integer", 1, 3, doc="years the borrowers save before the core; saving ends "
+                                                       "the year before it"),
+    "solidarity_saving_years": Spec("integer", 1, 40, doc="years the solidarity savers deposit before they are "
+                                                          "refunded"),
+    "first_year_topup": Spec("boolean", doc="whether a generation that cannot save every year (the first) has its "
+                                            "first deposit multiplied to make up the missing years"),
+    "subsidy_to_savings_ratio": Spec("number", 0, 10, doc="public subsidy per unit of savings of both categories "
+                                                          "(1 = as much subsidy as savings; the text: 0.5 to 2)"),
+    "test_generation": Spec("integer", 1, 100, doc="the generation whose two loans section 4 tests"),
+    "incomes": Spec("number_list", 0.01, None, doc="monthly family incomes at which the effort rate is shown"),
     # section 1.6 table of monthly payments
-    "intro_principal": Spec("number", 0, None, doc="operation amount, USD"),
-    "intro_financed_share": Spec("share", doc="share of the amount lent"),
-    "intro_rates": Spec("number_list", 0, 1, doc="annual rates (monthly rate = rate / 12)"),
-    "intro_years": Spec("integer_list", 1, 50, doc="loan terms, years"),
-    # conventions (sheet's choice by default)
+    "intro_principal": Spec("number", 0, None, doc="amount of the operation in section 1.6's payment table"),
+    "intro_financed_share": Spec("share", doc="share of that amount lent in section 1.6's payment table"),
+    "intro_rates": Spec("number_list", 0, 1, fmt="percent",
+                        doc="annual interest rates of section 1.6's payment table (monthly rate = rate / 12)"),
+    "intro_years": Spec("integer_list", 1, 50, doc="loan terms of section 1.6's payment table"),
+    # conventions (the sheet's choice by default)
     "savings_interest": Spec("choice", choices=("previous_flow", "compound"),
-                             doc="previous_flow: r x last year's cell, none in the first cat-2-only year (sheet); "
-                                 "compound: r x balance (text 2.2.1, 'capitalizada')"),
-    "generation2_spread_interest": Spec("boolean", doc="generation 2 earns only x (not inflation + x) while both categories save (sheet)"),
-    "display_rounded_generations": Spec("integer", 0, 100, doc="savings cells of generations 1..N are used as displayed (0.1 k$)"),
-    "refund_topup_year": Spec("boolean", doc="solidarity savers get back their share of a topped-up first-year cell"),
+                             doc="how savings earn interest: on last year's cell only, none in the first year "
+                                 "with solidarity savers alone (previous flow, the sheet), or on the whole "
+                                 "balance (compound, 'capitalizada' in 2.2.1)"),
+    "generation2_spread_interest": Spec("boolean", doc="whether generation 2 earns only the spread x instead of "
+                                                       "inflation + x while both categories save (the sheet)"),
+    "display_rounded_generations": Spec("integer", 0, 100, doc="the savings cells of generations 1 to N are used as "
+                                                               "the sheet displays them (to 0.1 k$)"),
+    "refund_topup_year": Spec("boolean", doc="whether the solidarity savers get back their share of a topped-up "
+                                             "first-year deposit"),
     "treasury_refund_price": Spec("choice", choices=("last_deposit", "refund_year"),
-                                  doc="price level of the solidarity refund in table 3.3"),
+                                  doc="the price level of the solidarity refund in table 3.3: that of the last "
+                                      "deposit (the sheet) or of the refund year"),
     "treasury_subsidy": Spec("choice", choices=("origin_share", "inflated_savings"),
-                             doc="3.3 subsidy: ratio x nominal % of origin value priced at the core year (sheet) "
-                                 "or ratio x the inflated savings (the sheet's own 'recordar' line)"),
+                             doc="the subsidy in table 3.3: the ratio times the savings in % of origin value, "
+                                 "priced at the core year (the sheet), or the ratio times the inflated savings "
+                                 "(the sheet's own 'recordar' line)"),
     "treasury_loan_rate": Spec("choice", choices=("spread", "nominal"),
-                               doc="rate of the loan-1 repayments in 3.3: z only (sheet) or inflation + z"),
-    "include_loan2_repayments": Spec("boolean", doc="deduct loan-2 repayments from 'a financiar' (sheet: no, note (1))"),
+                               doc="the rate at which table 3.3 repays loan 1: the spread z only (the sheet) or "
+                                   "inflation + z"),
+    "include_loan2_repayments": Spec("boolean", doc="whether loan-2 repayments reduce what the organisation must "
+                                                    "finance ('a financiar'; the sheet: no, note (1))"),
 }
 
 
@@ -120,7 +138,8 @@ def check(p: dict):
         return "display_rounded_generations", "display rounding is a reading of the sheet's previous_flow cells only"
     if p["loan_spread"] < p["credit_spread"]:
         # section 5: the margin between índices 3 and 4 pays for loan management and arrears
-        return "loan_spread", "the rate lent to families (índice 4) must not be below the organisation's own (índice 3)"
+        return "loan_spread", ("the rate lent to families (índice 4) must not be below "
+                               "the organisation's own (índice 3)")
     return None
 
 
@@ -150,11 +169,13 @@ def round_half_away(x, decimals: int = 0):
     return float(out) if out.ndim == 0 else out
 
 
-def _f(p):
+def inflation_factor(p):
+    """f = 1 + inflation: the yearly price index of costs and deposits (índice 1)."""
     return 1.0 + column(p["inflation"])
 
 
 def _savings_rate(p):
+    """Remuneration of the savings: inflation + x (índice 2)."""
     return column(p["inflation"]) + column(p["savings_spread"])
 
 
@@ -164,6 +185,7 @@ def loan_rate(p):
 
 
 def _unit_cost(p):
+    """Cost of one dwelling at today's prices: land + core + materials (k$)."""
     return column(p["land_cost"]) + column(p["core_cost"]) + column(p["materials_cost"])
 
 
@@ -179,7 +201,7 @@ def units_by_generation(p) -> np.ndarray:
 def origin_value(p) -> np.ndarray:
     """Commitment (compromiso inicial) of generations 1..H in k$: unit cost x f^(g-1) x units."""
     g = np.arange(p["horizon_years"])
-    return _unit_cost(p) * _f(p) ** g * units_by_generation(p)
+    return _unit_cost(p) * inflation_factor(p) ** g * units_by_generation(p)
 
 
 def macro_table(p) -> pd.DataFrame:
@@ -187,7 +209,7 @@ def macro_table(p) -> pd.DataFrame:
     years = np.arange(1, p["horizon_years"] + 1)
     return pd.DataFrame({
         "year": years,
-        "inflation_factor": _f(p),
+        "inflation_factor": inflation_factor(p),
         "savings_rate": _savings_rate(p),
         "credit_rate": p["inflation"] + p["credit_spread"],
         "loan_rate": loan_rate(p),
@@ -207,7 +229,7 @@ def investment_shares(p) -> np.ndarray:
 def generation_investment(p, g: int) -> np.ndarray:
     """Investment of generation g in its relative years k = 0 .. 2 + x (k$): C_g x share_k x f^k."""
     k = np.arange(3 + p["years_between"])
-    return _at(origin_value(p), g - 1) * investment_shares(p) * _f(p) ** k
+    return _at(origin_value(p), g - 1) * investment_shares(p) * inflation_factor(p) ** k
 
 
 def investment_schedule(p) -> pd.DataFrame:
@@ -233,7 +255,7 @@ def generation_savings(p, g: int) -> dict:
     core, solidarity savers after ``solidarity_saving_years`` and are refunded the next year.
     Deposits are % of C_g priced at f^(years since the generation's first saving year).
     """
-    n1, n2, f, r = p["borrower_saving_years"], p["solidarity_saving_years"], _f(p), _savings_rate(p)
+    n1, n2, f, r = p["borrower_saving_years"], p["solidarity_saving_years"], inflation_factor(p), _savings_rate(p)
     c1, c2 = column(p["borrower_savings_rate"]), column(p["solidarity_savings_rate"])
     w2 = c2 / (c1 + c2)
     c_g = _at(origin_value(p), g - 1)
@@ -271,6 +293,8 @@ def generation_savings(p, g: int) -> dict:
 
 
 def _year_frame(p, rows: dict) -> pd.DataFrame:
+    """A table by generation (rows) and calendar year (columns 1..H) from ``{g: {year: value}}``;
+    years outside 1..H are dropped."""
     h = p["horizon_years"]
     m = np.zeros((h, h))
     for g, cells in rows.items():
@@ -306,7 +330,7 @@ def treasury(p) -> pd.DataFrame:
     (and loan-2 principal when ``include_loan2_repayments``). Loan 1 is the 'recordar' line:
     inflated investment at the core - inflated cat-1 savings - subsidy on the inflated savings.
     """
-    h, x, f = p["horizon_years"], p["years_between"], _f(p)
+    h, x, f = p["horizon_years"], p["years_between"], inflation_factor(p)
     n1, n2 = p["borrower_saving_years"], p["solidarity_saving_years"]
     c1, c2, ratio = p["borrower_savings_rate"], p["solidarity_savings_rate"], p["subsidy_to_savings_ratio"]
     j = np.arange(1, h + 1)
@@ -416,9 +440,9 @@ def affordability(p, loans: dict | None = None) -> dict:
     monthly = ln["monthly_payment_usd"]
     out = {k: ln[k] for k in ("loan1", "loan2", "loan1_payment", "loan2_payment", "monthly_payment_usd")}
     for inc in p["incomes"]:
-        out[f"effort_rate.{_label(inc)}"] = monthly / inc
+        out[f"effort_rate.{number_key(inc)}"] = monthly / inc
     for inc in p["incomes"]:
-        out[f"left_to_live.{_label(inc)}"] = inc - monthly
+        out[f"left_to_live.{number_key(inc)}"] = inc - monthly
     return out
 
 
@@ -427,8 +451,8 @@ def effort(p, loans: dict | None = None) -> pd.DataFrame:
     m = affordability(p, loans)
     inc = [float(i) for i in p["incomes"]]
     return pd.DataFrame({"income": inc, "monthly_payment": float(m["monthly_payment_usd"]),
-                         "effort_rate": [float(m[f"effort_rate.{_label(i)}"]) for i in inc],
-                         "left_to_live": [float(m[f"left_to_live.{_label(i)}"]) for i in inc]})
+                         "effort_rate": [float(m[f"effort_rate.{number_key(i)}"]) for i in inc],
+                         "left_to_live": [float(m[f"left_to_live.{number_key(i)}"]) for i in inc]})
 
 
 def intro_payments(p) -> pd.DataFrame:
@@ -450,21 +474,8 @@ def financing_need(p) -> pd.DataFrame:
     return pd.DataFrame({"year": np.arange(1, h + 1), "need": total, "change": np.diff(total, prepend=0.0)})
 
 
-def effort_grid(p, ratios=(0.5, 1.0, 1.5, 2.0), savings_rates=(0.02, 0.03, 0.04, 0.05)) -> pd.DataFrame:
-    """Effort rate by income for each subsidy ratio and savings rate (both categories save at the
-    same rate, as in the printed case). One row per (ratio, savings rate, income)."""
-    frames = []
-    for ratio in ratios:
-        for rate in savings_rates:
-            q = {**p, "subsidy_to_savings_ratio": ratio, "borrower_savings_rate": rate, "solidarity_savings_rate": rate}
-            e = effort(q)
-            e.insert(0, "savings_rate", rate)
-            e.insert(0, "subsidy_to_savings_ratio", ratio)
-            frames.append(e)
-    return pd.DataFrame(pd.concat(frames, ignore_index=True))
-
-
-def _label(x: float) -> str:
+def number_key(x: float) -> str:
+    """A number as a key of a metric or a printed cell: ``200`` for 200.0, ``7.5`` otherwise."""
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
@@ -520,151 +531,3 @@ def evaluate(p: dict) -> Result:
          "financing_need": need},
         {"loan1": "" if loans["loan1"] > 0 else "savings and subsidy cover the core: no loan 1"},
     )
-
-
-# --- Reconciliation with the printed tables (data/published/gret/*.csv) -------------------------
-# The printed tables are reference values for tests and the chapter; the model never reads them.
-
-PUBLISHED_DIR = published.PUBLISHED_DIR / "gret"
-PUBLISHED_TABLES = ("macro", "investment", "sources", "uses", "balance", "subsidies", "treasury",
-                    "loans", "schedules", "effort", "intro_payments")
-
-
-def published_cells() -> pd.DataFrame:
-    """Every transcribed printed cell: table, row, col, value (as printed), decimals."""
-    frames = [pd.read_csv(PUBLISHED_DIR / f"{t}.csv", dtype={"row": str, "col": str}).assign(table=t)
-              for t in PUBLISHED_TABLES]
-    return pd.concat(frames, ignore_index=True)[["table", "row", "col", "value", "decimals"]]
-
-
-def model_cells(p) -> dict:
-    """The model's value of every printed cell, in printed units (k$, USD, % as printed),
-    keyed (table, row, col) like data/published/gret/*.csv."""
-    h, f = p["horizon_years"], _f(p)
-    out = {}
-    years = range(1, h + 1)
-    for _, r in macro_table(p).iterrows():
-        y = str(int(r["year"]))
-        out[("macro", y, "inflation_factor")] = r["inflation_factor"]
-        for k in ("savings_rate", "credit_rate", "loan_rate", "production_growth"):
-            out[("macro", y, k)] = 100 * r[k]
-    inv = investment_schedule(p)
-    shares = np.zeros(h)
-    shares[: 3 + p["years_between"]] = investment_shares(p)[:h]
-    for t in years:
-        out[("investment", "share", str(t))] = 100 * shares[t - 1]
-        out[("investment", "share_inflated", str(t))] = 100 * shares[t - 1] * f ** (t - 1)
-    out[("investment", "unit", "unit_cost")] = p["land_cost"] + p["core_cost"] + p["materials_cost"]
-    out[("investment", "unit", "units")] = p["units"]
-    sav = savings_tables(p)
-    n1, n2 = p["borrower_saving_years"], p["solidarity_saving_years"]
-    for j in range(n2):
-        pct = 100 * (p["borrower_savings_rate"] * (j < n1) + p["solidarity_savings_rate"])
-        out[("sources", "header", str(j + 1))] = pct
-        out[("sources", "header_inflated", str(j + 1))] = pct * f ** j
-    for name, df in (("investment", inv), ("sources", sav["sources"]), ("uses", sav["uses"])):
-        totals = df[list(years)].sum().to_numpy()
-        for g in years:
-            row = df.iloc[g - 1]
-            if name != "uses":
-                out[(name, str(g), "unit_cost")] = inv.iloc[g - 1]["unit_cost"]
-                out[(name, str(g), "units")] = inv.iloc[g - 1]["units"]
-                out[(name, str(g), "commitment")] = inv.iloc[g - 1]["commitment"]
-            for t in years:
-                out[(name, str(g), str(t))] = row[t]
-        out[(name, "total", "units")] = inv["units"].sum()
-        for t in years:
-            out[(name, "total", str(t))] = totals[t - 1]
-            out[(name, "cumulative", str(t))] = totals[:t].sum()
-    tot = sav["totals"]
-    out[("subsidies", "ratio", "value")] = 100 * p["subsidy_to_savings_ratio"]
-    for t in years:
-        out[("balance", "balance", str(t))] = tot["balance"].iloc[t - 1]
-        out[("balance", "cumulative", str(t))] = tot["balance_cum"].iloc[t - 1]
-        out[("subsidies", "per_year", str(t))] = tot["subsidy"].iloc[t - 1]
-        out[("subsidies", "cumulative", str(t))] = tot["subsidy_cum"].iloc[t - 1]
-    tr = treasury(p)
-    for col in tr.columns.drop("year"):
-        for t in years:
-            out[("treasury", col, str(t))] = tr[col].iloc[t - 1]
-    for k, v in tr.attrs["recordar"].items():
-        out[("treasury", "recordar", k)] = v
-    ln = buyer_loans(p, sav)
-    core, x = p["test_generation"] + 2, p["years_between"]
-    for t in years:
-        out[("loans", "investment", str(t))] = ln["investment"][t - 1]
-        out[("loans", "investment_cum", str(t))] = ln["investment"][:t].sum()
-        out[("loans", "to_finance", str(t))] = ln["loan1"] if t == core else ln["loan2"] if t == core + x else 0.0
-    for k in ("borrower_savings", "subsidy_borrowers", "subsidy_solidarity"):
-        out[("loans", k, str(core))] = ln[k]
-    for i in (1, 2):
-        out[("loans", "amount", f"loan{i}")] = ln[f"loan{i}"]
-        out[("loans", "term", f"loan{i}")] = x
-        out[("loans", "rate", f"loan{i}")] = 100 * ln["rate"]
-        out[("loans", "payment_signed", f"loan{i}")] = -ln[f"loan{i}_payment"]
-        out[("loans", "payment", f"loan{i}")] = ln[f"loan{i}_payment"]
-        s = ln[f"schedule{i}"]
-        for col in ("opening", "interest", "repayment", "closing"):
-            for t in range(1, h + 3):
-                out[("schedules", f"loan{i}.{col}", str(t))] = s[col].iloc[t - 1] if t <= h else 0.0
-    eff = effort(p, ln)
-    per_unit = ln["loan1_payment"] / ln["units"]
-    out.update({("effort", "payment", "annual"): ln["loan1_payment"], ("effort", "payment", "units"): ln["units"],
-                ("effort", "payment", "per_unit"): per_unit, ("effort", "payment", "per_month"): per_unit / 12,
-                ("effort", "payment", "usd_month"): per_unit / 12 * 1000})
-    for _, r in eff.iterrows():
-        out[("effort", "effort_rate", _label(r["income"]))] = 100 * r["effort_rate"]
-        out[("effort", "left_to_live", _label(r["income"]))] = r["left_to_live"]
-    for _, r in intro_payments(p).iterrows():
-        out[("intro_payments", _label(round(100 * r["rate"], 10)), str(int(r["years"])))] = r["monthly_payment"]
-    return out
-
-
-def reconcile(p) -> pd.DataFrame:
-    """Published cells next to the model's, rounded as printed; ``match`` is exact equality."""
-    pub = published_cells()
-    cells = model_cells(p)
-    model = [cells.get((t, r, c), math.nan) for t, r, c in zip(pub["table"], pub["row"], pub["col"])]
-    pub["model"] = model
-    pub["model_rounded"] = [round_half_away(m, int(d)) for m, d in zip(model, pub["decimals"])]
-    pub["match"] = np.isclose(pub["model_rounded"], pub["value"], rtol=0, atol=1e-9)
-    pub["difference"] = pub["model"] - pub["value"]
-    return pub
-
-
-def known_misses() -> pd.DataFrame:
-    """The printed cells the sheet's own rules do not give, with the reason (known_misses.csv)."""
-    return pd.read_csv(PUBLISHED_DIR / "known_misses.csv", dtype={"row": str, "col": str})
-
-
-def reconciliation_summary(rec: pd.DataFrame) -> pd.DataFrame:
-    """Per printed table: cells transcribed, reproduced at printed precision, missed."""
-    out = rec.groupby("table", sort=False)["match"].agg(cells="size", reproduced="sum").reset_index()
-    out["missed"] = out["cells"] - out["reproduced"]
-    return out
-
-
-def misses(rec: pd.DataFrame) -> pd.DataFrame:
-    """The cells of ``rec`` that do not reproduce, with the recorded reason (or 'not explained')."""
-    out = rec.loc[~rec["match"], ["table", "row", "col", "value", "model_rounded", "difference"]]
-    reasons = known_misses()[["table", "row", "col", "reason"]]
-    out = out.merge(reasons, on=["table", "row", "col"], how="left")
-    out["reason"] = out["reason"].fillna("not explained")
-    return out.rename(columns={"value": "printed", "model_rounded": "model"})
-
-
-def headline(p, income: float = 200.0) -> dict:
-    """The numbers a correction moves: loan 1, the family's monthly payment and effort at ``income``,
-    the per-generation peak 'a financiar' (% of origin value) and the programme's need in the last year."""
-    ln = test_loans(p)
-    monthly = ln["monthly_payment_usd"]
-    need = financing_need(p)["need"]
-    return {"loan1": ln["loan1"], "monthly_payment_usd": monthly, "effort_rate": monthly / income,
-            "peak_to_finance_pct": float(treasury(p)["to_finance"].max()), "need_last_year": float(need.iloc[-1])}
-
-
-def corrections(p, readings, income: float = 200.0) -> pd.DataFrame:
-    """``headline`` for ``p``, each correction alone (``readings``: Reading objects), and all together."""
-    every = {k: v for r in readings for k, v in r.overrides.items()}
-    rows = [("as given", {}), *((r.label, r.overrides) for r in readings), ("all corrections together", every)]
-    return pd.DataFrame([{"change": label, **headline({**p, **o}, income)} for label, o in rows])

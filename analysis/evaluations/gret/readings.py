@@ -1,6 +1,15 @@
-"""What the ACT-GRET text says but its sheet does not do, one change at a time
-(scenario ``corrected`` applies them all)."""
+"""What the ACT-GRET text says but its sheet does not do (correcciones), one change at a time;
+scenario ``corrected`` applies them all.
+
+The effects on the headline metrics (loan 1, the family's monthly payment, the effort rate at
+200 USD) come from ``analysis.readings.effects``. The corrections to table 3.3 (tesorería) move
+nothing the families pay, so :func:`treasury_effects` shows what they move instead: what one
+generation and the whole programme must finance.
+"""
+import pandas as pd
+
 from ...contract import Reading
+from . import model
 
 READINGS = (
     Reading("compound_savings", "Capitalised savings, no display rounding",
@@ -19,3 +28,24 @@ READINGS = (
     Reading("loan2_repayments", "Treasury (3.3): deduct loan-2 repayments", {"include_loan2_repayments": True},
             "3.3 note (1), section 5", "correction"),
 )
+
+TREASURY_COLUMNS = ["key", "reading", "peak_to_finance_pct", "need_last_year"]
+
+
+def treasury_figures(p: dict) -> dict:
+    """What the organisation must finance with parameters ``p``: the peak of one generation's
+    'a financiar' (3.3, % of its origin value) and the programme's financing need in the last
+    year (k$, every running generation added)."""
+    return {"peak_to_finance_pct": float(model.treasury(p)["to_finance"].max()),
+            "need_last_year": float(model.financing_need(p)["need"].iloc[-1])}
+
+
+def treasury_effects(values: dict, readings=READINGS) -> pd.DataFrame:
+    """:func:`treasury_figures` at ``values`` (key ``as_given``), with each correction alone and
+    with all of them together (key ``all``). Columns: key, reading, peak_to_finance_pct, need_last_year."""
+    together = {k: v for r in readings if r.kind == "correction" for k, v in r.overrides.items()}
+    rows = [("as_given", "as given", {}), *((r.key, r.label, r.overrides) for r in readings),
+            ("all", "all corrections together", together)]
+    return pd.DataFrame([{"key": key, "reading": label, **treasury_figures({**values, **o})}
+                         for key, label, o in rows], columns=TREASURY_COLUMNS)
+
