@@ -3,4 +3,5 @@
 ``analysis.finance``: financial primitives; ``analysis.params``: parameter files;
 one module per evaluation (``elsalvador``, ...); ``analysis.evaluations``: the registry.
 """
+
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
 """Benchmarks: throughput measured in one run (ratios, not timed tests; the machines are shared)."""
+
 from __future__ import annotations
 
 import time
@@ -30,14 +31,16 @@ def run(n: int = 100_000, npf_sample: int = 300) -> dict:
     for name, ev in evaluations.REGISTRY.items():
         sc = ev.load()
         draws = uncertainty.draw(sc.entries, n, uncertainty.DEFAULT_SEED)
-        t = _seconds(lambda: ev.evaluate_batch(sc.values, draws, with_irr=False))
+        t = _seconds(lambda ev=ev, sc=sc, draws=draws: ev.evaluate_batch(sc.values, draws, with_irr=False))
         metrics[f"{name}.scenarios_per_second"] = n / t
-        t = _seconds(lambda: uncertainty.monte_carlo(ev, sc.values, sc.entries, n), repeat=1)
+        t = _seconds(lambda ev=ev, sc=sc: uncertainty.monte_carlo(ev, sc.values, sc.entries, n), repeat=1)
         metrics[f"{name}.monte_carlo_seconds_{n}_draws"] = t
     # The IRR benchmark runs on El Salvador's cash flows (35 periods, one sign change).
     sc = evaluations.load("elsalvador")
     draws = uncertainty.draw(sc.entries, n, uncertainty.DEFAULT_SEED)
-    flows = np.ascontiguousarray(elsalvador.flows({**sc.values, **draws})["net_flow"][:, : sc.values["irr_last_period"]])
+    flows = np.ascontiguousarray(
+        elsalvador.flows({**sc.values, **draws})["net_flow"][:, : sc.values["irr_last_period"]]
+    )
     t_batch = _seconds(lambda: finance.irr_batch(flows))
     sample = flows[:npf_sample]
     t_npf = _seconds(lambda: [npf.irr(row) for row in sample], repeat=1) / npf_sample

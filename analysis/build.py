@@ -1,7 +1,7 @@
 """Build the book: execute the notebooks whose inputs changed, then build the HTML.
 
-1. Each page of ``pages()`` (one chapter per registered evaluation, then the overview pages) is executed with papermill from ``notebooks/`` into ``book/``
-   (the executed copies are committed: they are the versioned results). A notebook is skipped
+1. Each page of ``pages()`` (one chapter per registered evaluation, then the overview pages) is
+   executed with papermill from ``notebooks/`` into ``book/`` (the executed copies are committed: they are the versioned results). A notebook is skipped
    when the SHA-256 of its inputs (the notebook, its evaluation's parameter and published data,
    the ``analysis`` package, the bibliography and the pinned requirements) equals the one stored
    in the executed copy. jupyter-cache cannot do this: it does not see the helper code.
@@ -9,6 +9,7 @@
    temporary folder that replaces ``book/_build/html`` only when the build succeeds.
 A failing notebook or build leaves the previous notebooks and HTML untouched.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,10 @@ def pages() -> list:
     """(notebook stem, evaluation whose data it reads or "*" for all, papermill parameters) of
     every executed page: one chapter per registered evaluation, at the scenario the book shows."""
     from .evaluations import REGISTRY
-    return ([(ev.name, ev.name, {"scenario": ev.scenario, "overrides": {}}) for ev in REGISTRY.values()]
-            + [(stem, "*", {}) for stem in OVERVIEW])
+
+    return [(ev.name, ev.name, {"scenario": ev.scenario, "overrides": {}}) for ev in REGISTRY.values()] + [
+        (stem, "*", {}) for stem in OVERVIEW
+    ]
 
 
 def toc() -> dict:
@@ -44,12 +47,14 @@ def toc() -> dict:
     import yaml
 
     from .evaluations import REGISTRY
+
     try:
         doc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
         part = next(p for p in doc["parts"] if p.get("caption") == EVALUATIONS_CAPTION)
     except (OSError, yaml.YAMLError, KeyError, TypeError, StopIteration) as exc:
-        raise RuntimeError(f"_toc.yml: needs a part with caption {EVALUATIONS_CAPTION!r} "
-                           f"({type(exc).__name__}: {exc})") from None
+        raise RuntimeError(
+            f"_toc.yml: needs a part with caption {EVALUATIONS_CAPTION!r} ({type(exc).__name__}: {exc})"
+        ) from None
     part["chapters"] = [{"file": f"book/{name}"} for name in REGISTRY]
     return doc
 
@@ -68,8 +73,14 @@ def _files(*patterns):
 def inputs_sha256(stem: str, evaluation: str, parameters: dict) -> str:
     """SHA-256 over everything an executed notebook depends on."""
     h = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode())
-    for path in _files(f"notebooks/{stem}.ipynb", f"data/{evaluation}/**/*", f"data/published/{evaluation}/**/*",
-                       "analysis/**/*.py", "book/references.bib", "requirements.txt"):
+    for path in _files(
+        f"notebooks/{stem}.ipynb",
+        f"data/{evaluation}/**/*",
+        f"data/published/{evaluation}/**/*",
+        "analysis/**/*.py",
+        "book/references.bib",
+        "requirements.txt",
+    ):
         h.update(str(path.relative_to(ROOT)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()
@@ -105,11 +116,19 @@ def execute(src: Path, dest: Path, parameters: dict, digest: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / dest.name
         try:
-            pm.execute_notebook(str(src), str(out), parameters=parameters, cwd=str(dest.parent),
-                                kernel_name="python3", progress_bar=True)
+            pm.execute_notebook(
+                str(src),
+                str(out),
+                parameters=parameters,
+                cwd=str(dest.parent),
+                kernel_name="python3",
+                progress_bar=True,
+            )
         except pm.PapermillExecutionError as exc:
-            raise RuntimeError(f"notebook {src} failed in cell {exc.cell_index}"
-                               f" (execution count {exc.exec_count}): {exc.ename}: {exc.evalue}") from None
+            raise RuntimeError(
+                f"notebook {src} failed in cell {exc.cell_index}"
+                f" (execution count {exc.exec_count}): {exc.ename}: {exc.evalue}"
+            ) from None
         except Exception as exc:  # a missing file, a dead kernel: still one clear line
             raise RuntimeError(f"notebook {src} could not be executed: {type(exc).__name__}: {exc}") from None
         nb = nbformat.read(out, as_version=4)
@@ -121,9 +140,11 @@ def execute(src: Path, dest: Path, parameters: dict, digest: str) -> None:
 
 def git_commit() -> str:
     """The commit the book is built from, with ``+dirty`` when the work tree has changes."""
+
     def git(*args):
         out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return out.stdout.strip() if out.returncode == 0 else ""
+
     commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
     return commit + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
 
@@ -133,14 +154,14 @@ def stamped_config(path: Path) -> None:
     import yaml
 
     from . import __version__
+
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     stamp = f"Analysis version {__version__}, commit {git_commit()}."
     config.setdefault("html", {})["extra_footer"] = f"<p>{stamp} Parameters: see each chapter's assumptions.</p>"
     # The copy lives elsewhere: paths jupyter-book resolves against the config file become absolute.
     sphinx = config.setdefault("sphinx", {})
     sphinx["local_extensions"] = {k: str(ROOT / v) for k, v in sphinx.get("local_extensions", {}).items()}
-    sphinx.setdefault("config", {})["myst_substitutions"] = {
-        "version": __version__, "commit": git_commit()}
+    sphinx.setdefault("config", {})["myst_substitutions"] = {"version": __version__, "commit": git_commit()}
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
 
 
@@ -156,6 +177,7 @@ def export_tables(dest: Path = BOOK / "_generated") -> None:
     import pandas as pd
 
     from .evaluations import REGISTRY
+
     for ev in REGISTRY.values():
         _, result = ev.run()
         folder = dest / ev.name
@@ -175,8 +197,20 @@ def jupyter_book(out: Path, capture: bool = False) -> subprocess.CompletedProces
     stamped_config(out / "_config.yml")
     (out / "_toc.yml").write_text(yaml.safe_dump(toc(), sort_keys=False, allow_unicode=True), encoding="utf-8")
     jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb), "build", str(ROOT), "--path-output", str(out), "--config", str(out / "_config.yml"),
-           "--toc", str(out / "_toc.yml"), "-W", "-n", "--keep-going"]
+    cmd = [
+        str(jb),
+        "build",
+        str(ROOT),
+        "--path-output",
+        str(out),
+        "--config",
+        str(out / "_config.yml"),
+        "--toc",
+        str(out / "_toc.yml"),
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
     return subprocess.run(cmd, capture_output=capture, text=True, cwd=ROOT)
 
 

@@ -5,6 +5,7 @@ label is ``<evaluation>-<part>``: the operation, the model, the assumptions regi
 reconciliation, readings, uncertainty, downloads. The helpers below render each part from the
 evaluation contract, so that every chapter delivers the same things in the same form.
 """
+
 from __future__ import annotations
 
 import html
@@ -14,17 +15,24 @@ import pandas as pd
 
 PARTS = ("operation", "model", "assumptions", "results", "reconciliation", "readings", "uncertainty", "downloads")
 PART_TITLES = {
-    "operation": "The operation", "model": "The model", "assumptions": "Assumptions",
-    "results": "Results", "reconciliation": "Reconciliation with the published tables",
-    "readings": "Readings of the document", "uncertainty": "Uncertainty", "downloads": "Downloads",
+    "operation": "The operation",
+    "model": "The model",
+    "assumptions": "Assumptions",
+    "results": "Results",
+    "reconciliation": "Reconciliation with the published tables",
+    "readings": "Readings of the document",
+    "uncertainty": "Uncertainty",
+    "downloads": "Downloads",
 }
 
 
 # --- numbers and values -------------------------------------------------------------------------
 
+
 def show(df: pd.DataFrame):
     """Display a table without its index (deterministic HTML, so nbval can compare it)."""
     from IPython.display import HTML
+
     return HTML(df.to_html(index=False, escape=True, border=0, classes="dataframe analysis-table"))
 
 
@@ -83,23 +91,29 @@ def _cell(text) -> str:
 
 # --- the assumptions register -------------------------------------------------------------------
 
+
 def register(scenario, specs: dict):
     """The assumptions register as a MyST table: parameter, meaning (the spec's description), value
     with its unit, and the source as a live citation with its locator."""
     from IPython.display import Markdown
+
     lines = ["| parameter | meaning | value | unit | source | locator |", "|---|---|---|---|---|---|"]
     for k, e in scenario.entries.items():
         spec = specs.get(k)
-        lines.append(f"| `{k}` | {_cell(getattr(spec, 'doc', ''))} | {_cell(format_value(e['value'], spec))} | "
-                     f"{_cell(e['unit'])} | {{cite:p}}`{e['source']}` | {_cell(e['locator'])} |")
+        lines.append(
+            f"| `{k}` | {_cell(getattr(spec, 'doc', ''))} | {_cell(format_value(e['value'], spec))} | "
+            f"{_cell(e['unit'])} | {{cite:p}}`{e['source']}` | {_cell(e['locator'])} |"
+        )
     return Markdown("\n".join(lines))
 
 
 def assumption_notes(scenario):
     """The notes of the register as a Markdown list (they are too long for a table column)."""
     from IPython.display import Markdown
-    return Markdown("\n".join(f"- **{k}**: {_cell(e['note'].strip())}"
-                              for k, e in scenario.entries.items() if e.get("note")))
+
+    return Markdown(
+        "\n".join(f"- **{k}**: {_cell(e['note'].strip())}" for k, e in scenario.entries.items() if e.get("note"))
+    )
 
 
 def scenario_differences(ev) -> pd.DataFrame:
@@ -107,21 +121,25 @@ def scenario_differences(ev) -> pd.DataFrame:
     names = ev.scenarios()
     values = {n: ev.load(n).values for n in names}
     keys = [k for k in values[names[0]] if len({repr(values[n][k]) for n in names}) > 1]
-    return pd.DataFrame([{"parameter": k, **{n: format_value(values[n][k], ev.parameters.get(k)) for n in names}}
-                         for k in keys])
+    return pd.DataFrame(
+        [{"parameter": k, **{n: format_value(values[n][k], ev.parameters.get(k)) for n in names}} for k in keys]
+    )
 
 
 def headline(ev, result) -> pd.DataFrame:
     """The headline metrics of one run, labelled, with units, formatted."""
-    return pd.DataFrame([{"measure": m.label, "unit": m.unit, "value": m.format(result.metrics[m.name])}
-                         for m in ev.metrics])
+    return pd.DataFrame(
+        [{"measure": m.label, "unit": m.unit, "value": m.format(result.metrics[m.name])} for m in ev.metrics]
+    )
 
 
 # --- reconciliation and readings ----------------------------------------------------------------
 
+
 def reconciliation_summary(rec: pd.DataFrame):
     """Per published table and scenario: how many cells get each verdict."""
     from . import reconcile
+
     return show(reconcile.summary(rec))
 
 
@@ -134,15 +152,24 @@ def reconciliation_cells(rec: pd.DataFrame, verdicts=None, tables=None):
         out = out[out["table"].isin(tables)]
 
     def num(v, d):
-        return "n/a" if pd.isna(v) else f"{v + 0.0:,.{int(d)}f}"
-    shown = pd.DataFrame({
-        "table": out["table"], "scenario": out["scenario"], "row": out["row"], "column": out["column"],
-        "published": [num(v, d) for v, d in zip(out["published"], out["decimals"])],
-        "reproduced": [num(v, d + 2) for v, d in zip(out["reproduced"], out["decimals"])],
-        "difference": [num(v, d + 2) for v, d in zip(out["difference"], out["decimals"])],
-        "tolerance": ["" if pd.isna(t) else f"±{t:,.{int(d) + 2}f}" for t, d in zip(out["tolerance"], out["decimals"])],
-        "verdict": out["verdict"], "reason": out["reason"],
-    })
+        return "n/a" if pd.isna(v) else f"{v + 0.0:,.{max(int(d), 0)}f}"
+
+    shown = pd.DataFrame(
+        {
+            "table": out["table"],
+            "scenario": out["scenario"],
+            "row": out["row"],
+            "column": out["column"],
+            "published": [num(v, d) for v, d in zip(out["published"], out["decimals"])],
+            "reproduced": [num(v, d + 2) for v, d in zip(out["reproduced"], out["decimals"])],
+            "difference": [num(v, d + 2) for v, d in zip(out["difference"], out["decimals"])],
+            "tolerance": [
+                "" if pd.isna(t) else f"±{t:,.{max(int(d) + 2, 0)}f}" for t, d in zip(out["tolerance"], out["decimals"])
+            ],
+            "verdict": out["verdict"],
+            "reason": out["reason"],
+        }
+    )
     return show(shown)
 
 
@@ -159,22 +186,24 @@ def readings(ev, effects: pd.DataFrame):
 
 # --- uncertainty --------------------------------------------------------------------------------
 
-def _scale(ev):
-    """(factor, axis label) for the decision metric: millions for large money amounts."""
+
+def _scale(ev, values):
+    """(factor, axis label) for the decision metric: percent points for rates, millions for large
+    money amounts."""
     m = ev.metric(ev.criterion.metric)
     if m.fmt == "percent":
         return 100.0, f"{m.label} (%)"
+    if np.nanmax(np.abs(np.asarray(values, dtype=float)), initial=0) >= 1e6:
+        return 1e-6, f"{m.label} (million {m.unit})"
     return 1.0, f"{m.label} ({m.unit})"
 
 
 def tornado(ev, unc):
     """Tornado: the decision metric at the low and high end of each documented range."""
     import matplotlib.pyplot as plt
+
     tor = unc["tornado"]
-    k, label = _scale(ev)
-    big = k == 1.0 and tor[["metric_at_low", "metric_at_high"]].abs().to_numpy().max(initial=0) >= 1e6
-    if big:
-        k, label = 1e-6, label.replace("(", "(million ")
+    k, label = _scale(ev, tor[["metric_at_low", "metric_at_high"]].to_numpy())
     fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(tor), 3) + 1.2))
     y = np.arange(len(tor))[::-1]
     base = k * float(tor["base_metric"].iloc[0]) if len(tor) else 0.0
@@ -185,9 +214,16 @@ def tornado(ev, unc):
     ax.axvline(base, color="grey", lw=0.8)
     ax.set_yticks(y, [p.replace("_", " ") for p in tor["parameter"]])
     ax.set(xlabel=label, title="Each assumption at the ends of its documented range")
-    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color="tab:blue", alpha=0.8),
-                       plt.Rectangle((0, 0), 1, 1, color="tab:orange", alpha=0.8), ax.lines[0]],
-              labels=["low end", "high end", "decision threshold"], loc="best", fontsize=8)
+    ax.legend(
+        handles=[
+            plt.Rectangle((0, 0), 1, 1, color="tab:blue", alpha=0.8),
+            plt.Rectangle((0, 0), 1, 1, color="tab:orange", alpha=0.8),
+            ax.lines[0],
+        ],
+        labels=["low end", "high end", "decision threshold"],
+        loc="best",
+        fontsize=8,
+    )
     fig.tight_layout()
     return fig
 
@@ -195,18 +231,25 @@ def tornado(ev, unc):
 def histogram(ev, unc):
     """Histogram of the decision metric under the declared distributions, threshold marked."""
     import matplotlib.pyplot as plt
+
     mc = unc["monte_carlo"]
-    k, label = _scale(ev)
+    k, label = _scale(ev, mc["values"])
     values = k * np.asarray(mc["values"], dtype=float)
-    if k == 1.0 and np.abs(values).max(initial=0) >= 1e6:
-        values, k, label = values / 1e6, k * 1e-6, label.replace("(", "(million ")
     fig, ax = plt.subplots(figsize=(7, 3.6))
     ax.hist(values, bins=80, color="tab:grey", alpha=0.85)
     ax.axvline(k * ev.criterion.threshold, color="tab:red", lw=1.2, ls="--")
-    ax.set(xlabel=label, ylabel="draws",
-           title=f"{mc['draws']:,} draws: P(conclusion fails) = {100 * mc['p_fails']:.1f} %")
+    ax.set(
+        xlabel=label, ylabel="draws", title=f"{mc['draws']:,} draws: P(conclusion fails) = {100 * mc['p_fails']:.1f} %"
+    )
     fig.tight_layout()
     return fig
+
+
+def _significant(x, digits: int = 4):
+    """A computed value (a switching value) to the digits that mean something: 0.1450 not 0.1450067624."""
+    if isinstance(x, (int, np.integer)) or x == 0 or not np.isfinite(x):
+        return x
+    return float(f"{x:.{digits}g}")
 
 
 def _cite(block) -> str:
@@ -218,9 +261,12 @@ def _cite(block) -> str:
 def switching_values(ev, unc):
     """Switching values with each parameter's documented range and distribution and their sources."""
     from IPython.display import Markdown
+
     entries, values = unc["scenario"].entries, unc["scenario"].values
-    lines = ["| parameter | value | switching value | documented range | its source | distribution | its source |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| parameter | value | switching value | documented range | its source | distribution | its source |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for key, sv in unc["switching_values"].items():
         spec = ev.parameters.get(key)
         e = entries[key]
@@ -230,36 +276,51 @@ def switching_values(ev, unc):
         if dist:
             mode = f", mode {format_value(dist['mode'], spec)}" if "mode" in dist else ""
             dist_text = f"{dist['kind']}, {format_value(dist['low'], spec)} to {format_value(dist['high'], spec)}{mode}"
-        shown = "none in the admissible interval" if sv is None else format_value(sv, spec)
-        lines.append(f"| `{key}` | {_cell(format_value(values[key], spec))} | {_cell(shown)} | {_cell(rng_text)} | "
-                     f"{_cite(rng)} | {_cell(dist_text)} | {_cite(dist)} |")
+        shown = "none in the admissible interval" if sv is None else format_value(_significant(sv), spec)
+        lines.append(
+            f"| `{key}` | {_cell(format_value(values[key], spec))} | {_cell(shown)} | {_cell(rng_text)} | "
+            f"{_cite(rng)} | {_cell(dist_text)} | {_cite(dist)} |"
+        )
     return Markdown("\n".join(lines))
 
 
 def sobol(unc):
     """Sobol indices: the share of the decision metric's variance each assumption explains."""
     s = unc["sobol"]
-    return show(formatted(s, {"parameter": lambda x: x.replace("_", " "), "first_order": lambda x: f"{x:.2f}",
-                              "total": lambda x: f"{x:.2f}"},
-                          {"first_order": "alone (first order)", "total": "with interactions (total)"}))
+    return show(
+        formatted(
+            s,
+            {
+                "parameter": lambda x: x.replace("_", " "),
+                "first_order": lambda x: f"{x:.2f}",
+                "total": lambda x: f"{x:.2f}",
+            },
+            {"first_order": "alone (first order)", "total": "with interactions (total)"},
+        )
+    )
 
 
 # --- downloads and glue -------------------------------------------------------------------------
+
 
 def downloads(ev):
     """Links to the chapter's tables as CSV files and one XLSX workbook (written by the build)."""
     from IPython.display import Markdown
 
     from . import build
+
     names = build.download_tables(ev)
     links = ", ".join(f"{{download}}`{name}.csv <_generated/{ev.name}/{name}.csv>`" for name in names)
-    return Markdown(f"The tables of the scenario this page shows: {links}; all of them in one workbook: "
-                    f"{{download}}`{ev.name}.xlsx <_generated/{ev.name}/{ev.name}.xlsx>`.")
+    return Markdown(
+        f"The tables of the scenario this page shows: {links}; all of them in one workbook: "
+        f"{{download}}`{ev.name}.xlsx <_generated/{ev.name}/{ev.name}.xlsx>`."
+    )
 
 
 def glue_number(name: str, value) -> None:
     """Glue a number for the prose, always as a Python float (myst-nb formats floats only)."""
     from myst_nb import glue
+
     glue(name, float(value), display=False)
 
 
@@ -267,4 +328,5 @@ def glue_markdown(name: str, text: str) -> None:
     """Glue a short text, rendered with {glue:md}`name`."""
     from IPython.display import Markdown
     from myst_nb import glue
+
     glue(name, Markdown(text), display=False)

@@ -1,4 +1,5 @@
 """Command line: ``python -m analysis run|list|build``."""
+
 from __future__ import annotations
 
 import argparse
@@ -35,16 +36,18 @@ def _overrides(pairs) -> dict:
 def run_payload(evaluation: str, scenario: str | None, overrides: dict) -> dict:
     """Everything ``run --json`` prints, as a dict."""
     sc, result = evaluations.run(evaluation, scenario, overrides)
-    return _clean({
-        "evaluation": evaluation,
-        "scenario": sc.name,
-        "version": __version__,
-        "parameters_sha256": sc.sha256,
-        "overrides": overrides,
-        "metrics": result.metrics,
-        "notes": {k: v for k, v in result.notes.items() if v},
-        "tables": {name: df.to_dict(orient="records") for name, df in result.tables.items()},
-    })
+    return _clean(
+        {
+            "evaluation": evaluation,
+            "scenario": sc.name,
+            "version": __version__,
+            "parameters_sha256": sc.sha256,
+            "overrides": overrides,
+            "metrics": result.metrics,
+            "notes": {k: v for k, v in result.notes.items() if v},
+            "tables": {name: df.to_dict(orient="records") for name, df in result.tables.items()},
+        }
+    )
 
 
 def cmd_run(args) -> int:
@@ -54,8 +57,11 @@ def cmd_run(args) -> int:
         print()
         return 0
     import pandas as pd
-    print(f"{payload['evaluation']} / {payload['scenario']} (analysis {payload['version']}, "
-          f"parameters sha256 {payload['parameters_sha256'][:12]})")
+
+    print(
+        f"{payload['evaluation']} / {payload['scenario']} (analysis {payload['version']}, "
+        f"parameters sha256 {payload['parameters_sha256'][:12]})"
+    )
     for name, value in payload["metrics"].items():
         shown = "n/a" if value is None else f"{value:,.6f}" if abs(value) < 10 else f"{value:,.2f}"
         print(f"  {name:<28} {shown}")
@@ -80,18 +86,21 @@ def cmd_list(args) -> int:
 def sensitivity_payload(evaluation, scenario, overrides, draws, seed) -> dict:
     """Everything ``sensitivity --json`` prints, as a dict (no raw draws)."""
     from . import uncertainty
+
     res = uncertainty.analyse(evaluation, scenario, overrides, draws, seed)
     mc = {k: v for k, v in res["monte_carlo"].items() if k not in ("values", "irr_values")}
-    return _clean({
-        "evaluation": evaluation,
-        "scenario": res["scenario"].name,
-        "version": __version__,
-        "parameters_sha256": res["scenario"].sha256,
-        "switching_values": res["switching_values"],
-        "tornado": res["tornado"].to_dict(orient="records"),
-        "monte_carlo": mc,
-        "sobol": res["sobol"].to_dict(orient="records"),
-    })
+    return _clean(
+        {
+            "evaluation": evaluation,
+            "scenario": res["scenario"].name,
+            "version": __version__,
+            "parameters_sha256": res["scenario"].sha256,
+            "switching_values": res["switching_values"],
+            "tornado": res["tornado"].to_dict(orient="records"),
+            "monte_carlo": mc,
+            "sobol": res["sobol"].to_dict(orient="records"),
+        }
+    )
 
 
 def cmd_sensitivity(args) -> int:
@@ -107,7 +116,10 @@ def cmd_sensitivity(args) -> int:
     print("tornado (metric at the low and high end of each documented range)")
     num = lambda x: f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"  # noqa: E731  (NPVs, and rates)
     for row in payload["tornado"]:
-        print(f"  {row['parameter']:<28} {row['low']:<10.4g} {num(row['metric_at_low']):>16}  {row['high']:<10.4g} {num(row['metric_at_high']):>16}")
+        print(
+            f"  {row['parameter']:<28} {row['low']:<10.4g} {num(row['metric_at_low']):>16}  "
+            f"{row['high']:<10.4g} {num(row['metric_at_high']):>16}"
+        )
     print(f"monte carlo: {mc['draws']:,} draws, seed {mc['seed']}, mean {num(mc['mean'])}")
     for k, v in mc.items():
         if k.startswith("p_"):
@@ -122,6 +134,7 @@ def cmd_sensitivity(args) -> int:
 
 def cmd_bench(args) -> int:
     from . import bench
+
     metrics = bench.run(args.draws)
     if args.json:
         json.dump(_clean({"version": __version__, "metrics": metrics}), sys.stdout, indent=1)
@@ -134,6 +147,7 @@ def cmd_bench(args) -> int:
 
 def cmd_release(args) -> int:
     from . import results
+
     try:
         print(f"wrote {results.write_release(overwrite=args.overwrite)}")
     except FileExistsError as exc:
@@ -144,6 +158,7 @@ def cmd_release(args) -> int:
 
 def cmd_build(args) -> int:
     from . import build
+
     return build.main(force=args.force, only=args.only)
 
 

@@ -6,10 +6,11 @@ read evaluations only through it. Adding an evaluation is its package
 (``analysis/evaluations/<name>/``), its notebook (``notebooks/<name>.ipynb``), its data folder
 (``data/<name>/``, ``data/published/<name>/``) and one registry entry.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -26,11 +27,12 @@ READING_KINDS = ("document slip", "alternative reading", "correction")
 @dataclass(frozen=True)
 class Metric:
     """A headline metric: ``name`` is its key in ``Result.metrics`` (e.g. ``total.npv``)."""
+
     name: str
-    label: str          # in words: "NPV of the programme"
-    unit: str           # "USD", "share", "ratio", "USD a month"
+    label: str  # in words: "NPV of the programme"
+    unit: str  # "USD", "share", "ratio", "USD a month"
     fmt: str = "number"  # one of FORMATS: how the book shows it
-    decimals: int = 0   # decimals that mean something (after the format's scaling: percent points)
+    decimals: int = 0  # decimals that mean something (after the format's scaling: percent points)
     better: str = "higher"
 
     def __post_init__(self):
@@ -53,10 +55,11 @@ class Metric:
 class Criterion:
     """The decision rule: the conclusion holds when ``metric direction threshold``
     (NPV >= 0, B/C >= 1, effort rate <= its ceiling)."""
+
     metric: str
     threshold: float
     direction: str = ">="
-    label: str = ""     # in words: "the programme's NPV is at least zero"
+    label: str = ""  # in words: "the programme's NPV is at least zero"
 
     def __post_init__(self):
         if self.direction not in DIRECTIONS:
@@ -88,6 +91,7 @@ class Reading:
     describes, where the published sheet does otherwise). ``scenarios``: the scenarios it applies
     to (empty: all).
     """
+
     key: str
     label: str
     overrides: Mapping
@@ -107,21 +111,22 @@ class Reading:
 class Evaluation:
     """One evaluation: its parameters, model, headline metrics, decision rule, published tables
     and readings. See the module docstring for where each part lives."""
+
     name: str
-    title: str                     # the chapter's title
-    source: str                    # BibTeX key of the evaluated document
-    scenario: str                  # the scenario the book shows
+    title: str  # the chapter's title
+    source: str  # BibTeX key of the evaluated document
+    scenario: str  # the scenario the book shows
     parameters: Mapping[str, params.Spec]
-    check: Callable[[dict], tuple | None]      # rules across parameters: (key, reason) or None
+    check: Callable[[dict], tuple | None]  # rules across parameters: (key, reason) or None
     evaluate: Callable[[dict], Result]
-    evaluate_batch: Callable[..., dict]        # (values, draws: name -> N values) -> metric -> N values
-    metrics: tuple                 # headline Metrics, most important first
+    evaluate_batch: Callable[..., dict]  # (values, draws: name -> N values) -> metric -> N values
+    metrics: tuple  # headline Metrics, most important first
     criterion: Criterion
     reproduce: Callable[[str, dict], pd.DataFrame]  # (scenario, values) -> table, row, column, value
-    readings: tuple = ()           # Readings
-    compared: tuple = ()           # scenarios the summary shows side by side (default: the book's)
-    rate_of_return: str | None = None   # the IRR metric, for Monte Carlo percentiles
-    tables: tuple = field(default=())   # Result tables offered as downloads (default: all)
+    readings: tuple = ()  # Readings
+    compared: tuple = ()  # scenarios the summary shows side by side (default: the book's)
+    rate_of_return: str | None = None  # the IRR metric, for Monte Carlo percentiles
+    tables: tuple = field(default=())  # Result tables offered as downloads (default: all)
 
     def __post_init__(self):
         names = {m.name for m in self.metrics}
@@ -160,8 +165,10 @@ class Evaluation:
     # --- published tables and readings ---------------------------------------------------------
     def reconcile(self) -> pd.DataFrame:
         from . import reconcile
+
         return reconcile.reconcile(self)
 
     def reading_effects(self, values: dict, scenario: str | None = None) -> pd.DataFrame:
         from . import readings
+
         return readings.effects(self, values, scenario)

@@ -4,6 +4,7 @@ Small, documented functions in the style of numpy-financial. Spanish terms used 
 source documents: VNA/VPN = NPV (valor neto actualizado / valor presente neto),
 TIR = IRR (tasa interna de retorno), cuota = instalment, B/C = razón beneficio/costo.
 """
+
 from __future__ import annotations
 
 import math
@@ -53,8 +54,7 @@ def level_payment(principal, rate, n_periods):
     return float(out) if np.ndim(out) == 0 else out
 
 
-def annual_debt_service(principal, annual_rate, years: int,
-                        periods_per_year: int = 12, convention: str = "nominal"):
+def annual_debt_service(principal, annual_rate, years: int, periods_per_year: int = 12, convention: str = "nominal"):
     """Yearly total of a loan repaid in ``periods_per_year`` level instalments a year."""
     r = periodic_rate(annual_rate, periods_per_year, convention)
     return periods_per_year * level_payment(principal, r, years * periods_per_year)
@@ -76,14 +76,16 @@ def amortization_schedule(principal: float, rate: float, n_periods: int) -> pd.D
         closing = pay * -np.expm1(-(n_periods - periods) * math.log1p(rate)) / rate
     opening = np.concatenate(([principal], closing[:-1]))
     repaid = opening - closing  # principal paid, so that it sums exactly to the loan
-    return pd.DataFrame({
-        "period": periods,
-        "opening_balance": opening,
-        "payment": np.full(n_periods, pay),
-        "interest": pay - repaid,
-        "principal": repaid,
-        "closing_balance": closing,
-    })
+    return pd.DataFrame(
+        {
+            "period": periods,
+            "opening_balance": opening,
+            "payment": np.full(n_periods, pay),
+            "interest": pay - repaid,
+            "principal": repaid,
+            "closing_balance": closing,
+        }
+    )
 
 
 def discount_factors(rate: float, n: int, first_period: int = 0) -> np.ndarray:
@@ -118,6 +120,7 @@ class IRRResult:
     found in the search range, ascending; ``reason`` is empty for a unique root, otherwise says
     why ``rate`` is NaN or that the IRR is not unique.
     """
+
     rate: float
     roots: tuple = field(default_factory=tuple)
     reason: str = ""
@@ -134,8 +137,9 @@ def _npv_at(values: np.ndarray, rate: float) -> float:
     return float(np.sum(values * (1.0 + rate) ** -np.arange(values.size, dtype=float)))
 
 
-def irr(values, guess: float = 0.1, low: float = -0.99, high: float = 10.0,
-        grid_points: int = 4000, tol: float = 1e-13) -> IRRResult:
+def irr(
+    values, guess: float = 0.1, low: float = -0.99, high: float = 10.0, grid_points: int = 4000, tol: float = 1e-13
+) -> IRRResult:
     """Internal rate of return: every rate in (low, high] at which the NPV is zero.
 
     The NPV is evaluated on a grid that is even in log(1 + r) and every sign change is refined
@@ -258,12 +262,12 @@ class IRRBatch:
     ``n_roots`` is 0 (no IRR: no sign change or no root in range), 1, or more (the IRR is not
     unique; ``rate`` is then the root nearest ``guess``, as :func:`irr` reports it).
     """
+
     rate: np.ndarray
     n_roots: np.ndarray
 
 
-def irr_batch(flows, guess: float = 0.1, low: float = -0.99, high: float = 10.0,
-              grid_points: int = 400) -> IRRBatch:
+def irr_batch(flows, guess: float = 0.1, low: float = -0.99, high: float = 10.0, grid_points: int = 400) -> IRRBatch:
     """Vectorised IRR of each row of ``flows`` (first value at t=0), agreeing with :func:`irr`.
 
     A row with one sign change has exactly one IRR (Descartes' rule of signs): it is bracketed

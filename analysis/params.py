@@ -15,6 +15,7 @@ A parameter file (``data/<evaluation>/<scenario>.yaml``) holds one entry per ass
 An entry in a file that ``extends`` another may give only the fields it changes.
 Every problem is raised as :class:`ParameterError`, naming the file, the key and the reason.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,6 +62,7 @@ class Spec:
     number, integer, share (a number in [0, 1]), boolean, choice, number_list,
     integer_list, share_map (term -> share, shares summing to 1). ``doc`` says what the parameter
     means (the register shows it); ``fmt="percent"`` shows a rate as 7.05 % (shares always are)."""
+
     kind: str
     low: float | None = None
     high: float | None = None
@@ -72,10 +74,11 @@ class Spec:
 @dataclass
 class Scenario:
     """A validated parameter set with the provenance of every entry."""
+
     evaluation: str
     name: str
     description: str
-    entries: dict            # name -> {value, unit, source, locator, note, file}
+    entries: dict  # name -> {value, unit, source, locator, note, file}
     files: list = field(default_factory=list)
     overrides: dict = field(default_factory=dict)
 
@@ -112,7 +115,9 @@ def _read(path: Path) -> dict:
         raise ParameterError(path, None, "expected a mapping with 'parameters'")
     unknown = set(doc) - FILE_FIELDS
     if unknown:
-        raise ParameterError(path, sorted(unknown)[0], f"unknown top-level key (allowed: {', '.join(sorted(FILE_FIELDS))})")
+        raise ParameterError(
+            path, sorted(unknown)[0], f"unknown top-level key (allowed: {', '.join(sorted(FILE_FIELDS))})"
+        )
     params = doc.get("parameters")
     if not isinstance(params, dict) or not params:
         raise ParameterError(path, "parameters", "missing or not a mapping of entries")
@@ -121,7 +126,9 @@ def _read(path: Path) -> dict:
             raise ParameterError(path, key, "an entry must be a mapping with value, unit, source, locator")
         extra = set(entry) - ENTRY_FIELDS
         if extra:
-            raise ParameterError(path, key, f"unknown field {sorted(extra)[0]!r} (allowed: {', '.join(sorted(ENTRY_FIELDS))})")
+            raise ParameterError(
+                path, key, f"unknown field {sorted(extra)[0]!r} (allowed: {', '.join(sorted(ENTRY_FIELDS))})"
+            )
     return doc
 
 
@@ -145,6 +152,7 @@ def _chain(evaluation: str, name: str, data_dir: Path, seen=()) -> list:
 
 def check_value(file, key, value, spec: Spec):
     """Type and range check of one value against its :class:`Spec`; returns the value."""
+
     def fail(reason):
         raise ParameterError(file, key, reason)
 
@@ -215,7 +223,14 @@ def _check_uncertainty(file, key, name: str, block, spec: Spec, bib_keys: set) -
     out = dict(block)
     for f in ("low", "high", "mode"):
         if f in block:
-            out[f] = float(check_value(file, f"{where}.{f}", block[f], Spec("number" if spec.kind == "integer" else spec.kind, spec.low, spec.high)))
+            out[f] = float(
+                check_value(
+                    file,
+                    f"{where}.{f}",
+                    block[f],
+                    Spec("number" if spec.kind == "integer" else spec.kind, spec.low, spec.high),
+                )
+            )
     if out["low"] >= out["high"]:
         raise ParameterError(file, where, f"low {out['low']!r} must be below high {out['high']!r}")
     if name == "distribution":
@@ -234,8 +249,15 @@ def coerce_override(text: str):
         return text
 
 
-def load(evaluation: str, name: str, specs: dict, overrides: dict | None = None,
-         checker=None, data_dir: Path = DATA_DIR, bibliography: Path = BIBLIOGRAPHY) -> Scenario:
+def load(
+    evaluation: str,
+    name: str,
+    specs: dict,
+    overrides: dict | None = None,
+    checker=None,
+    data_dir: Path = DATA_DIR,
+    bibliography: Path = BIBLIOGRAPHY,
+) -> Scenario:
     """Load scenario ``name`` of ``evaluation``, apply ``overrides`` and validate everything.
 
     ``specs`` maps each parameter to its :class:`Spec`; ``checker(values)`` may raise
@@ -247,7 +269,9 @@ def load(evaluation: str, name: str, specs: dict, overrides: dict | None = None,
         description = doc.get("description", description)
         for key, entry in doc["parameters"].items():
             if key not in specs:
-                raise ParameterError(path, key, f"unknown parameter for {evaluation} (known: {', '.join(sorted(specs))})")
+                raise ParameterError(
+                    path, key, f"unknown parameter for {evaluation} (known: {', '.join(sorted(specs))})"
+                )
             inherited = dict(entries.get(key, {}))
             if "value" in entry and "note" not in entry:
                 inherited.pop("note", None)  # a note explains a value; a new value drops it
@@ -271,10 +295,16 @@ def load(evaluation: str, name: str, specs: dict, overrides: dict | None = None,
     overrides = dict(overrides or {})
     for key, value in overrides.items():
         if key not in specs:
-            raise ParameterError("override", key, f"unknown parameter for {evaluation} (known: {', '.join(sorted(specs))})")
+            raise ParameterError(
+                "override", key, f"unknown parameter for {evaluation} (known: {', '.join(sorted(specs))})"
+            )
         value = check_value("override", key, value, specs[key])
-        entries[key] = {**entries[key], "value": value, "file": "override",
-                        "note": f"overridden (file value {entries[key]['value']!r})"}
+        entries[key] = {
+            **entries[key],
+            "value": value,
+            "file": "override",
+            "note": f"overridden (file value {entries[key]['value']!r})",
+        }
     scenario = Scenario(evaluation, name, description, entries, [p for p, _ in chain], overrides)
     if checker is not None:
         problem = checker(scenario.values)

@@ -1,4 +1,5 @@
 """Readings of a document: one shape (``contract.Reading``) and one table of their effects."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -19,8 +20,11 @@ def effects(evaluation, values: dict, scenario: str | None = None) -> pd.DataFra
             row[metric.name] = m[metric.name]
             row[f"{metric.name} change"] = m[metric.name] - base[metric.name]
         rows.append(row)
-    return pd.DataFrame(rows, columns=["key", "reading", "kind", "locator"]
-                        + [c for metric in evaluation.metrics for c in (metric.name, f"{metric.name} change")])
+    return pd.DataFrame(
+        rows,
+        columns=["key", "reading", "kind", "locator"]
+        + [c for metric in evaluation.metrics for c in (metric.name, f"{metric.name} change")],
+    )
 
 
 def all_together(evaluation, kind: str) -> dict:

@@ -22,6 +22,7 @@ Verdicts, one per cell:
 A published and a reproduced value of different sign, or on opposite sides of the decision
 threshold, are never exact or within tolerance, whatever the tolerance.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,14 +33,27 @@ from .params import DATA_DIR, ParameterError
 VERDICTS = ("exact at printed precision", "within stated tolerance", "differs, explained", "differs, unexplained")
 KEY = ["table", "scenario", "row", "column"]
 PUBLISHED_COLUMNS = KEY + ["published", "decimals", "tolerance", "tolerance_reason", "threshold", "locator"]
-COLUMNS = KEY + ["published", "reproduced", "difference", "decimals", "tolerance", "threshold",
-                 "verdict", "reason", "locator"]
+COLUMNS = KEY + [
+    "published",
+    "reproduced",
+    "difference",
+    "decimals",
+    "tolerance",
+    "threshold",
+    "verdict",
+    "reason",
+    "locator",
+]
 
 
 def _read(path, columns, required) -> pd.DataFrame:
     try:
-        df = pd.read_csv(path, dtype={"table": str, "scenario": str, "row": str, "column": str}, keep_default_na=False,
-                         na_values={"published": [""], "tolerance": [""], "threshold": [""], "decimals": [""]})
+        df = pd.read_csv(
+            path,
+            dtype={"table": str, "scenario": str, "row": str, "column": str},
+            keep_default_na=False,
+            na_values={"published": [""], "tolerance": [""], "threshold": [""], "decimals": [""]},
+        )
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ParameterError(path, None, f"cannot read ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
     missing = [c for c in required if c not in df.columns]
@@ -57,8 +71,9 @@ def _read(path, columns, required) -> pd.DataFrame:
 
 def published(name: str, data_dir=DATA_DIR) -> pd.DataFrame:
     """The published cells of evaluation ``name`` in long form (see the module docstring)."""
-    df = _read(data_dir / "published" / name / "published.csv", PUBLISHED_COLUMNS,
-               KEY + ["published", "decimals", "locator"])
+    df = _read(
+        data_dir / "published" / name / "published.csv", PUBLISHED_COLUMNS, KEY + ["published", "decimals", "locator"]
+    )
     df["published"] = df["published"].astype(float)
     df["decimals"] = df["decimals"].astype(int)
     return df
@@ -72,16 +87,23 @@ def explained(name: str, data_dir=DATA_DIR) -> pd.DataFrame:
     return _read(path, KEY + ["reason"], KEY + ["reason"])
 
 
-def verdict(published_value: float, reproduced: float, decimals: int, tolerance: float = np.nan,
-            threshold: float = np.nan, reason: str = "") -> str:
+def verdict(
+    published_value: float,
+    reproduced: float,
+    decimals: int,
+    tolerance: float = np.nan,
+    threshold: float = np.nan,
+    reason: str = "",
+) -> str:
     """The verdict on one cell (see the module docstring)."""
     if not np.isfinite(reproduced):
         return VERDICTS[2] if reason else VERDICTS[3]
     opposite = published_value * reproduced < 0 or (
-        np.isfinite(threshold) and (published_value >= threshold) != (reproduced >= threshold))
+        np.isfinite(threshold) and (published_value >= threshold) != (reproduced >= threshold)
+    )
     if not opposite:
         # the printed value is the reproduced one rounded half away from zero (the spreadsheet's rule)
-        if abs(reproduced - published_value) <= 0.5 * 10.0 ** -decimals * (1 + 1e-9) + 1e-12:
+        if abs(reproduced - published_value) <= 0.5 * 10.0**-decimals * (1 + 1e-9) + 1e-12:
             return VERDICTS[0]
         if np.isfinite(tolerance) and abs(reproduced - published_value) <= tolerance:
             return VERDICTS[1]
@@ -95,8 +117,12 @@ def compare(pub: pd.DataFrame, reproduced: pd.DataFrame, reasons: pd.DataFrame) 
     out["reason"] = out["reason"].fillna("")
     out["reproduced"] = out["reproduced"].astype(float)
     out["difference"] = out["reproduced"] - out["published"]
-    out["verdict"] = [verdict(p, r, d, t, th, why) for p, r, d, t, th, why in zip(
-        out["published"], out["reproduced"], out["decimals"], out["tolerance"], out["threshold"], out["reason"])]
+    out["verdict"] = [
+        verdict(p, r, d, t, th, why)
+        for p, r, d, t, th, why in zip(
+            out["published"], out["reproduced"], out["decimals"], out["tolerance"], out["threshold"], out["reason"]
+        )
+    ]
     # a cell within tolerance keeps the tolerance's reason; a difference keeps its explanation
     within = out["verdict"] == VERDICTS[1]
     out.loc[within, "reason"] = out.loc[within, "tolerance_reason"]
@@ -117,11 +143,22 @@ def reconcile(evaluation, data_dir=DATA_DIR) -> pd.DataFrame:
     return compare(pub, reproduced, explained(evaluation.name, data_dir))
 
 
-def summary(rec: pd.DataFrame) -> pd.DataFrame:
-    """Per table (and scenario): the number of cells with each verdict."""
-    counts = (rec.groupby(["table", "scenario", "verdict"], sort=False).size()
-              .unstack("verdict", fill_value=0).reindex(columns=list(VERDICTS), fill_value=0))
+def counts(rec: pd.DataFrame) -> dict:
+    """How many cells get each verdict (every verdict, zero included)."""
+    n = rec["verdict"].value_counts()
+    return {v: int(n.get(v, 0)) for v in VERDICTS}
+
+
+def summary(rec: pd.DataFrame, by=("table", "scenario")) -> pd.DataFrame:
+    """Per table and scenario (or any other ``by`` columns): the number of cells with each verdict."""
+    counts = (
+        rec.groupby([*by, "verdict"], sort=False)
+        .size()
+        .unstack("verdict", fill_value=0)
+        .reindex(columns=list(VERDICTS), fill_value=0)
+    )
     counts.insert(0, "cells", counts.sum(axis=1))
+    counts.columns.name = None
     return counts.reset_index()
 
 

@@ -4,6 +4,7 @@
 every scenario) and ``parameters.csv`` (every parameter value and each scenario's SHA-256).
 The book's "What changed" page compares the current results with the previous release's.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,6 +14,7 @@ import pandas as pd
 from . import __version__, evaluations, params
 
 RESULTS_DIR = params.DATA_DIR / "results"
+
 
 def _version_key(v: str) -> tuple:
     return tuple(int(x) for x in v.split(".")[:3])
@@ -24,11 +26,19 @@ def current() -> tuple:
     for name, ev in evaluations.REGISTRY.items():
         for scenario in ev.scenarios():
             sc, res = ev.run(scenario)
-            heads += [{"evaluation": name, "scenario": scenario, "metric": k, "value": v}
-                      for k, v in res.metrics.items()]
-            pars += [{"evaluation": name, "scenario": scenario, "parameter": k,
-                      "value": json.dumps(e["value"], sort_keys=True), "parameters_sha256": sc.sha256}
-                     for k, e in sc.entries.items()]
+            heads += [
+                {"evaluation": name, "scenario": scenario, "metric": k, "value": v} for k, v in res.metrics.items()
+            ]
+            pars += [
+                {
+                    "evaluation": name,
+                    "scenario": scenario,
+                    "parameter": k,
+                    "value": json.dumps(e["value"], sort_keys=True),
+                    "parameters_sha256": sc.sha256,
+                }
+                for k, e in sc.entries.items()
+            ]
     return pd.DataFrame(heads), pd.DataFrame(pars)
 
 
@@ -41,9 +51,19 @@ def summary() -> pd.DataFrame:
         for scenario in ev.summary_scenarios():
             m = ev.run(scenario)[1].metrics
             holds = bool(ev.criterion.passes(m[ev.criterion.metric]))
-            rows += [{"evaluation": ev.name, "scenario": scenario, "metric": metric.name, "measure": metric.label,
-                      "unit": metric.unit, "value": m[metric.name], "shown": metric.format(m[metric.name]),
-                      "criterion_holds": holds} for metric in ev.metrics]
+            rows += [
+                {
+                    "evaluation": ev.name,
+                    "scenario": scenario,
+                    "metric": metric.name,
+                    "measure": metric.label,
+                    "unit": metric.unit,
+                    "value": m[metric.name],
+                    "shown": metric.format(m[metric.name]),
+                    "criterion_holds": holds,
+                }
+                for metric in ev.metrics
+            ]
     return pd.DataFrame(rows)
 
 
@@ -52,8 +72,11 @@ def summary_table(frame: pd.DataFrame, evaluation: str) -> pd.DataFrame:
     scenario, and a last row saying whether the conclusion holds."""
     ev = evaluations.get(evaluation)
     part = frame[frame["evaluation"] == evaluation]
-    table = part.pivot_table(index=["measure", "unit"], columns="scenario", values="shown", aggfunc="first",
-                             sort=False).reset_index().rename_axis(columns=None)
+    table = (
+        part.pivot_table(index=["measure", "unit"], columns="scenario", values="shown", aggfunc="first", sort=False)
+        .reset_index()
+        .rename_axis(columns=None)
+    )
     holds = part.groupby("scenario", sort=False)["criterion_holds"].first()
     verdict = {"measure": f"the conclusion holds: {ev.criterion.label}", "unit": ""}
     verdict.update({s: "yes" if h else "no" for s, h in holds.items()})
@@ -95,8 +118,9 @@ def changes(old: tuple, new: tuple, rel_tol: float = 1e-9) -> tuple:
     h = old[0].merge(new[0], on=key, how="outer", suffixes=("_previous", "_current"))
     diff = (h["value_current"] - h["value_previous"]).abs()
     scale = h[["value_current", "value_previous"]].abs().max(axis=1).clip(lower=1.0)
-    h = h[h["value_current"].isna() != h["value_previous"].isna()
-          | (diff > rel_tol * scale)].assign(change=lambda d: d["value_current"] - d["value_previous"])
+    h = h[h["value_current"].isna() != h["value_previous"].isna() | (diff > rel_tol * scale)].assign(
+        change=lambda d: d["value_current"] - d["value_previous"]
+    )
     key = ["evaluation", "scenario", "parameter"]
     p = old[1].merge(new[1], on=key, how="outer", suffixes=("_previous", "_current"))
     p = p[p["value_previous"].fillna("") != p["value_current"].fillna("")]

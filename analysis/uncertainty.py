@@ -5,6 +5,7 @@ leading axis) and its decision ``criterion`` (the metric, the threshold at which
 changes and its direction: NPV >= 0, an effort rate <= its ceiling); see ``analysis.contract``.
 Ranges and distributions are declared, with their sources, in the parameter files.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,7 +49,9 @@ def switching_value(ev, p, key, spec, grid: int = 401, zooms: int = 3):
     for _ in range(zooms):
         xs = np.linspace(low, high, grid)
         y = _batch(ev, p, {key: xs})[crit.metric] - crit.threshold
-        cross = np.flatnonzero(((np.sign(y[:-1]) != np.sign(y[1:])) | (y[:-1] == 0)) & np.isfinite(y[:-1]) & np.isfinite(y[1:]))
+        cross = np.flatnonzero(
+            ((np.sign(y[:-1]) != np.sign(y[1:])) | (y[:-1] == 0)) & np.isfinite(y[:-1]) & np.isfinite(y[1:])
+        )
         if cross.size == 0:
             return value
         i = cross[np.argmin(np.abs(xs[cross] - p[key]))]
@@ -67,9 +70,20 @@ def tornado(ev, p, entries) -> pd.DataFrame:
             continue
         lo, hi = e["range"]["low"], e["range"]["high"]
         y = _batch(ev, p, {key: [lo, hi]})[metric]
-        rows.append({"parameter": key, "base_value": p[key], "low": lo, "high": hi,
-                     "metric_at_low": float(y[0]), "metric_at_high": float(y[1]), "base_metric": base,
-                     "swing": float(abs(y[1] - y[0])), "source": e["range"]["source"], "locator": e["range"]["locator"]})
+        rows.append(
+            {
+                "parameter": key,
+                "base_value": p[key],
+                "low": lo,
+                "high": hi,
+                "metric_at_low": float(y[0]),
+                "metric_at_high": float(y[1]),
+                "base_metric": base,
+                "swing": float(abs(y[1] - y[0])),
+                "source": e["range"]["source"],
+                "locator": e["range"]["locator"],
+            }
+        )
     return pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
 
 
@@ -94,22 +108,32 @@ def monte_carlo(ev, p, entries, n: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED
     ``p_fails`` is the probability that the conclusion fails (the criterion does not hold)."""
     crit, irr_name = ev.criterion, ev.rate_of_return
     draws = draw(entries, n, seed)
-    parts = [_batch(ev, p, {k: v[i:i + chunk] for k, v in draws.items()}) for i in range(0, n, chunk)]
-    metric = np.concatenate([np.broadcast_to(r[crit.metric], (min(chunk, n - i * chunk),)) for i, r in enumerate(parts)])
+    parts = [_batch(ev, p, {k: v[i : i + chunk] for k, v in draws.items()}) for i in range(0, n, chunk)]
+    metric = np.concatenate(
+        [np.broadcast_to(r[crit.metric], (min(chunk, n - i * chunk),)) for i, r in enumerate(parts)]
+    )
     out = {
-        "draws": n, "seed": seed, "parameters": sorted(draws),
-        "metric": crit.metric, "threshold": crit.threshold, "fails_when": crit.failure,
-        "mean": float(metric.mean()), "std": float(metric.std()),
+        "draws": n,
+        "seed": seed,
+        "parameters": sorted(draws),
+        "metric": crit.metric,
+        "threshold": crit.threshold,
+        "fails_when": crit.failure,
+        "mean": float(metric.mean()),
+        "std": float(metric.std()),
         "p_fails": float(np.mean(crit.fails(metric))),
-        "percentiles": {crit.metric: {str(q): float(v) for q, v in zip(PERCENTILES, np.percentile(metric, PERCENTILES))}},
+        "percentiles": {
+            crit.metric: {str(q): float(v) for q, v in zip(PERCENTILES, np.percentile(metric, PERCENTILES))}
+        },
         "values": metric,
     }
     if irr_name:
         irr = np.concatenate([r[irr_name] for r in parts])
         ok = np.isfinite(irr)
         out["share_without_irr"] = float(1 - ok.mean())
-        out["percentiles"][irr_name] = ({str(q): float(v) for q, v in zip(PERCENTILES, np.percentile(irr[ok], PERCENTILES))}
-                                        if ok.any() else {})
+        out["percentiles"][irr_name] = (
+            {str(q): float(v) for q, v in zip(PERCENTILES, np.percentile(irr[ok], PERCENTILES))} if ok.any() else {}
+        )
         out["irr_values"] = irr
     return out
 
@@ -132,14 +156,23 @@ def sobol(ev, p, entries, n: int = 8192, seed: int = DEFAULT_SEED) -> pd.DataFra
     rows = []
     for key in sorted(a):
         fab = f({**a, key: b[key]})
-        rows.append({"parameter": key,
-                     "first_order": float(np.mean(fb * (fab - fa)) / var) if var > 0 else 0.0,
-                     "total": float(0.5 * np.mean((fa - fab) ** 2) / var) if var > 0 else 0.0})
+        rows.append(
+            {
+                "parameter": key,
+                "first_order": float(np.mean(fb * (fab - fa)) / var) if var > 0 else 0.0,
+                "total": float(0.5 * np.mean((fa - fab) ** 2) / var) if var > 0 else 0.0,
+            }
+        )
     return pd.DataFrame(rows).sort_values("total", ascending=False, ignore_index=True)
 
 
-def analyse(evaluation: str, scenario: str | None = None, overrides: dict | None = None,
-            draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> dict:
+def analyse(
+    evaluation: str,
+    scenario: str | None = None,
+    overrides: dict | None = None,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_SEED,
+) -> dict:
     """Switching values, tornado, Monte Carlo and Sobol indices of one scenario."""
     ev = evaluations.get(evaluation)
     sc = ev.load(scenario, overrides)
@@ -163,7 +196,8 @@ def one_at_a_time(ev, p, entries, n: int = DEFAULT_DRAWS, seed: int = DEFAULT_SE
         y = _batch(ev, p, {key: values})[ev.criterion.metric]
         rows.append({"parameter": key, "p_fails_alone": float(np.mean(ev.criterion.fails(y)))})
     return pd.DataFrame(rows, columns=["parameter", "p_fails_alone"]).sort_values(
-        "p_fails_alone", ascending=False, ignore_index=True)
+        "p_fails_alone", ascending=False, ignore_index=True
+    )
 
 
 def fragility(result: dict) -> pd.DataFrame:
@@ -177,12 +211,16 @@ def fragility(result: dict) -> pd.DataFrame:
     rows = []
     for key, sv in result["switching_values"].items():
         base, rng = values[key], entries[key].get("range")
-        rows.append({
-            "parameter": key, "value": base, "switching_value": sv,
-            "relative_move": None if sv is None else abs(sv - base) / max(abs(base), 1e-12),
-            "within_range": bool(sv is not None and rng is not None and rng["low"] <= sv <= rng["high"]),
-            "uncertain": "distribution" in entries[key],  # design choices and the discount rate are not
-        })
+        rows.append(
+            {
+                "parameter": key,
+                "value": base,
+                "switching_value": sv,
+                "relative_move": None if sv is None else abs(sv - base) / max(abs(base), 1e-12),
+                "within_range": bool(sv is not None and rng is not None and rng["low"] <= sv <= rng["high"]),
+                "uncertain": "distribution" in entries[key],  # design choices and the discount rate are not
+            }
+        )
     return pd.DataFrame(rows).sort_values("relative_move", na_position="last", ignore_index=True)
 
 
@@ -200,14 +238,17 @@ def comparison(draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> tuple:
         indices.append(res["sobol"].assign(evaluation=name))
         candidates = frag[frag["uncertain"]].dropna(subset=["relative_move"])
         top = candidates.iloc[0] if len(candidates) else None
-        rows.append({
-            "evaluation": name, "scenario": res["scenario"].name,
-            "conclusion fails when": crit.failure,
-            "probability it fails": mc["p_fails"],
-            "most fragile assumption": None if top is None else top["parameter"],
-            "its relative move to switch": None if top is None else top["relative_move"],
-            "switches inside a documented range": int(frag["within_range"].sum()),
-            "largest tornado swing": res["tornado"]["parameter"].iloc[0],
-            "largest share of the variance": res["sobol"]["parameter"].iloc[0],
-        })
+        rows.append(
+            {
+                "evaluation": name,
+                "scenario": res["scenario"].name,
+                "conclusion fails when": crit.failure,
+                "probability it fails": mc["p_fails"],
+                "most fragile assumption": None if top is None else top["parameter"],
+                "its relative move to switch": None if top is None else top["relative_move"],
+                "switches inside a documented range": int(frag["within_range"].sum()),
+                "largest tornado swing": res["tornado"]["parameter"].iloc[0],
+                "largest share of the variance": res["sobol"]["parameter"].iloc[0],
+            }
+        )
     return pd.DataFrame(rows), pd.concat(frames, ignore_index=True), pd.concat(indices, ignore_index=True)

@@ -8,9 +8,9 @@ import sys
 
 import nbformat
 import pytest
+from conftest import ROOT, chapter_parts
 
 from analysis import build, chapter
-from conftest import ROOT, chapter_parts
 
 PAGES = build.pages()
 
@@ -19,13 +19,16 @@ PAGES = build.pages()
 def test_committed_notebook_is_up_to_date(stem, evaluation, parameters):
     stored = build.stored_sha256(build.BOOK / f"{stem}.ipynb")
     assert stored == build.inputs_sha256(stem, evaluation, parameters), (
-        f"book/{stem}.ipynb was executed from other inputs: run `make book` and commit it")
+        f"book/{stem}.ipynb was executed from other inputs: run `make book` and commit it"
+    )
 
 
 @pytest.mark.slow
 def test_failing_notebook_names_the_cell_and_keeps_the_previous_result(tmp_path):
     src = tmp_path / "broken.ipynb"
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
     nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("raise ValueError('bad rent')")]
     nbformat.write(nb, src)
     dest = tmp_path / "book.ipynb"
@@ -68,6 +71,7 @@ def _glued(nb, name):
 @pytest.mark.slow
 def test_papermill_parameters_reach_the_prose(tmp_path):
     from analysis import evaluations
+
     dest = tmp_path / "elsalvador.ipynb"
     params = {"scenario": "corrected", "overrides": {"rent_to_price": 0.09}}
     build.execute(build.ROOT / "notebooks" / "elsalvador.ipynb", dest, params, "x")
@@ -78,8 +82,18 @@ def test_papermill_parameters_reach_the_prose(tmp_path):
     assert "papermill" not in nb.cells[0].metadata  # timings stripped
 
 
-_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "_build", "_artifacts", "_generated", "__pycache__",
-                                     ".pytest_cache", ".hypothesis", "*.egg-info", "fixtures")
+_NOT_COPIED = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "_build",
+    "_artifacts",
+    "_generated",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    "*.egg-info",
+    "fixtures",
+)
 
 
 @pytest.mark.slow
@@ -93,11 +107,18 @@ def test_a_new_evaluation_is_a_package_a_notebook_a_data_folder_and_one_registry
     registry = project / "analysis" / "evaluations" / "__init__.py"
     text = registry.read_text()
     assert 'PACKAGES = ("peru", "elsalvador", "gret")' in text
-    registry.write_text(text.replace('PACKAGES = ("peru", "elsalvador", "gret")',
-                                     'PACKAGES = ("peru", "elsalvador", "gret", "toy")'))
+    registry.write_text(
+        text.replace('PACKAGES = ("peru", "elsalvador", "gret")', 'PACKAGES = ("peru", "elsalvador", "gret", "toy")')
+    )
     env = {**os.environ, "PYTHONPATH": str(project)}
-    done = subprocess.run([sys.executable, "-m", "analysis", "build", "--only", "toy"], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "build", "--only", "toy"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     html = project / "book" / "_build" / "html"
     page = (html / "book" / "toy.html").read_text(encoding="utf-8")

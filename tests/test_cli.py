@@ -1,10 +1,12 @@
 """The command line: run (table and JSON) and list."""
+
 import json
 import subprocess
 import sys
 
-from analysis import __version__, evaluations
 from conftest import ROOT
+
+from analysis import __version__, evaluations
 
 
 def cli(*args):

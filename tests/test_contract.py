@@ -107,7 +107,9 @@ def test_an_evaluation_rejects_readings_of_unknown_parameters():
         contract.Evaluation(**{**es.__dict__, "criterion": Criterion("not_a_headline", 0.0)})
 
 
-@pytest.mark.parametrize("ev", [ev for ev in EVALUATIONS if ev.readings], ids=[ev.name for ev in EVALUATIONS if ev.readings])
+@pytest.mark.parametrize(
+    "ev", [ev for ev in EVALUATIONS if ev.readings], ids=[ev.name for ev in EVALUATIONS if ev.readings]
+)
 def test_readings_effects_have_one_shape(ev):
     sc = ev.load()
     eff = ev.reading_effects(sc.values, sc.name)
@@ -118,7 +120,11 @@ def test_readings_effects_have_one_shape(ev):
     base = ev.evaluate(sc.values).metrics
     row = eff.iloc[0]
     m = ev.metrics[0].name
-    alone = ev.evaluate({**sc.values, **ev.readings[0].overrides}).metrics[m] if ev.readings[0].applies_to(sc.name) else None
+    alone = (
+        ev.evaluate({**sc.values, **ev.readings[0].overrides}).metrics[m]
+        if ev.readings[0].applies_to(sc.name)
+        else None
+    )
     if alone is not None:
         assert row[m] == pytest.approx(alone) and row[f"{m} change"] == pytest.approx(alone - base[m])
 
@@ -167,7 +173,9 @@ def test_compare_returns_the_same_columns_and_keeps_reasons():
             ("t", "base", "c", "npv", 10.0, 0, np.nan, "", np.nan, "Tabla 6"),
         ]
     )
-    rep = pd.DataFrame({"table": "t", "scenario": "base", "row": ["a", "b", "c"], "column": "npv", "value": [-56.6, 10.6, 10.2]})
+    rep = pd.DataFrame(
+        {"table": "t", "scenario": "base", "row": ["a", "b", "c"], "column": "npv", "value": [-56.6, 10.6, 10.2]}
+    )
     why = pd.DataFrame([("t", "base", "a", "npv", "the deduction is unspecified")], columns=reconcile.KEY + ["reason"])
     out = reconcile.compare(pub, rep, why)
     assert list(out.columns) == reconcile.COLUMNS

@@ -1,5 +1,6 @@
 """El Salvador CCLIP: every published cell of Tablas 3, 5 and 6 through the reconciliation engine,
 what the chapter finds, the readings, and the model's properties."""
+
 import json
 import math
 from pathlib import Path
@@ -30,8 +31,9 @@ def rec():
 
 # --- the published tables through the engine ------------------------------------------------------
 
+
 def test_verdict_counts_per_table(rec):
-    counts = findings.verdict_counts(rec).set_index("table")
+    counts = reconcile.summary(rec, by=("table",)).set_index("table")
     assert counts.loc["Tabla 3", "cells"] == 35 * 6 - 16  # the blank cells of the original are not published
     assert counts.loc["Tabla 3", EXACT] == 194
     assert counts.loc["Tabla 5", "cells"] == 35 * 8 + 2 and counts.loc["Tabla 5", EXACT] == 282
@@ -55,7 +57,7 @@ def test_only_two_tabla6_npvs_need_the_stated_tolerance(rec):
     assert sorted(within["scenario"]) == ["h3_s1", "h3_s4"] and set(within["column"]) == {"npv"}
     npv = rec[(rec["table"] == "Tabla 6") & (rec["column"] == "npv")]
     assert len(npv) == 11 and (npv["difference"].abs() <= 0.02).all()  # all NPVs within USD 0.02
-    assert (npv["difference"].abs() > 0.005).sum() == 2                 # two are not exact at the cent
+    assert (npv["difference"].abs() > 0.005).sum() == 2  # two are not exact at the cent
 
 
 def test_tolerances_are_stated_only_on_tabla6_npvs_with_a_reason():
@@ -69,7 +71,9 @@ def test_thresholds_on_decision_cells_only():
     pub = reconcile.published("elsalvador")
     decision = pub["column"].isin(["npv", "irr_percent"])
     assert pub.loc[decision & (pub["column"] == "npv"), "threshold"].eq(0).all()
-    assert np.allclose(pub.loc[decision & (pub["column"] == "irr_percent"), "threshold"], 100 * EV.load().values["discount_rate"])
+    assert np.allclose(
+        pub.loc[decision & (pub["column"] == "irr_percent"), "threshold"], 100 * EV.load().values["discount_rate"]
+    )
     assert pub.loc[~decision, "threshold"].isna().all()
 
 
@@ -78,7 +82,7 @@ def test_tabla5_totals_and_tabla6_irrs_at_their_printed_decimals(rec):
     npv = cell.loc[("Tabla 5", "as_published", "total", "npv")]
     irr = cell.loc[("Tabla 5", "as_published", "total", "irr_percent")]
     assert (npv["published"], npv["decimals"], npv["verdict"]) == (2_244_518.08, 2, EXACT)  # VAN 2.244.518,08
-    assert (irr["published"], irr["decimals"], irr["verdict"]) == (13.3, 1, EXACT)          # TIR 13,3 %
+    assert (irr["published"], irr["decimals"], irr["verdict"]) == (13.3, 1, EXACT)  # TIR 13,3 %
     irrs = rec[(rec["table"] == "Tabla 6") & (rec["column"] == "irr_percent")]
     assert (irrs["verdict"] == EXACT).all()
     assert set(irrs.loc[irrs["decimals"] == 1, "scenario"]) == {"h2_s1", "h2_s2"}
@@ -112,12 +116,13 @@ def test_a_different_sign_is_never_within_tolerance(base):
 
 
 def test_reconciliation_summary_has_no_stray_column(rec):
-    summary = findings.reconciliation_summary(rec)
+    summary = reconcile.summary(rec)
     assert summary.columns.name is None
     assert list(summary.columns[:3]) == ["table", "scenario", "cells"] and summary["cells"].sum() == 498
 
 
 # --- what the chapter finds -----------------------------------------------------------------------
+
 
 def test_value_added_fit_to_tabla6_recovers_the_parameter_file(base):
     fit = findings.value_added_fitted_to_tabla6(EV)
@@ -145,8 +150,8 @@ def test_tabla6_with_corrections(rec):
     assert list(t.index) == findings.tabla6_scenarios(EV) and len(t) == 11
     pub = rec[(rec["table"] == "Tabla 6") & (rec["column"] == "npv")].set_index("scenario")["published"]
     assert (t["npv"] - pub).abs().max() <= 0.02
-    assert (t["npv corrected"] < t["npv"]).all()   # the 21st payments were worth more than the rent they displaced
-    assert (t["irr corrected"] > t["irr"]).all()   # period 35 holds the residual value
+    assert (t["npv corrected"] < t["npv"]).all()  # the 21st payments were worth more than the rent they displaced
+    assert (t["irr corrected"] > t["irr"]).all()  # period 35 holds the residual value
     corrected = EV.run("corrected")[1].metrics
     assert t.loc["as_published", "npv corrected"] == pytest.approx(corrected["npv"], abs=1e-6)
 
@@ -159,6 +164,7 @@ def test_printed_term_mix_does_not_reproduce_hypotheses_1_and_2():
 
 
 # --- readings -------------------------------------------------------------------------------------
+
 
 def test_reading_effects_table(base):
     eff = EV.reading_effects(base, "as_published").set_index("key")
@@ -174,6 +180,7 @@ def test_reading_effects_table(base):
 
 # --- the model ------------------------------------------------------------------------------------
 
+
 def test_corrected_fixes_the_slips(base):
     corr = EV.load("corrected").values
     sched = model.recovery_schedule(corr)
@@ -183,7 +190,7 @@ def test_corrected_fixes_the_slips(base):
     m, mc = model.evaluate(base).metrics, model.evaluate(corr).metrics
     assert mc["npv"] < m["npv"]
     assert mc["irr"] == pytest.approx(mc["irr_all_periods"])
-    assert m["irr"] < m["irr_all_periods"]           # period 35 holds the residual value
+    assert m["irr"] < m["irr_all_periods"]  # period 35 holds the residual value
 
 
 def test_metrics_match_the_released_snapshot():
@@ -203,7 +210,10 @@ def test_rate_parameters_show_as_percent_and_every_spec_says_what_it_means():
 
 
 def test_hypothesis3_is_linear_in_recovery_share(base):
-    npvs = [model.evaluate({**base, "annual_interest_rate": 0.03, "recovery_share": s}).metrics["npv"] for s in (1.0, 0.8, 0.6)]
+    npvs = [
+        model.evaluate({**base, "annual_interest_rate": 0.03, "recovery_share": s}).metrics["npv"]
+        for s in (1.0, 0.8, 0.6)
+    ]
     assert npvs[0] - npvs[1] == pytest.approx(npvs[1] - npvs[2], rel=1e-12)
 
 
@@ -228,11 +238,30 @@ def test_higher_discount_rate_lowers_npv(extra, step):
 
 @pytest.mark.slow
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.floats(0.05, 0.12), st.floats(0.0, 0.06), st.floats(0.01, 0.06),
-                          st.floats(0.2, 0.8), st.floats(0.5, 1.0), st.floats(0.05, 0.2)), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.05, 0.12),
+            st.floats(0.0, 0.06),
+            st.floats(0.01, 0.06),
+            st.floats(0.2, 0.8),
+            st.floats(0.5, 1.0),
+            st.floats(0.05, 0.2),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_batch_equals_scalar(rows):
     p = EV.load().values
-    keys = ["rent_to_price", "default_rate", "annual_interest_rate", "new_home_share", "recovery_share", "discount_rate"]
+    keys = [
+        "rent_to_price",
+        "default_rate",
+        "annual_interest_rate",
+        "new_home_share",
+        "recovery_share",
+        "discount_rate",
+    ]
     batch = EV.evaluate_batch(p, {k: np.array([r[i] for r in rows]) for i, k in enumerate(keys)})
     for j, r in enumerate(rows):
         m = EV.evaluate({**p, **dict(zip(keys, r))}).metrics
@@ -252,12 +281,21 @@ def test_npv_is_zero_at_the_irr(base):
 
 # --- the chapter's shape --------------------------------------------------------------------------
 
+
 def test_chapter_has_the_parts_in_order_and_the_plain_parameters_cell():
     nb = json.loads((ROOT / "notebooks" / "elsalvador.ipynb").read_text(encoding="utf-8"))
     text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     labels = [line[1:-2].split("-", 1)[1] for line in text.splitlines() if line.startswith("(elsalvador-")]
-    assert labels == ["operation", "model", "assumptions", "results", "reconciliation", "readings",
-                      "uncertainty", "downloads"]
+    assert labels == [
+        "operation",
+        "model",
+        "assumptions",
+        "results",
+        "reconciliation",
+        "readings",
+        "uncertainty",
+        "downloads",
+    ]
     params = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
     assert "".join(params["source"]).strip() == "scenario = None\noverrides = {}"
     assert set(params["metadata"]["tags"]) == {"parameters", "remove-cell"}

@@ -1,4 +1,5 @@
 """Financial primitives against textbook values, numpy-financial and their identities."""
+
 import math
 
 import numpy as np

@@ -1,12 +1,13 @@
 """Every bad-input path: a clear ParameterError naming file, key and reason."""
+
 import subprocess
 import sys
 
 import pytest
 import yaml
+from conftest import ROOT
 
 from analysis import evaluations, params
-from conftest import ROOT
 
 es = evaluations.get("elsalvador")  # the contract: parameters and the cross-parameter check
 
@@ -46,21 +47,24 @@ def test_extends_merges_and_drops_stale_notes():
     assert "note" not in h.entries["construction_weight"]
 
 
-@pytest.mark.parametrize("key, value, reason", [
-    ("rent_to_price", 1.5, "above the maximum 1.0"),
-    ("default_rate", -0.1, "below the minimum 0.0"),
-    ("annual_interest_rate", "four", "expected a number"),
-    ("horizon_periods", 35.5, "expected a whole number"),
-    ("rate_convention", "daily", "is not one of nominal, effective"),
-    ("term_mix", {10: 0.5, 20: 0.4}, "shares must sum to 1"),
-    ("term_mix", {-10: 1.0}, "must be a positive whole number"),
-    ("disbursements", [7.5e6, -1], "below the minimum"),
-    ("discount_first_period", 2, "is not one of 0, 1"),
-    ("horizon_periods", 20, "beyond the horizon of 20 periods"),
-    ("irr_last_period", 40, "beyond the horizon of 35 periods"),
-    ("slip_disbursements", [9], "disbursement 9 does not exist"),
-    ("disbursements", [0, 0], "at least one positive disbursement"),
-])
+@pytest.mark.parametrize(
+    "key, value, reason",
+    [
+        ("rent_to_price", 1.5, "above the maximum 1.0"),
+        ("default_rate", -0.1, "below the minimum 0.0"),
+        ("annual_interest_rate", "four", "expected a number"),
+        ("horizon_periods", 35.5, "expected a whole number"),
+        ("rate_convention", "daily", "is not one of nominal, effective"),
+        ("term_mix", {10: 0.5, 20: 0.4}, "shares must sum to 1"),
+        ("term_mix", {-10: 1.0}, "must be a positive whole number"),
+        ("disbursements", [7.5e6, -1], "below the minimum"),
+        ("discount_first_period", 2, "is not one of 0, 1"),
+        ("horizon_periods", 20, "beyond the horizon of 20 periods"),
+        ("irr_last_period", 40, "beyond the horizon of 35 periods"),
+        ("slip_disbursements", [9], "disbursement 9 does not exist"),
+        ("disbursements", [0, 0], "at least one positive disbursement"),
+    ],
+)
 def test_impossible_values(data_copy, key, value, reason):
     path = edit(data_copy, "as_published", set_value(key, value))
     with pytest.raises(params.ParameterError) as err:
@@ -74,22 +78,38 @@ def test_term_beyond_horizon_names_the_loan(data_copy):
     edit(data_copy, "as_published", set_value("term_mix", {20: 0.5, 30: 0.5}))  # D5 + 30 + slip? no: slip is 20y
     assert load(data_copy).values["term_mix"] == {20: 0.5, 30: 0.5}
     edit(data_copy, "as_published", set_value("slip_term_years", [20, 30]))
-    with pytest.raises(params.ParameterError, match=r"term_mix: a 30-year loan from disbursement 4 is repaid until period 35|"
-                                                     r"term_mix: a 30-year loan from disbursement 5 is repaid until period 36"):
+    with pytest.raises(
+        params.ParameterError,
+        match=r"term_mix: a 30-year loan from disbursement 4 is repaid until period 35|"
+        r"term_mix: a 30-year loan from disbursement 5 is repaid until period 36",
+    ):
         load(data_copy)
 
 
-@pytest.mark.parametrize("change, key, reason", [
-    (lambda d: d["parameters"].__setitem__("colour", {"value": 1, "unit": "x", "source": "fsv", "locator": "x"}),
-     "colour", "unknown parameter for elsalvador"),
-    (lambda d: d["parameters"]["rent_to_price"].__setitem__("units", "x"), "rent_to_price", "unknown field 'units'"),
-    (lambda d: d["parameters"]["rent_to_price"].pop("locator"), "rent_to_price", "missing field 'locator'"),
-    (lambda d: d["parameters"]["rent_to_price"].__setitem__("source", "nobody2020"), "rent_to_price",
-     "source 'nobody2020' is not a key of references.bib"),
-    (lambda d: d["parameters"].pop("default_rate"), "default_rate", "missing (every parameter"),
-    (lambda d: d.__setitem__("parameter", {}), "parameter", "unknown top-level key"),
-    (lambda d: d["parameters"].__setitem__("rent_to_price", 0.085), "rent_to_price", "an entry must be a mapping"),
-])
+@pytest.mark.parametrize(
+    "change, key, reason",
+    [
+        (
+            lambda d: d["parameters"].__setitem__("colour", {"value": 1, "unit": "x", "source": "fsv", "locator": "x"}),
+            "colour",
+            "unknown parameter for elsalvador",
+        ),
+        (
+            lambda d: d["parameters"]["rent_to_price"].__setitem__("units", "x"),
+            "rent_to_price",
+            "unknown field 'units'",
+        ),
+        (lambda d: d["parameters"]["rent_to_price"].pop("locator"), "rent_to_price", "missing field 'locator'"),
+        (
+            lambda d: d["parameters"]["rent_to_price"].__setitem__("source", "nobody2020"),
+            "rent_to_price",
+            "source 'nobody2020' is not a key of references.bib",
+        ),
+        (lambda d: d["parameters"].pop("default_rate"), "default_rate", "missing (every parameter"),
+        (lambda d: d.__setitem__("parameter", {}), "parameter", "unknown top-level key"),
+        (lambda d: d["parameters"].__setitem__("rent_to_price", 0.085), "rent_to_price", "an entry must be a mapping"),
+    ],
+)
 def test_malformed_entries(data_copy, change, key, reason):
     path = edit(data_copy, "as_published", change)
     with pytest.raises(params.ParameterError) as err:
@@ -129,20 +149,26 @@ def test_overrides_are_validated():
     assert sc.sha256 != load(params.DATA_DIR).sha256
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--set", "rent_to_price=2"], "error: override: rent_to_price: 2 is above the maximum 1.0"),
-    (["--set", "colour=1"], "error: override: colour: unknown parameter"),
-    (["--set", "rent_to_price"], "error: command line: rent_to_price: --set expects KEY=VALUE"),
-    (["--scenario", "nope"], "no scenario 'nope'"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--set", "rent_to_price=2"], "error: override: rent_to_price: 2 is above the maximum 1.0"),
+        (["--set", "colour=1"], "error: override: colour: unknown parameter"),
+        (["--set", "rent_to_price"], "error: command line: rent_to_price: --set expects KEY=VALUE"),
+        (["--scenario", "nope"], "no scenario 'nope'"),
+    ],
+)
 def test_cli_bad_input_exits_2_without_traceback(args, expected):
-    out = subprocess.run([sys.executable, "-m", "analysis", "run", "elsalvador", *args],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "analysis", "run", "elsalvador", *args], capture_output=True, text=True, cwd=ROOT
+    )
     assert out.returncode == 2
     assert expected in out.stderr and "Traceback" not in out.stderr
     assert out.stdout == ""
 
 
 def test_cli_unknown_evaluation():
-    out = subprocess.run([sys.executable, "-m", "analysis", "run", "atlantis"], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "analysis", "run", "atlantis"], capture_output=True, text=True, cwd=ROOT
+    )
     assert out.returncode == 2 and "unknown evaluation 'atlantis'" in out.stderr

@@ -570,7 +570,7 @@ def test_one_at_a_time_and_the_most_fragile_assumption():
 
 
 def test_verdict_counts_add_up(rec):
-    counts = findings.verdict_counts(rec)
+    counts = reconcile.counts(rec)
     assert list(counts) == list(reconcile.VERDICTS)
     assert sum(counts.values()) == len(rec)
     assert counts[UNEXPLAINED] == 0 and counts[EXPLAINED] == 11

@@ -1,4 +1,5 @@
 """The assumptions register: every value cited, every parameter the models read is registered."""
+
 import numpy as np
 import pytest
 
@@ -91,7 +92,11 @@ def test_values_are_shown_with_their_unit():
 
 
 def test_text_from_a_parameter_file_is_escaped_in_the_register():
-    sc = params.Scenario("x", "s", "", {"a": {"value": 1.0, "unit": "<b>u</b>", "source": "k",
-                                              "locator": "<script>alert(1)</script>", "file": "f"}})
+    sc = params.Scenario(
+        "x",
+        "s",
+        "",
+        {"a": {"value": 1.0, "unit": "<b>u</b>", "source": "k", "locator": "<script>alert(1)</script>", "file": "f"}},
+    )
     md = chapter.register(sc, {"a": params.Spec("number", doc="a | b")}).data
     assert "<script>" not in md and "&lt;script&gt;" in md and "a \\| b" in md

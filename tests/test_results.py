@@ -1,10 +1,11 @@
 """Versioned results: a release's snapshot reproduces, and "what changed" finds every change."""
+
 import nbformat
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 from analysis import __version__, results
-from conftest import ROOT
 
 
 def test_the_current_release_reproduces_its_snapshot():
@@ -25,15 +26,32 @@ def test_every_release_snapshot_is_complete():
 
 
 def test_changes_finds_changed_added_and_removed_rows():
-    head = pd.DataFrame({"evaluation": ["a", "a", "a"], "scenario": ["s"] * 3, "metric": ["npv", "irr", "old"],
-                         "value": [100.0, 0.1, 1.0]})
-    par = pd.DataFrame({"evaluation": ["a", "a"], "scenario": ["s", "s"], "parameter": ["x", "y"],
-                        "value": ["1", "[1, 2]"], "parameters_sha256": ["h", "h"]})
+    head = pd.DataFrame(
+        {
+            "evaluation": ["a", "a", "a"],
+            "scenario": ["s"] * 3,
+            "metric": ["npv", "irr", "old"],
+            "value": [100.0, 0.1, 1.0],
+        }
+    )
+    par = pd.DataFrame(
+        {
+            "evaluation": ["a", "a"],
+            "scenario": ["s", "s"],
+            "parameter": ["x", "y"],
+            "value": ["1", "[1, 2]"],
+            "parameters_sha256": ["h", "h"],
+        }
+    )
     new_head = head.copy()
-    new_head.loc[0, "value"] = 100.5                     # changed
-    new_head.loc[1, "value"] = 0.1 + 1e-15               # below tolerance: unchanged
-    new_head = pd.concat([new_head[new_head.metric != "old"],
-                          pd.DataFrame([{"evaluation": "a", "scenario": "s", "metric": "new", "value": 2.0}])])
+    new_head.loc[0, "value"] = 100.5  # changed
+    new_head.loc[1, "value"] = 0.1 + 1e-15  # below tolerance: unchanged
+    new_head = pd.concat(
+        [
+            new_head[new_head.metric != "old"],
+            pd.DataFrame([{"evaluation": "a", "scenario": "s", "metric": "new", "value": 2.0}]),
+        ]
+    )
     new_par = par.copy()
     new_par.loc[1, "value"] = "[1, 3]"
     m, p = results.changes((head, par), (new_head, new_par))
@@ -44,9 +62,16 @@ def test_changes_finds_changed_added_and_removed_rows():
 
 def test_a_release_is_written_once(tmp_path, monkeypatch):
     monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
-    monkeypatch.setattr(results, "current", lambda: (
-        pd.DataFrame({"evaluation": ["a"], "scenario": ["s"], "metric": ["npv"], "value": [1.0]}),
-        pd.DataFrame({"evaluation": ["a"], "scenario": ["s"], "parameter": ["x"], "value": ["1"], "parameters_sha256": ["h"]})))
+    monkeypatch.setattr(
+        results,
+        "current",
+        lambda: (
+            pd.DataFrame({"evaluation": ["a"], "scenario": ["s"], "metric": ["npv"], "value": [1.0]}),
+            pd.DataFrame(
+                {"evaluation": ["a"], "scenario": ["s"], "parameter": ["x"], "value": ["1"], "parameters_sha256": ["h"]}
+            ),
+        ),
+    )
     results.write_release("0.1.0")
     with pytest.raises(FileExistsError, match="not rewritten"):
         results.write_release("0.1.0")
@@ -78,7 +103,10 @@ def test_summary_page_shows_every_evaluation():
     from analysis import evaluations
 
     nb = nbformat.read(ROOT / "book" / "summary.ipynb", as_version=4)
-    text = "".join(o.get("data", {}).get("text/markdown", "") + o.get("data", {}).get("text/html", "")
-                   for c in nb.cells for o in c.get("outputs", []))
+    text = "".join(
+        o.get("data", {}).get("text/markdown", "") + o.get("data", {}).get("text/html", "")
+        for c in nb.cells
+        for o in c.get("outputs", [])
+    )
     for ev in evaluations.REGISTRY.values():
         assert ev.title.split(":")[0] in text and f"{{doc}}`{ev.name}`" in text

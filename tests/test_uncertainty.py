@@ -1,4 +1,5 @@
 """The vectorised engine and the uncertainty analyses (issue: switching values, tornado, Monte Carlo)."""
+
 import json
 import math
 import subprocess
@@ -6,12 +7,12 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import evaluations, finance, params, uncertainty
 from analysis.contract import Criterion
-from conftest import ROOT
 
 es = evaluations.get("elsalvador")  # the contract: evaluate, evaluate_batch, parameters, check
 
@@ -22,12 +23,31 @@ def sc():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.floats(0.05, 0.12), st.floats(0.0, 0.06), st.floats(0.01, 0.06),
-                          st.floats(0.2, 0.8), st.floats(0.5, 1.0), st.floats(0.05, 0.2)), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.05, 0.12),
+            st.floats(0.0, 0.06),
+            st.floats(0.01, 0.06),
+            st.floats(0.2, 0.8),
+            st.floats(0.5, 1.0),
+            st.floats(0.05, 0.2),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
 @pytest.mark.slow
 def test_batch_equals_scalar(rows):
     p = evaluations.load("elsalvador").values
-    keys = ["rent_to_price", "default_rate", "annual_interest_rate", "new_home_share", "recovery_share", "discount_rate"]
+    keys = [
+        "rent_to_price",
+        "default_rate",
+        "annual_interest_rate",
+        "new_home_share",
+        "recovery_share",
+        "discount_rate",
+    ]
     draws = {k: np.array([r[i] for r in rows]) for i, k in enumerate(keys)}
     batch = es.evaluate_batch(p, draws)
     for j, r in enumerate(rows):
@@ -95,15 +115,19 @@ def test_tornado_uses_the_documented_ranges(sc):
     assert list(t["swing"]) == sorted(t["swing"], reverse=True)
     row = t.set_index("parameter").loc["rent_to_price"]
     assert row["low"] == 0.08 and row["metric_at_low"] == pytest.approx(
-        es.evaluate({**sc.values, "rent_to_price": 0.08}).metrics["npv"], abs=1e-6)
+        es.evaluate({**sc.values, "rent_to_price": 0.08}).metrics["npv"], abs=1e-6
+    )
     assert set(t["parameter"]) == {k for k, e in sc.entries.items() if "range" in e}
 
 
-@pytest.mark.parametrize("evaluation, not_drawn", [
-    ("elsalvador", {"discount_rate"}),              # a normative choice, not an uncertain quantity
-    ("peru", {"discount_rate", "wage_days_per_month"}),
-    ("gret", {"years_between"}),                     # design choices get a range, not a distribution
-])
+@pytest.mark.parametrize(
+    "evaluation, not_drawn",
+    [
+        ("elsalvador", {"discount_rate"}),  # a normative choice, not an uncertain quantity
+        ("peru", {"discount_rate", "wage_days_per_month"}),
+        ("gret", {"years_between"}),  # design choices get a range, not a distribution
+    ],
+)
 def test_monte_carlo_is_reproducible_and_consistent(evaluation, not_drawn):
     ev = evaluations.get(evaluation)
     sc = ev.load()
@@ -124,11 +148,14 @@ def test_monte_carlo_is_reproducible_and_consistent(evaluation, not_drawn):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("evaluation, never_switches", [
-    ("elsalvador", "residual_share"),
-    ("peru", "precarious_share"),
-    ("gret", "savings_spread"),
-])
+@pytest.mark.parametrize(
+    "evaluation, never_switches",
+    [
+        ("elsalvador", "residual_share"),
+        ("peru", "precarious_share"),
+        ("gret", "savings_spread"),
+    ],
+)
 def test_sensitivity_cli_same_call_same_json(evaluation, never_switches):
     metric = evaluations.get(evaluation).criterion.metric
     cmd = [sys.executable, "-m", "analysis", "sensitivity", evaluation, "--draws", "20000", "--json"]
@@ -144,13 +171,16 @@ def test_sensitivity_cli_same_call_same_json(evaluation, never_switches):
     assert metric in mc["percentiles"]
 
 
-@pytest.mark.parametrize("block, reason", [
-    ({"low": 0.09, "high": 0.08, "source": "fsv", "locator": "x"}, "must be below high"),
-    ({"low": 0.08, "high": 1.5, "source": "fsv", "locator": "x"}, "above the maximum"),
-    ({"low": 0.08, "high": 0.09, "source": "nobody", "locator": "x"}, "is not a key of the bibliography"),
-    ({"low": 0.08, "high": 0.09, "source": "fsv"}, "missing field 'locator'"),
-    ({"low": 0.08, "high": 0.09, "source": "fsv", "locator": "x", "sd": 1}, "unknown field 'sd'"),
-])
+@pytest.mark.parametrize(
+    "block, reason",
+    [
+        ({"low": 0.09, "high": 0.08, "source": "fsv", "locator": "x"}, "must be below high"),
+        ({"low": 0.08, "high": 1.5, "source": "fsv", "locator": "x"}, "above the maximum"),
+        ({"low": 0.08, "high": 0.09, "source": "nobody", "locator": "x"}, "is not a key of the bibliography"),
+        ({"low": 0.08, "high": 0.09, "source": "fsv"}, "missing field 'locator'"),
+        ({"low": 0.08, "high": 0.09, "source": "fsv", "locator": "x", "sd": 1}, "unknown field 'sd'"),
+    ],
+)
 def test_bad_range(data_copy, block, reason):
     _set_field(data_copy, "rent_to_price", "range", block)
     with pytest.raises(params.ParameterError, match=reason) as err:
@@ -158,11 +188,20 @@ def test_bad_range(data_copy, block, reason):
     assert err.value.key == "rent_to_price.range" or err.value.key.startswith("rent_to_price.range")
 
 
-@pytest.mark.parametrize("block, reason", [
-    ({"kind": "lognormal", "low": 0.07, "high": 0.1, "source": "fsv", "locator": "x"}, "is not one of uniform, triangular"),
-    ({"kind": "triangular", "low": 0.07, "mode": 0.2, "high": 0.1, "source": "fsv", "locator": "x"}, "low <= mode <= high"),
-    ({"kind": "uniform", "low": 0.07, "high": 0.1, "source": "fsv", "locator": "x"}, None),
-])
+@pytest.mark.parametrize(
+    "block, reason",
+    [
+        (
+            {"kind": "lognormal", "low": 0.07, "high": 0.1, "source": "fsv", "locator": "x"},
+            "is not one of uniform, triangular",
+        ),
+        (
+            {"kind": "triangular", "low": 0.07, "mode": 0.2, "high": 0.1, "source": "fsv", "locator": "x"},
+            "low <= mode <= high",
+        ),
+        ({"kind": "uniform", "low": 0.07, "high": 0.1, "source": "fsv", "locator": "x"}, None),
+    ],
+)
 def test_bad_distribution(data_copy, block, reason):
     _set_field(data_copy, "rent_to_price", "distribution", block)
     load = lambda: params.load("elsalvador", "as_published", es.parameters, None, es.check, data_dir=data_copy)
@@ -181,6 +220,7 @@ def test_range_on_a_non_numeric_parameter(data_copy):
 
 def _set_field(data_dir, key, field, block):
     import yaml
+
     path = data_dir / "elsalvador" / "as_published.yaml"
     doc = yaml.safe_load(path.read_text())
     doc["parameters"][key][field] = block
@@ -206,6 +246,7 @@ def test_cross_programme_comparison():
 
 class _Linear:
     """A toy model y = 2 x1 + x2 (+ 0 x3) with uniform inputs: Sobol indices known exactly."""
+
     criterion = Criterion("y", 0.0)
 
     @staticmethod
@@ -221,7 +262,9 @@ def test_sobol_indices_of_a_linear_model():
     # Var(2 x1) = 4/12, Var(x2) = 1/12: shares 0.8 and 0.2, no interactions, x3 inert.
     assert s.loc["x1", "first_order"] == pytest.approx(0.8, abs=0.01)
     assert s.loc["x2", "first_order"] == pytest.approx(0.2, abs=0.01)
-    assert s.loc["x1", "total"] == pytest.approx(0.8, abs=0.01) and s.loc["x3", "total"] == pytest.approx(0.0, abs=1e-12)
+    assert s.loc["x1", "total"] == pytest.approx(0.8, abs=0.01) and s.loc["x3", "total"] == pytest.approx(
+        0.0, abs=1e-12
+    )
     assert list(s.index) == ["x1", "x2", "x3"]
 
 

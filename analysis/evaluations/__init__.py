@@ -5,6 +5,7 @@ release snapshot, tests) reads ``REGISTRY`` and nothing else. To add an evaluati
 package here (its ``__init__`` defines ``EVALUATION``), its notebook and data folder, and add its
 name to ``PACKAGES``.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -25,8 +26,9 @@ def get(name: str) -> Evaluation:
     try:
         return REGISTRY[name]
     except (KeyError, TypeError):
-        raise ParameterError("command line", "evaluation",
-                             f"unknown evaluation {name!r} (known: {', '.join(REGISTRY)})") from None
+        raise ParameterError(
+            "command line", "evaluation", f"unknown evaluation {name!r} (known: {', '.join(REGISTRY)})"
+        ) from None
 
 
 def load(name: str, scenario: str | None = None, overrides: dict | None = None) -> Scenario:

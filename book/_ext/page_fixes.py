@@ -2,8 +2,8 @@
 
 sphinx-thebe adds its inline configuration script (``const THEBE_JS_URL = ...``) twice to every
 page (and sphinx-togglebutton its selector); the second copy throws "Identifier 'THEBE_JS_URL'
-has already been declared". Repeated scripts are dropped when each page is written. (The theme's other console error, "Got invalid
-theme mode", is fixed in _config.yml with ``html_context: {default_mode: auto}``.)
+has already been declared". Repeated scripts are dropped when each page is written. (The theme's
+other console error, "Got invalid theme mode", is fixed in _config.yml with ``html_context: {default_mode: auto}``.)
 
 ``tests/test_browser.py`` checks that every page loads with no console error.
 """

@@ -4,6 +4,7 @@
 published Tablas 3, 5 and 6; ``readings``: the document's other readings; ``findings``: what the
 chapter computes beyond them (value-added calibration, Tabla 6 corrected, printed term mix).
 """
+
 from ...contract import Criterion, Evaluation, Metric
 from . import model, reconciliation
 from .readings import READINGS

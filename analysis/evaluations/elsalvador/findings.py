@@ -1,6 +1,7 @@
 """What the chapter finds beyond the reconciliation itself, computed here so that the notebook
 only shows it: the value-added coefficients recovered from the published tables, Tabla 6 with
 the spreadsheet's slips fixed, the NPVs under the printed term mix, verdict counts per table."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -11,22 +12,6 @@ from . import reconciliation
 # The Tabla 6 scenarios that change neither the interest rate nor the recovery share (Escenario
 # Base, Hipótesis 1 and 2): their NPVs are the equations the value-added coefficients are fitted to.
 CALIBRATION_SCENARIOS = ("as_published", "h1_s1", "h1_s2", "h2_s1", "h2_s2")
-
-
-def verdict_counts(rec: pd.DataFrame) -> pd.DataFrame:
-    """Per published table (all its scenarios together): the number of cells and of each verdict."""
-    counts = (rec.groupby(["table", "verdict"], sort=False).size()
-              .unstack("verdict", fill_value=0).reindex(columns=list(reconcile.VERDICTS), fill_value=0))
-    counts.insert(0, "cells", counts.sum(axis=1))
-    return counts.reset_index()
-
-
-def reconciliation_summary(rec: pd.DataFrame) -> pd.DataFrame:
-    """``reconcile.summary`` without the name of its columns index ("verdict"), which
-    ``chapter.show`` would print as an extra, empty column (local workaround, see the report)."""
-    out = reconcile.summary(rec)
-    out.columns.name = None
-    return out
 
 
 def _published(ev, table: str) -> pd.DataFrame:
@@ -42,28 +27,39 @@ def tabla6_scenarios(ev) -> list:
 def value_added_from_published_tabla5(ev) -> dict:
     """The value-added coefficients implied by Benefits 2 and 3 of period 1 as printed in Tabla 5."""
     t5 = _published(ev, "Tabla 5").set_index(["row", "column"])["published"]
-    return reconciliation.value_added_from_tabla5(ev.load("as_published").values,
-                                                  t5[("1", "value_added_new")], t5[("1", "value_added_used")])
+    return reconciliation.value_added_from_tabla5(
+        ev.load("as_published").values, t5[("1", "value_added_new")], t5[("1", "value_added_used")]
+    )
 
 
 def value_added_fitted_to_tabla6(ev) -> dict:
     """The value-added coefficients fitted by least squares to the printed NPVs of
     :data:`CALIBRATION_SCENARIOS` (with ``residuals``, USD, one per scenario)."""
     npv = _published(ev, "Tabla 6").query("column == 'npv'").set_index("scenario")["published"]
-    return reconciliation.calibrate_value_added([ev.load(s).values for s in CALIBRATION_SCENARIOS],
-                                                [npv[s] for s in CALIBRATION_SCENARIOS])
+    return reconciliation.calibrate_value_added(
+        [ev.load(s).values for s in CALIBRATION_SCENARIOS], [npv[s] for s in CALIBRATION_SCENARIOS]
+    )
 
 
 def value_added_comparison(ev) -> pd.DataFrame:
     """The two value-added coefficients as the text states them (the ``value_added_text``
     reading), recovered from Tabla 5, fitted to Tabla 6 and in the parameter file."""
     text = next(r.overrides for r in ev.readings if r.key == "value_added_text")
-    from_t5, fit, p = value_added_from_published_tabla5(ev), value_added_fitted_to_tabla6(ev), ev.load("as_published").values
+    from_t5, fit, p = (
+        value_added_from_published_tabla5(ev),
+        value_added_fitted_to_tabla6(ev),
+        ev.load("as_published").values,
+    )
     keys = ("value_added_construction", "value_added_intermediation")
-    return pd.DataFrame({"coefficient": list(keys), "text (para. 2.5)": [text[k] for k in keys],
-                         "from Tabla 5 period 1": [from_t5[k] for k in keys],
-                         "fitted to Tabla 6 NPVs": [fit[k] for k in keys],
-                         "parameter file": [p[k] for k in keys]})
+    return pd.DataFrame(
+        {
+            "coefficient": list(keys),
+            "text (para. 2.5)": [text[k] for k in keys],
+            "from Tabla 5 period 1": [from_t5[k] for k in keys],
+            "fitted to Tabla 6 NPVs": [fit[k] for k in keys],
+            "parameter file": [p[k] for k in keys],
+        }
+    )
 
 
 def tabla6_with_corrections(ev) -> pd.DataFrame:
@@ -74,7 +70,9 @@ def tabla6_with_corrections(ev) -> pd.DataFrame:
     for s in tabla6_scenarios(ev):
         p = ev.load(s).values
         m, c = ev.evaluate(p).metrics, ev.evaluate({**p, **fix}).metrics
-        rows.append({"scenario": s, "npv": m["npv"], "irr": m["irr"], "npv corrected": c["npv"], "irr corrected": c["irr"]})
+        rows.append(
+            {"scenario": s, "npv": m["npv"], "irr": m["irr"], "npv corrected": c["npv"], "irr corrected": c["irr"]}
+        )
     return pd.DataFrame(rows)
 
 
@@ -86,8 +84,14 @@ def printed_term_mix(ev) -> pd.DataFrame:
     rows = []
     for s in reading.scenarios:
         p = ev.load(s).values
-        rows.append({"scenario": s, "published npv": npv[s], "npv": ev.evaluate(p).metrics["npv"],
-                     "npv with the printed mix": ev.evaluate({**p, **reading.overrides}).metrics["npv"]})
+        rows.append(
+            {
+                "scenario": s,
+                "published npv": npv[s],
+                "npv": ev.evaluate(p).metrics["npv"],
+                "npv with the printed mix": ev.evaluate({**p, **reading.overrides}).metrics["npv"],
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -9,6 +9,7 @@ Source: idb_es_cclip. The model only: parameters, their rules, the flows, evalua
 Costs: the disbursements (inversión), offset by the credit recovery (recuperación crediticia),
 and the default cost (costos por mora). Flows are yearly, periods 1..horizon.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,35 +21,62 @@ from ...params import Spec
 from ...result import Result
 
 PARAMETERS = {
-    "horizon_periods": Spec("integer", 1, 100, doc="number of yearly periods evaluated; the last one holds the "
-                            "residual value of the homes"),
-    "disbursements": Spec("number_list", 0, None, doc="USD disbursed (desembolsos) in periods 1, 2, ...; each is "
-                          "lent to households in the period it is disbursed"),
-    "annual_interest_rate": Spec("number", 0, 1, fmt="percent", doc="yearly interest rate of the FSV mortgages "
-                                 "(tasa de interés)"),
-    "rate_convention": Spec("choice", choices=("nominal", "effective"), doc="how the yearly rate becomes the "
-                            "monthly one: nominal divides it by 12, effective takes the monthly rate that "
-                            "compounds to it in 12 months"),
+    "horizon_periods": Spec(
+        "integer", 1, 100, doc="number of yearly periods evaluated; the last one holds the residual value of the homes"
+    ),
+    "disbursements": Spec(
+        "number_list",
+        0,
+        None,
+        doc="USD disbursed (desembolsos) in periods 1, 2, ...; each is "
+        "lent to households in the period it is disbursed",
+    ),
+    "annual_interest_rate": Spec(
+        "number", 0, 1, fmt="percent", doc="yearly interest rate of the FSV mortgages (tasa de interés)"
+    ),
+    "rate_convention": Spec(
+        "choice",
+        choices=("nominal", "effective"),
+        doc="how the yearly rate becomes the "
+        "monthly one: nominal divides it by 12, effective takes the monthly rate that "
+        "compounds to it in 12 months",
+    ),
     "term_mix": Spec("share_map", doc="share of each disbursement lent at each term (plazo), in years"),
-    "slip_disbursements": Spec("integer_list", 1, None, doc="disbursements the spreadsheet repays with one extra "
-                               "(21st) yearly payment"),
+    "slip_disbursements": Spec(
+        "integer_list", 1, None, doc="disbursements the spreadsheet repays with one extra (21st) yearly payment"
+    ),
     "slip_term_years": Spec("integer_list", 1, None, doc="loan terms, in years, to which that extra payment applies"),
-    "recovery_share": Spec("number", 0, 1, fmt="percent", doc="share of the scheduled mortgage payments that is "
-                           "actually recovered (otorgación de créditos)"),
+    "recovery_share": Spec(
+        "number",
+        0,
+        1,
+        fmt="percent",
+        doc="share of the scheduled mortgage payments that is actually recovered (otorgación de créditos)",
+    ),
     "default_rate": Spec("share", doc="cost of default (mora) as a share of the payments recovered"),
     "new_home_share": Spec("share", doc="share of the credit that buys new homes; the rest buys used homes"),
-    "rent_to_price": Spec("share", doc="yearly rent a home would earn, as a share of its value (imputed rent, "
-                          "alquiler imputado)"),
-    "construction_weight": Spec("share", doc="share of a new home's cost that is construction; the rest is "
-                                "real-estate intermediation"),
+    "rent_to_price": Spec(
+        "share", doc="yearly rent a home would earn, as a share of its value (imputed rent, alquiler imputado)"
+    ),
+    "construction_weight": Spec(
+        "share", doc="share of a new home's cost that is construction; the rest is real-estate intermediation"
+    ),
     "value_added_construction": Spec("share", doc="value added in the economy per USD spent on construction"),
-    "value_added_intermediation": Spec("share", doc="value added in the economy per USD spent on real-estate "
-                                       "intermediation"),
-    "residual_share": Spec("share", doc="value of the new homes at the end of the horizon (valor de rescate), as a "
-                           "share of the credit that bought them"),
+    "value_added_intermediation": Spec(
+        "share", doc="value added in the economy per USD spent on real-estate intermediation"
+    ),
+    "residual_share": Spec(
+        "share",
+        doc="value of the new homes at the end of the horizon (valor de rescate), as a "
+        "share of the credit that bought them",
+    ),
     "discount_rate": Spec("number", 0, 1, fmt="percent", doc="social discount rate applied to the net flows"),
-    "discount_first_period": Spec("choice", choices=(0, 1), doc="exponent of the discount factor in period 1: 0 "
-                                  "leaves period 1 undiscounted (the spreadsheet), 1 discounts it by one year"),
+    "discount_first_period": Spec(
+        "choice",
+        choices=(0, 1),
+        doc="exponent of the discount factor in period 1: 0 "
+        "leaves period 1 undiscounted (the spreadsheet), 1 discounts it by one year",
+    ),
     "irr_last_period": Spec("integer", 2, 100, doc="last period of the net flow that the IRR includes"),
 }
 
@@ -67,8 +95,10 @@ def check(p: dict):
         for term in p["term_mix"]:
             last = i + term + _extra(p, i, term)
             if p["term_mix"][term] > 0 and last > h:
-                return "term_mix", (f"a {term}-year loan from disbursement {i} is repaid until period "
-                                    f"{last}, beyond the horizon of {h} periods")
+                return "term_mix", (
+                    f"a {term}-year loan from disbursement {i} is repaid until period "
+                    f"{last}, beyond the horizon of {h} periods"
+                )
     if p["irr_last_period"] > h:
         return "irr_last_period", f"{p['irr_last_period']} is beyond the horizon of {h} periods"
     return None
@@ -106,8 +136,10 @@ def _recovery_total(p: dict):
     rate, total = _col(p["annual_interest_rate"]), 0.0
     for term, share in p["term_mix"].items():
         if share > 0:
-            lent = sum(amount * share * ((periods > i) & (periods <= i + term + _extra(p, i, term)))
-                       for i, amount in enumerate(p["disbursements"], start=1))
+            lent = sum(
+                amount * share * ((periods > i) & (periods <= i + term + _extra(p, i, term)))
+                for i, amount in enumerate(p["disbursements"], start=1)
+            )
             total = total + annual_debt_service(1.0, rate, term, 12, p["rate_convention"]) * lent
     return total * _col(p["recovery_share"])
 
@@ -115,8 +147,12 @@ def _recovery_total(p: dict):
 def recovery_schedule(p: dict) -> pd.DataFrame:
     """Yearly credit recovery (recuperación crediticia) by disbursement (desembolso), periods 1..horizon."""
     flows = _recovery(p)
-    df = pd.DataFrame({"period": np.arange(1, p["horizon_periods"] + 1),
-                       **{f"disbursement_{i}": f for i, f in enumerate(flows, start=1)}})
+    df = pd.DataFrame(
+        {
+            "period": np.arange(1, p["horizon_periods"] + 1),
+            **{f"disbursement_{i}": f for i, f in enumerate(flows, start=1)},
+        }
+    )
     df["total"] = np.sum(flows, axis=0)
     return df
 
@@ -199,5 +235,8 @@ def evaluate(p: dict) -> Result:
         "pv_credit_recovery": pv("credit_recovery"),
         "pv_default_cost": pv("default_cost"),
     }
-    return Result(metrics, {"cash_flow": cf, "recovery_by_disbursement": recovery_schedule(p)},
-                  {"irr": r.reason, "irr_all_periods": r_all.reason})
+    return Result(
+        metrics,
+        {"cash_flow": cf, "recovery_by_disbursement": recovery_schedule(p)},
+        {"irr": r.reason, "irr_all_periods": r_all.reason},
+    )

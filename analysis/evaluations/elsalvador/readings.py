@@ -1,6 +1,7 @@
 """Readings of the El Salvador document that differ from what its spreadsheet computes, each as
 parameter overrides (the chapter's list of inconsistencies); ``analysis.readings.effects`` applies
 them one at a time."""
+
 from ...contract import Reading
 
 # Tabla 6 prints a 20/30-year mix for these scenarios; their files lend at 10 and 20 years, which
@@ -8,23 +9,57 @@ from ...contract import Reading
 PRINTED_TERM_MIX_SCENARIOS = ("h1_s1", "h1_s2", "h2_s1", "h2_s2")
 
 READINGS = (
-    Reading("no_slip", "20 payments for every disbursement (no 21-payment slip)", {"slip_disbursements": []},
-            "footnote 11 vs Tabla 3 / Tabla 5", "document slip"),
-    Reading("irr_all_periods", "IRR over all 35 periods", {"irr_last_period": 35},
-            "para. 4.1 vs Tabla 6", "document slip"),
-    Reading("corrected", "Both fixes above (scenario corrected)", {"slip_disbursements": [], "irr_last_period": 35},
-            "scenario corrected", "correction"),
-    Reading("residual_20", "Residual value 20 % of the new homes' value", {"residual_share": 0.2},
-            "para. 2.7 vs Tabla 5 period 35", "alternative reading"),
-    Reading("uniform_terms", "Uniform term mix: 1/3 at 10, 20 and 30 years",
-            {"term_mix": {10: 1 / 3, 20: 1 / 3, 30: 1 / 3}}, "footnote 11, para. 5.3(ii) vs Tabla 5",
-            "alternative reading"),
-    Reading("value_added_text", "Value added as the text states: 47 % construction, 76 % real estate",
-            {"value_added_construction": 0.47, "value_added_intermediation": 0.76}, "para. 2.5 vs Tabla 5",
-            "alternative reading"),
-    Reading("discount_from_1", "Discounting by 1.12^t from t = 1", {"discount_first_period": 1},
-            "para. 4.2 vs Tabla 5 FFNVA", "alternative reading"),
-    Reading("printed_term_mix", "Term mix as printed in Hipótesis 1 and 2: 50 % at 20 and 50 % at 30 years",
-            {"term_mix": {20: 0.5, 30: 0.5}}, "Tabla 6, Hipótesis 1 and 2 (\"20 años = 50 %; 30 años = 50 %\")",
-            "alternative reading", scenarios=PRINTED_TERM_MIX_SCENARIOS),
+    Reading(
+        "no_slip",
+        "20 payments for every disbursement (no 21-payment slip)",
+        {"slip_disbursements": []},
+        "footnote 11 vs Tabla 3 / Tabla 5",
+        "document slip",
+    ),
+    Reading(
+        "irr_all_periods", "IRR over all 35 periods", {"irr_last_period": 35}, "para. 4.1 vs Tabla 6", "document slip"
+    ),
+    Reading(
+        "corrected",
+        "Both fixes above (scenario corrected)",
+        {"slip_disbursements": [], "irr_last_period": 35},
+        "scenario corrected",
+        "correction",
+    ),
+    Reading(
+        "residual_20",
+        "Residual value 20 % of the new homes' value",
+        {"residual_share": 0.2},
+        "para. 2.7 vs Tabla 5 period 35",
+        "alternative reading",
+    ),
+    Reading(
+        "uniform_terms",
+        "Uniform term mix: 1/3 at 10, 20 and 30 years",
+        {"term_mix": {10: 1 / 3, 20: 1 / 3, 30: 1 / 3}},
+        "footnote 11, para. 5.3(ii) vs Tabla 5",
+        "alternative reading",
+    ),
+    Reading(
+        "value_added_text",
+        "Value added as the text states: 47 % construction, 76 % real estate",
+        {"value_added_construction": 0.47, "value_added_intermediation": 0.76},
+        "para. 2.5 vs Tabla 5",
+        "alternative reading",
+    ),
+    Reading(
+        "discount_from_1",
+        "Discounting by 1.12^t from t = 1",
+        {"discount_first_period": 1},
+        "para. 4.2 vs Tabla 5 FFNVA",
+        "alternative reading",
+    ),
+    Reading(
+        "printed_term_mix",
+        "Term mix as printed in Hipótesis 1 and 2: 50 % at 20 and 50 % at 30 years",
+        {"term_mix": {20: 0.5, 30: 0.5}},
+        'Tabla 6, Hipótesis 1 and 2 ("20 años = 50 %; 30 años = 50 %")',
+        "alternative reading",
+        scenarios=PRINTED_TERM_MIX_SCENARIOS,
+    ),
 )

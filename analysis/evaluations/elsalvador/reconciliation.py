@@ -13,6 +13,7 @@ The published cells are in ``data/published/elsalvador/published.csv``; the engi
 * ``Tabla 6`` (análisis de sensibilidad): row = the scenario file of the column (``as_published``
   for the Escenario Base, ``h1_s1`` ... ``h3_s6``), columns ``npv`` (USD) and ``irr_percent``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,23 +39,28 @@ def tabla3(p: dict) -> pd.DataFrame:
 
 def headline_cells(table: str, row: str, metrics: dict) -> pd.DataFrame:
     """The NPV (VAN, USD) and the IRR (TIR, in percent as printed) as cells of ``table``."""
-    return pd.DataFrame({"table": table, "row": row, "column": ["npv", "irr_percent"],
-                         "value": [metrics["npv"], 100 * metrics["irr"]]})
+    return pd.DataFrame(
+        {"table": table, "row": row, "column": ["npv", "irr_percent"], "value": [metrics["npv"], 100 * metrics["irr"]]}
+    )
 
 
 def reproduce(scenario: str, values: dict) -> pd.DataFrame:
     """Every cell of Tablas 3, 5 and 6 that the model gives at ``values`` for ``scenario``:
     columns table, row, column, value (the keys of ``published.csv``)."""
     result = model.evaluate(values)
-    return pd.concat([
-        _long("Tabla 3", tabla3(values), "row"),
-        _long("Tabla 5", result.tables["cash_flow"], "period"),
-        headline_cells("Tabla 5", "total", result.metrics),
-        headline_cells("Tabla 6", scenario, result.metrics),
-    ], ignore_index=True)
+    return pd.concat(
+        [
+            _long("Tabla 3", tabla3(values), "row"),
+            _long("Tabla 5", result.tables["cash_flow"], "period"),
+            headline_cells("Tabla 5", "total", result.metrics),
+            headline_cells("Tabla 6", scenario, result.metrics),
+        ],
+        ignore_index=True,
+    )
 
 
 # --- the value-added coefficients the spreadsheet used -------------------------------------------
+
 
 def value_added_from_tabla5(p: dict, benefit2_period1: float, benefit3_period1: float) -> dict:
     """Invert Benefits 2 and 3 (Beneficio 2, valor agregado de viviendas nuevas; Beneficio 3, de
@@ -74,9 +80,11 @@ def calibrate_value_added(parameter_sets: list, target_npvs: list) -> dict:
     The NPV is affine in the two coefficients, so three model runs per set give its exact
     linear form; with more sets than unknowns the residuals test the model's structure.
     """
+
     def npv_at(p, construction, intermediation):
-        return model.evaluate({**p, "value_added_construction": construction,
-                               "value_added_intermediation": intermediation}).metrics["npv"]
+        return model.evaluate(
+            {**p, "value_added_construction": construction, "value_added_intermediation": intermediation}
+        ).metrics["npv"]
 
     rows, rhs = [], []
     for p, target in zip(parameter_sets, target_npvs):
@@ -85,8 +93,11 @@ def calibrate_value_added(parameter_sets: list, target_npvs: list) -> dict:
         rhs.append(target - c0)
     a = np.array(rows)
     coef, *_ = np.linalg.lstsq(a, np.array(rhs), rcond=None)
-    return {"value_added_construction": float(coef[0]), "value_added_intermediation": float(coef[1]),
-            "residuals": (a @ coef - np.array(rhs)).tolist()}
+    return {
+        "value_added_construction": float(coef[0]),
+        "value_added_intermediation": float(coef[1]),
+        "residuals": (a @ coef - np.array(rhs)).tolist(),
+    }
 
 
 def general_value_added(p: dict) -> float:

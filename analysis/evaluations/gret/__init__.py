@@ -4,6 +4,7 @@
 model in the layout of the printed tables; ``readings``: the corrections the text calls for;
 ``explore``: what the chapter computes beyond the printed case.
 """
+
 from ...contract import Criterion, Evaluation, Metric
 from . import model, reconciliation
 from .readings import READINGS
@@ -18,18 +19,38 @@ EVALUATION = Evaluation(
     evaluate=model.evaluate,
     evaluate_batch=model.evaluate_batch,
     metrics=(
-        Metric(f"effort_rate.{model.REFERENCE_INCOME_USD}",
-               f"effort rate (tasa de esfuerzo) of a family earning {model.REFERENCE_INCOME_USD} USD a month",
-               "share of income", "percent", 1, "lower"),
+        Metric(
+            f"effort_rate.{model.REFERENCE_INCOME_USD}",
+            f"effort rate (tasa de esfuerzo) of a family earning {model.REFERENCE_INCOME_USD} USD a month",
+            "share of income",
+            "percent",
+            1,
+            "lower",
+        ),
         Metric("monthly_payment_usd", "monthly loan-1 instalment per family", "USD a month", "money", 2, "lower"),
         Metric("loan1", "loan 1 of the test generation (all its dwellings)", "thousand USD", "money", 1, "lower"),
     ),
-    criterion=Criterion(f"effort_rate.{model.REFERENCE_INCOME_USD}", model.EFFORT_CEILING, "<=",
-                        f"a family earning {model.REFERENCE_INCOME_USD} USD a month keeps at least "
-                        f"{model.LIVING_MINIMUM_USD} USD to live on"),
+    criterion=Criterion(
+        f"effort_rate.{model.REFERENCE_INCOME_USD}",
+        model.EFFORT_CEILING,
+        "<=",
+        f"a family earning {model.REFERENCE_INCOME_USD} USD a month keeps at least "
+        f"{model.LIVING_MINIMUM_USD} USD to live on",
+    ),
     reproduce=reconciliation.reproduce,
     readings=READINGS,
     compared=("as_published", "corrected"),
-    tables=("macro", "investment", "sources", "uses", "totals", "subsidies", "treasury", "loan_schedules", "effort",
-            "intro_payments", "financing_need"),
+    tables=(
+        "macro",
+        "investment",
+        "sources",
+        "uses",
+        "totals",
+        "subsidies",
+        "treasury",
+        "loan_schedules",
+        "effort",
+        "intro_payments",
+        "financing_need",
+    ),
 )

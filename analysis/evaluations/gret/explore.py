@@ -2,6 +2,7 @@
 move the families' effort (tasa de esfuerzo), and what the organisation must finance (a financiar)
 under either treatment of the loan-2 repayments. The notebook only formats and plots these.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,8 +25,12 @@ def effort_grid(p: dict, ratios=GRID_RATIOS, savings_rates=GRID_SAVINGS_RATES, i
     frames = []
     for ratio in ratios:
         for rate in savings_rates:
-            q = {**base, "subsidy_to_savings_ratio": ratio, "borrower_savings_rate": rate,
-                 "solidarity_savings_rate": rate}
+            q = {
+                **base,
+                "subsidy_to_savings_ratio": ratio,
+                "borrower_savings_rate": rate,
+                "solidarity_savings_rate": rate,
+            }
             e = model.effort(q)
             e.insert(0, "savings_rate", rate)
             e.insert(0, "subsidy_to_savings_ratio", ratio)
@@ -58,13 +63,18 @@ def grid_summary(grid: pd.DataFrame) -> dict:
     """For a grid at one income: the effort with the least help (lowest ratio, lowest savings
     rate), with the most (highest of both), and how many of the combinations leave the family at
     least the living minimum."""
+
     def at(ratio, rate):
         row = grid[(grid["subsidy_to_savings_ratio"] == ratio) & (grid["savings_rate"] == rate)]
         return float(row["effort_rate"].iloc[0])
+
     ratios, rates = grid["subsidy_to_savings_ratio"], grid["savings_rate"]
-    return {"worst": at(ratios.min(), rates.min()), "best": at(ratios.max(), rates.max()),
-            "affordable": int((grid["left_to_live"] >= model.LIVING_MINIMUM_USD).sum()),
-            "combinations": len(grid)}
+    return {
+        "worst": at(ratios.min(), rates.min()),
+        "best": at(ratios.max(), rates.max()),
+        "affordable": int((grid["left_to_live"] >= model.LIVING_MINIMUM_USD).sum()),
+        "combinations": len(grid),
+    }
 
 
 def grid_table(grid: pd.DataFrame) -> pd.DataFrame:
@@ -76,8 +86,12 @@ def grid_table(grid: pd.DataFrame) -> pd.DataFrame:
 def income_extremes(effort: pd.DataFrame) -> dict:
     """The effort rate at the lowest and the highest income of an effort table (section 4)."""
     e = effort.sort_values("income")
-    return {"income_low": float(e["income"].iloc[0]), "effort_low": float(e["effort_rate"].iloc[0]),
-            "income_high": float(e["income"].iloc[-1]), "effort_high": float(e["effort_rate"].iloc[-1])}
+    return {
+        "income_low": float(e["income"].iloc[0]),
+        "effort_low": float(e["effort_rate"].iloc[0]),
+        "income_high": float(e["income"].iloc[-1]),
+        "effort_high": float(e["effort_rate"].iloc[-1]),
+    }
 
 
 def loan_box(p: dict) -> pd.DataFrame:
@@ -85,10 +99,19 @@ def loan_box(p: dict) -> pd.DataFrame:
     (years), the rate, the yearly payment (k$ for all its dwellings) and the payment per family
     (USD a month)."""
     ln = model.test_loans(p)
-    return pd.DataFrame([{"loan": f"loan {i}", "amount": float(ln[f"loan{i}"]), "term": int(ln["term"]),
-                          "rate": float(ln["rate"]), "yearly_payment": float(ln[f"loan{i}_payment"]),
-                          "monthly_per_family": float(ln[f"loan{i}_payment"] / ln["units"] * 1000 / 12)}
-                         for i in (1, 2)])
+    return pd.DataFrame(
+        [
+            {
+                "loan": f"loan {i}",
+                "amount": float(ln[f"loan{i}"]),
+                "term": int(ln["term"]),
+                "rate": float(ln["rate"]),
+                "yearly_payment": float(ln[f"loan{i}_payment"]),
+                "monthly_per_family": float(ln[f"loan{i}_payment"] / ln["units"] * 1000 / 12),
+            }
+            for i in (1, 2)
+        ]
+    )
 
 
 def running_years(schedules: pd.DataFrame) -> pd.DataFrame:
@@ -127,8 +150,11 @@ def financing_conventions(p: dict) -> dict:
     out = {}
     for key, q in (("page", p), ("other", other_loan2_convention(p))):
         tr = model.treasury(q)
-        out[key] = {"label": loan2_convention_label(q), "to_finance": tr[["year", "to_finance"]],
-                    "need": model.financing_need(q)}
+        out[key] = {
+            "label": loan2_convention_label(q),
+            "to_finance": tr[["year", "to_finance"]],
+            "need": model.financing_need(q),
+        }
     return out
 
 
@@ -139,8 +165,12 @@ def key_figures(p: dict) -> dict:
     year (k$) and the range of the 1.6 payments (USD a month)."""
     loans = model.test_loans(p)
     payments = model.intro_payments(p)["monthly_payment"]
-    return {"loan1": float(loans["loan1"]), "monthly_payment_usd": float(loans["monthly_payment_usd"]),
-            "unit_cost_usd": 1000 * float(p["land_cost"] + p["core_cost"] + p["materials_cost"]),
-            "effort_rate": float(loans["monthly_payment_usd"]) / model.REFERENCE_INCOME_USD,
-            **treasury_figures(p), "intro_payment_max": float(payments.max()),
-            "intro_payment_min": float(payments.min())}
+    return {
+        "loan1": float(loans["loan1"]),
+        "monthly_payment_usd": float(loans["monthly_payment_usd"]),
+        "unit_cost_usd": 1000 * float(p["land_cost"] + p["core_cost"] + p["materials_cost"]),
+        "effort_rate": float(loans["monthly_payment_usd"]) / model.REFERENCE_INCOME_USD,
+        **treasury_figures(p),
+        "intro_payment_max": float(payments.max()),
+        "intro_payment_min": float(payments.min()),
+    }

@@ -21,6 +21,7 @@ Conventions that the sheet follows but the text contradicts are parameters whose
 ``as_published`` scenario) is the sheet's choice; ``corrected`` fixes them. The chapter
 (book/gret.ipynb) shows each convention's effect and every printed cell that does not reproduce.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,75 +41,138 @@ EFFORT_CEILING = (REFERENCE_INCOME_USD - LIVING_MINIMUM_USD) / REFERENCE_INCOME_
 
 PARAMETERS = {
     # 1. macro table (cuadro de parámetros macro-económicos)
-    "inflation": Spec("number", 0, 1, fmt="percent",
-                      doc="yearly inflation (índice 1); every cost and deposit is indexed to it"),
-    "savings_spread": Spec("number", 0, 1, fmt="percent",
-                           doc="remuneration of the savings above inflation (índice 2: inflation + x)"),
-    "credit_spread": Spec("number", 0, 1, fmt="percent",
-                          doc="the organisation's own borrowing rate above inflation (índice 3: inflation + y)"),
-    "loan_spread": Spec("number", 0, 1, fmt="percent",
-                        doc="rate of the loans to the families above inflation (índice 4: inflation + z)"),
-    "production_growth": Spec("number", 0, 1, fmt="percent",
-                              doc="yearly growth of the number of dwellings a generation produces (índice 5, Tx)"),
+    "inflation": Spec(
+        "number", 0, 1, fmt="percent", doc="yearly inflation (índice 1); every cost and deposit is indexed to it"
+    ),
+    "savings_spread": Spec(
+        "number", 0, 1, fmt="percent", doc="remuneration of the savings above inflation (índice 2: inflation + x)"
+    ),
+    "credit_spread": Spec(
+        "number",
+        0,
+        1,
+        fmt="percent",
+        doc="the organisation's own borrowing rate above inflation (índice 3: inflation + y)",
+    ),
+    "loan_spread": Spec(
+        "number", 0, 1, fmt="percent", doc="rate of the loans to the families above inflation (índice 4: inflation + z)"
+    ),
+    "production_growth": Spec(
+        "number",
+        0,
+        1,
+        fmt="percent",
+        doc="yearly growth of the number of dwellings a generation produces (índice 5, Tx)",
+    ),
     "growth_years": Spec("integer", 0, 100, doc="number of years over which production grows"),
     "horizon_years": Spec("integer", 5, 100, doc="years simulated, one new generation of dwellings each year"),
     # 2. operation (hipótesis de operación), k$ per unit at today's prices
-    "land_cost": Spec("number", 0, None,
-                      doc="cost of the serviced land (terreno urbanizado) per dwelling, paid in halves in "
-                          "the generation's first two years"),
-    "core_cost": Spec("number", 0, None,
-                      doc="cost of the initial core and fees (construcción inicial y honorarios) per dwelling, "
-                          "paid in the third year"),
-    "materials_cost": Spec("number", 0, None,
-                           doc="cost of the materials for the extension (ampliación) per dwelling, paid x years "
-                               "after the core"),
+    "land_cost": Spec(
+        "number",
+        0,
+        None,
+        doc="cost of the serviced land (terreno urbanizado) per dwelling, paid in halves in "
+        "the generation's first two years",
+    ),
+    "core_cost": Spec(
+        "number",
+        0,
+        None,
+        doc="cost of the initial core and fees (construcción inicial y honorarios) per dwelling, "
+        "paid in the third year",
+    ),
+    "materials_cost": Spec(
+        "number",
+        0,
+        None,
+        doc="cost of the materials for the extension (ampliación) per dwelling, paid x years after the core",
+    ),
     "units": Spec("integer", 1, None, doc="dwellings in the first generation"),
-    "years_between": Spec("integer", 1, 30,
-                          doc="x: years between the core and the extension, which is also the term of each loan"),
+    "years_between": Spec(
+        "integer", 1, 30, doc="x: years between the core and the extension, which is also the term of each loan"
+    ),
     # 3. financing (hipótesis de financiamiento)
-    "borrower_savings_rate": Spec("share", doc="what a future borrower (category 1) saves each year, as a share "
-                                               "of the operation cost (ahorro previo)"),
-    "solidarity_savings_rate": Spec("share", doc="what a solidarity saver (category 2, ahorro solidario) saves "
-                                                 "each year, as a share of the operation cost"),
-    "borrower_saving_years": Spec("integer", 1, 3, doc="years the borrowers save before the core; saving ends "
-                                                       "the year before it"),
-    "solidarity_saving_years": Spec("integer", 1, 40, doc="years the solidarity savers deposit before they are "
-                                                          "refunded"),
-    "first_year_topup": Spec("boolean", doc="whether a generation that cannot save every year (the first) has its "
-                                            "first deposit multiplied to make up the missing years"),
-    "subsidy_to_savings_ratio": Spec("number", 0, 10, doc="public subsidy per unit of savings of both categories "
-                                                          "(1 = as much subsidy as savings; the text: 0.5 to 2)"),
+    "borrower_savings_rate": Spec(
+        "share",
+        doc="what a future borrower (category 1) saves each year, as a share of the operation cost (ahorro previo)",
+    ),
+    "solidarity_savings_rate": Spec(
+        "share",
+        doc="what a solidarity saver (category 2, ahorro solidario) saves each year, as a share of the operation cost",
+    ),
+    "borrower_saving_years": Spec(
+        "integer", 1, 3, doc="years the borrowers save before the core; saving ends the year before it"
+    ),
+    "solidarity_saving_years": Spec(
+        "integer", 1, 40, doc="years the solidarity savers deposit before they are refunded"
+    ),
+    "first_year_topup": Spec(
+        "boolean",
+        doc="whether a generation that cannot save every year (the first) has its "
+        "first deposit multiplied to make up the missing years",
+    ),
+    "subsidy_to_savings_ratio": Spec(
+        "number",
+        0,
+        10,
+        doc="public subsidy per unit of savings of both categories "
+        "(1 = as much subsidy as savings; the text: 0.5 to 2)",
+    ),
     "test_generation": Spec("integer", 1, 100, doc="the generation whose two loans section 4 tests"),
     "incomes": Spec("number_list", 0.01, None, doc="monthly family incomes at which the effort rate is shown"),
     # section 1.6 table of monthly payments
     "intro_principal": Spec("number", 0, None, doc="amount of the operation in section 1.6's payment table"),
     "intro_financed_share": Spec("share", doc="share of that amount lent in section 1.6's payment table"),
-    "intro_rates": Spec("number_list", 0, 1, fmt="percent",
-                        doc="annual interest rates of section 1.6's payment table (monthly rate = rate / 12)"),
+    "intro_rates": Spec(
+        "number_list",
+        0,
+        1,
+        fmt="percent",
+        doc="annual interest rates of section 1.6's payment table (monthly rate = rate / 12)",
+    ),
     "intro_years": Spec("integer_list", 1, 50, doc="loan terms of section 1.6's payment table"),
     # conventions (the sheet's choice by default)
-    "savings_interest": Spec("choice", choices=("previous_flow", "compound"),
-                             doc="how savings earn interest: on last year's cell only, none in the first year "
-                                 "with solidarity savers alone (previous flow, the sheet), or on the whole "
-                                 "balance (compound, 'capitalizada' in 2.2.1)"),
-    "generation2_spread_interest": Spec("boolean", doc="whether generation 2 earns only the spread x instead of "
-                                                       "inflation + x while both categories save (the sheet)"),
-    "display_rounded_generations": Spec("integer", 0, 100, doc="the savings cells of generations 1 to N are used as "
-                                                               "the sheet displays them (to 0.1 k$)"),
-    "refund_topup_year": Spec("boolean", doc="whether the solidarity savers get back their share of a topped-up "
-                                             "first-year deposit"),
-    "treasury_refund_price": Spec("choice", choices=("last_deposit", "refund_year"),
-                                  doc="the price level of the solidarity refund in table 3.3: that of the last "
-                                      "deposit (the sheet) or of the refund year"),
-    "treasury_subsidy": Spec("choice", choices=("origin_share", "inflated_savings"),
-                             doc="the subsidy in table 3.3: the ratio times the savings in % of origin value, "
-                                 "priced at the core year (the sheet), or the ratio times the inflated savings "
-                                 "(the sheet's own 'recordar' line)"),
-    "treasury_loan_rate": Spec("choice", choices=("spread", "nominal"),
-                               doc="the rate at which table 3.3 repays loan 1: the spread z only (the sheet) or "
-                                   "inflation + z"),
-    "include_loan2_repayments": Spec("boolean", doc="whether loan-2 repayments reduce what the organisation must "
-                                                    "finance ('a financiar'; the sheet: no, note (1))"),
+    "savings_interest": Spec(
+        "choice",
+        choices=("previous_flow", "compound"),
+        doc="how savings earn interest: on last year's cell only, none in the first year "
+        "with solidarity savers alone (previous flow, the sheet), or on the whole "
+        "balance (compound, 'capitalizada' in 2.2.1)",
+    ),
+    "generation2_spread_interest": Spec(
+        "boolean",
+        doc="whether generation 2 earns only the spread x instead of "
+        "inflation + x while both categories save (the sheet)",
+    ),
+    "display_rounded_generations": Spec(
+        "integer", 0, 100, doc="the savings cells of generations 1 to N are used as the sheet displays them (to 0.1 k$)"
+    ),
+    "refund_topup_year": Spec(
+        "boolean", doc="whether the solidarity savers get back their share of a topped-up first-year deposit"
+    ),
+    "treasury_refund_price": Spec(
+        "choice",
+        choices=("last_deposit", "refund_year"),
+        doc="the price level of the solidarity refund in table 3.3: that of the last "
+        "deposit (the sheet) or of the refund year",
+    ),
+    "treasury_subsidy": Spec(
+        "choice",
+        choices=("origin_share", "inflated_savings"),
+        doc="the subsidy in table 3.3: the ratio times the savings in % of origin value, "
+        "priced at the core year (the sheet), or the ratio times the inflated savings "
+        "(the sheet's own 'recordar' line)",
+    ),
+    "treasury_loan_rate": Spec(
+        "choice",
+        choices=("spread", "nominal"),
+        doc="the rate at which table 3.3 repays loan 1: the spread z only (the sheet) or inflation + z",
+    ),
+    "include_loan2_repayments": Spec(
+        "boolean",
+        doc="whether loan-2 repayments reduce what the organisation must "
+        "finance ('a financiar'; the sheet: no, note (1))",
+    ),
 }
 
 
@@ -118,11 +182,15 @@ def check(p: dict):
     if p["land_cost"] + p["core_cost"] + p["materials_cost"] <= 0:
         return "core_cost", "the unit cost (land + core + materials) must be positive"
     if 3 + 2 * x > h:
-        return "years_between", (f"the treasury (3.3) repays loan 2 until year {3 + 2 * x} "
-                                 f"(core in year 3, two loans of {x} years), beyond the horizon of {h} years")
+        return "years_between", (
+            f"the treasury (3.3) repays loan 2 until year {3 + 2 * x} "
+            f"(core in year 3, two loans of {x} years), beyond the horizon of {h} years"
+        )
     if p["test_generation"] + 1 + 2 * x > h:
-        return "test_generation", (f"generation {p['test_generation']} repays loan 2 until year "
-                                   f"{p['test_generation'] + 1 + 2 * x}, beyond the horizon of {h} years")
+        return "test_generation", (
+            f"generation {p['test_generation']} repays loan 2 until year "
+            f"{p['test_generation'] + 1 + 2 * x}, beyond the horizon of {h} years"
+        )
     if p["solidarity_saving_years"] < p["borrower_saving_years"]:
         return "solidarity_saving_years", "solidarity savers must deposit at least as long as borrowers save"
     if 3 + p["solidarity_saving_years"] > h:
@@ -138,8 +206,9 @@ def check(p: dict):
         return "display_rounded_generations", "display rounding is a reading of the sheet's previous_flow cells only"
     if p["loan_spread"] < p["credit_spread"]:
         # section 5: the margin between índices 3 and 4 pays for loan management and arrears
-        return "loan_spread", ("the rate lent to families (índice 4) must not be below "
-                               "the organisation's own (índice 3)")
+        return "loan_spread", (
+            "the rate lent to families (índice 4) must not be below the organisation's own (índice 3)"
+        )
     return None
 
 
@@ -147,9 +216,10 @@ def check(p: dict):
 # that per-generation quantities are (N, 1) and year rows (N, years); with scalar parameters they
 # are plain numbers and 1-d rows. The tables and the batch path run the same functions.
 
+
 def _at(a, i: int):
     """Element i of a row (the last axis), kept as a column in a batch."""
-    return a[..., i:i + 1] if np.ndim(a) > 1 else a[i]
+    return a[..., i : i + 1] if np.ndim(a) > 1 else a[i]
 
 
 def _total(a):
@@ -164,7 +234,7 @@ def round_half_away(x, decimals: int = 0):
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = 10.0 ** np.clip(14 - np.floor(np.log10(np.abs(x))), -300, 300)
         x15 = np.where((x != 0) & np.isfinite(x), np.round(x * scale) / scale, x)
-    m = 10.0 ** decimals
+    m = 10.0**decimals
     out = np.where(np.isfinite(x15), np.copysign(np.floor(np.abs(x15) * m + 0.5) / m, x15), x15)
     return float(out) if out.ndim == 0 else out
 
@@ -207,14 +277,16 @@ def origin_value(p) -> np.ndarray:
 def macro_table(p) -> pd.DataFrame:
     """Table 1: per year, inflation factor and the rates of índices 2-5."""
     years = np.arange(1, p["horizon_years"] + 1)
-    return pd.DataFrame({
-        "year": years,
-        "inflation_factor": inflation_factor(p),
-        "savings_rate": _savings_rate(p),
-        "credit_rate": p["inflation"] + p["credit_spread"],
-        "loan_rate": loan_rate(p),
-        "production_growth": np.where(years <= p["growth_years"], p["production_growth"], 0.0),
-    })
+    return pd.DataFrame(
+        {
+            "year": years,
+            "inflation_factor": inflation_factor(p),
+            "savings_rate": _savings_rate(p),
+            "credit_rate": p["inflation"] + p["credit_spread"],
+            "loan_rate": loan_rate(p),
+            "production_growth": np.where(years <= p["growth_years"], p["production_growth"], 0.0),
+        }
+    )
 
 
 def investment_shares(p) -> np.ndarray:
@@ -222,8 +294,11 @@ def investment_shares(p) -> np.ndarray:
     core in k = 2, materials in k = 2 + x (años n, n+1, n+2, n+x)."""
     k = np.arange(3 + p["years_between"])
     total = _unit_cost(p)
-    return (column(p["land_cost"]) / 2 * (k <= 1) + column(p["core_cost"]) * (k == 2)
-            + column(p["materials_cost"]) * (k == 2 + p["years_between"])) / total
+    return (
+        column(p["land_cost"]) / 2 * (k <= 1)
+        + column(p["core_cost"]) * (k == 2)
+        + column(p["materials_cost"]) * (k == 2 + p["years_between"])
+    ) / total
 
 
 def generation_investment(p, g: int) -> np.ndarray:
@@ -238,7 +313,7 @@ def investment_schedule(p) -> pd.DataFrame:
     m = np.zeros((h, h))
     for g in range(h):
         row = generation_investment(p, g + 1)[: h - g]
-        m[g, g: g + row.size] = row
+        m[g, g : g + row.size] = row
     df = pd.DataFrame(m, columns=range(1, h + 1))
     df.insert(0, "generation", range(1, h + 1))
     df.insert(1, "unit_cost", c / units_by_generation(p))
@@ -259,7 +334,7 @@ def generation_savings(p, g: int) -> dict:
     c1, c2 = column(p["borrower_savings_rate"]), column(p["solidarity_savings_rate"])
     w2 = c2 / (c1 + c2)
     c_g = _at(origin_value(p), g - 1)
-    start = g + 2 - n1                    # may be < 1: the first generations save fewer years
+    start = g + 2 - n1  # may be < 1: the first generations save fewer years
     first = max(start, 1)
     last1, last2 = g + 1, start + n2 - 1  # last saving year of each category
     topup = 1 + (first - start) if p["first_year_topup"] else 1
@@ -285,11 +360,18 @@ def generation_savings(p, g: int) -> dict:
         if t == last1:
             basis1, basis2 = (b1, b2) if compound else ((1 - w2) * sum(cells.values()), w2 * sum(cells.values()))
     transfer = basis1
-    refund = (b2 if compound else basis2 + sum(v for t, v in cells.items() if t > last1))
+    refund = b2 if compound else basis2 + sum(v for t, v in cells.items() if t > last1)
     if topup > 1 and not p["refund_topup_year"]:
         refund = refund - w2 * (cells[first] if not compound else (c1 + c2) * c_g * topup)
-    return {"cells": cells, "transfer": transfer, "transfer_year": g + 2, "refund": refund,
-            "refund_year": last2 + 1, "basis_borrowers": basis1, "basis_solidarity": basis2}
+    return {
+        "cells": cells,
+        "transfer": transfer,
+        "transfer_year": g + 2,
+        "refund": refund,
+        "refund_year": last2 + 1,
+        "basis_borrowers": basis1,
+        "basis_solidarity": basis2,
+    }
 
 
 def _year_frame(p, rows: dict) -> pd.DataFrame:
@@ -311,15 +393,27 @@ def savings_tables(p) -> dict:
     h, ratio = p["horizon_years"], p["subsidy_to_savings_ratio"]
     gens = {g: generation_savings(p, g) for g in range(1, h + 1)}
     sources = _year_frame(p, {g: s["cells"] for g, s in gens.items()})
-    uses = _year_frame(p, {g: {s["transfer_year"]: -s["transfer"], s["refund_year"]: -s["refund"]}
-                           for g, s in gens.items()})
-    subsidy = _year_frame(p, {g: {s["transfer_year"]: ratio * (s["basis_borrowers"] + s["basis_solidarity"])}
-                              for g, s in gens.items()})
+    uses = _year_frame(
+        p, {g: {s["transfer_year"]: -s["transfer"], s["refund_year"]: -s["refund"]} for g, s in gens.items()}
+    )
+    subsidy = _year_frame(
+        p, {g: {s["transfer_year"]: ratio * (s["basis_borrowers"] + s["basis_solidarity"])} for g, s in gens.items()}
+    )
     years = list(range(1, h + 1))
     src, use, sub = (df[years].sum().to_numpy() for df in (sources, uses, subsidy))
-    totals = pd.DataFrame({"year": years, "sources": src, "sources_cum": src.cumsum(),
-                           "uses": use, "uses_cum": use.cumsum(), "balance": src + use,
-                           "balance_cum": (src + use).cumsum(), "subsidy": sub, "subsidy_cum": sub.cumsum()})
+    totals = pd.DataFrame(
+        {
+            "year": years,
+            "sources": src,
+            "sources_cum": src.cumsum(),
+            "uses": use,
+            "uses_cum": use.cumsum(),
+            "balance": src + use,
+            "balance_cum": (src + use).cumsum(),
+            "subsidy": sub,
+            "subsidy_cum": sub.cumsum(),
+        }
+    )
     return {"sources": sources, "uses": uses, "subsidies": subsidy, "totals": totals, "generations": gens}
 
 
@@ -339,9 +433,9 @@ def treasury(p) -> pd.DataFrame:
     inv[: 3 + x] = investment_shares(p)
     s1 = np.where(j <= n1, c1, 0.0)
     s2 = np.where(j <= n2, c2, 0.0)
-    s2[n2] = -c2 * n2                                  # refund the year after the last deposit
+    s2[n2] = -c2 * n2  # refund the year after the last deposit
     sub = np.zeros(h)
-    sub[2] = ratio * (s1 + s2)[j <= 3].sum()           # booked in the core year, on savings so far
+    sub[2] = ratio * (s1 + s2)[j <= 3].sum()  # booked in the core year, on savings so far
     refund_price = f ** (n2 - 1) if p["treasury_refund_price"] == "last_deposit" else price[n2]
     inflated_savings = ((s1 + np.where(j <= n2, c2, 0.0)) * price)[j <= 3].sum()
     loan1 = (inv * price)[:3].sum() - (s1 * price)[:3].sum() - ratio * inflated_savings
@@ -353,25 +447,44 @@ def treasury(p) -> pd.DataFrame:
     rate = p["loan_spread"] if p["treasury_loan_rate"] == "spread" else loan_rate(p)
     rep1 = np.zeros(h)
     if loan1 > 0:
-        rep1[3: 3 + x] = amortization_schedule(loan1, rate, x)["principal"].to_numpy()
+        rep1[3 : 3 + x] = amortization_schedule(loan1, rate, x)["principal"].to_numpy()
     loan2 = inv[2 + x] * price[2 + x]
     rep2 = np.zeros(h)
     if p["include_loan2_repayments"] and loan2 > 0:
-        rep2[3 + x: 3 + 2 * x] = amortization_schedule(loan2, rate, x)["principal"].to_numpy()
+        rep2[3 + x : 3 + 2 * x] = amortization_schedule(loan2, rate, x)["principal"].to_numpy()
     fin = np.cumsum(s1) + np.cumsum(s2) + np.cumsum(sub)
     diff_infl = np.cumsum(inv * price) - np.cumsum(fin_flow)
     second = np.zeros(h)
     second[2 + x] = loan2
-    df = pd.DataFrame({
-        "year": j, "investment": inv, "investment_cum": inv.cumsum(), "investment_inflated": np.cumsum(inv * price),
-        "savings1": s1, "savings1_cum": s1.cumsum(), "savings2": s2, "savings2_cum": s2.cumsum(),
-        "subsidy": sub, "subsidy_cum": sub.cumsum(), "financing": fin, "financing_inflated": np.cumsum(fin_flow),
-        "difference": inv.cumsum() - fin, "difference_inflated": diff_infl,
-        "loan1_repayment": rep1, "loan1_repayment_cum": rep1.cumsum(), "loan2": second,
-        "loan2_repayment": rep2, "to_finance": diff_infl - rep1.cumsum() - rep2.cumsum(),
-    })
-    df.attrs["recordar"] = {"investment_inflated": (inv * price)[:3].sum(), "savings1_inflated": (s1 * price)[:3].sum(),
-                            "subsidy": ratio * inflated_savings, "loan1": loan1}
+    df = pd.DataFrame(
+        {
+            "year": j,
+            "investment": inv,
+            "investment_cum": inv.cumsum(),
+            "investment_inflated": np.cumsum(inv * price),
+            "savings1": s1,
+            "savings1_cum": s1.cumsum(),
+            "savings2": s2,
+            "savings2_cum": s2.cumsum(),
+            "subsidy": sub,
+            "subsidy_cum": sub.cumsum(),
+            "financing": fin,
+            "financing_inflated": np.cumsum(fin_flow),
+            "difference": inv.cumsum() - fin,
+            "difference_inflated": diff_infl,
+            "loan1_repayment": rep1,
+            "loan1_repayment_cum": rep1.cumsum(),
+            "loan2": second,
+            "loan2_repayment": rep2,
+            "to_finance": diff_infl - rep1.cumsum() - rep2.cumsum(),
+        }
+    )
+    df.attrs["recordar"] = {
+        "investment_inflated": (inv * price)[:3].sum(),
+        "savings1_inflated": (s1 * price)[:3].sum(),
+        "subsidy": ratio * inflated_savings,
+        "loan1": loan1,
+    }
     return _percent(df)
 
 
@@ -409,17 +522,27 @@ def test_loans(p, s: dict | None = None) -> dict:
     s = s or generation_savings(p, g)
     inv = generation_investment(p, g)
     ratio = column(p["subsidy_to_savings_ratio"])
-    invested = _total(inv[..., :3])                   # land (k = 0, 1) and core (k = 2)
+    invested = _total(inv[..., :3])  # land (k = 0, 1) and core (k = 2)
     sub1, sub2 = ratio * s["basis_borrowers"], ratio * s["basis_solidarity"]
     loan1 = np.maximum(invested - s["transfer"] - sub1 - sub2, 0.0)
     loan2 = _at(inv, 2 + x)
     rate = loan_rate(p)
     pay1, pay2 = level_payment(loan1, rate, x), level_payment(loan2, rate, x)
     units = _at(units_by_generation(p), g - 1)
-    return {"investment_cum": invested, "borrower_savings": s["transfer"], "subsidy_borrowers": sub1,
-            "subsidy_solidarity": sub2, "loan1": loan1, "loan2": loan2, "term": x, "rate": rate,
-            "loan1_payment": pay1, "loan2_payment": pay2, "units": units,
-            "monthly_payment_usd": pay1 / units * 1000 / 12}
+    return {
+        "investment_cum": invested,
+        "borrower_savings": s["transfer"],
+        "subsidy_borrowers": sub1,
+        "subsidy_solidarity": sub2,
+        "loan1": loan1,
+        "loan2": loan2,
+        "term": x,
+        "rate": rate,
+        "loan1_payment": pay1,
+        "loan2_payment": pay2,
+        "units": units,
+        "monthly_payment_usd": pay1 / units * 1000 / 12,
+    }
 
 
 def buyer_loans(p, tables: dict | None = None) -> dict:
@@ -427,9 +550,12 @@ def buyer_loans(p, tables: dict | None = None) -> dict:
     g, x, h = p["test_generation"], p["years_between"], p["horizon_years"]
     ln = test_loans(p, tables["generations"][g] if tables else None)
     core = g + 2
-    return {**ln, "investment": investment_schedule(p).iloc[g - 1][list(range(1, h + 1))].to_numpy(dtype=float),
-            "schedule1": loan_schedule(ln["loan1"], ln["rate"], x, core, h),
-            "schedule2": loan_schedule(ln["loan2"], ln["rate"], x, core + x, h)}
+    return {
+        **ln,
+        "investment": investment_schedule(p).iloc[g - 1][list(range(1, h + 1))].to_numpy(dtype=float),
+        "schedule1": loan_schedule(ln["loan1"], ln["rate"], x, core, h),
+        "schedule2": loan_schedule(ln["loan2"], ln["rate"], x, core + x, h),
+    }
 
 
 def affordability(p, loans: dict | None = None) -> dict:
@@ -450,17 +576,25 @@ def effort(p, loans: dict | None = None) -> pd.DataFrame:
     """The effort table of section 4: one row per income (see :func:`affordability`)."""
     m = affordability(p, loans)
     inc = [float(i) for i in p["incomes"]]
-    return pd.DataFrame({"income": inc, "monthly_payment": float(m["monthly_payment_usd"]),
-                         "effort_rate": [float(m[f"effort_rate.{number_key(i)}"]) for i in inc],
-                         "left_to_live": [float(m[f"left_to_live.{number_key(i)}"]) for i in inc]})
+    return pd.DataFrame(
+        {
+            "income": inc,
+            "monthly_payment": float(m["monthly_payment_usd"]),
+            "effort_rate": [float(m[f"effort_rate.{number_key(i)}"]) for i in inc],
+            "left_to_live": [float(m[f"left_to_live.{number_key(i)}"]) for i in inc],
+        }
+    )
 
 
 def intro_payments(p) -> pd.DataFrame:
     """Section 1.6: monthly instalment (USD) on the financed share of ``intro_principal`` at
     rate/12 over 12 x years months, for each rate and term."""
     amount = p["intro_principal"] * p["intro_financed_share"]
-    rows = [{"rate": r, "years": n, "monthly_payment": level_payment(amount, r / 12, 12 * n)}
-            for r in p["intro_rates"] for n in p["intro_years"]]
+    rows = [
+        {"rate": r, "years": n, "monthly_payment": level_payment(amount, r / 12, 12 * n)}
+        for r in p["intro_rates"]
+        for n in p["intro_years"]
+    ]
     return pd.DataFrame(rows)
 
 
@@ -525,9 +659,18 @@ def evaluate(p: dict) -> Result:
     s2 = loans["schedule2"].drop(columns="year").add_prefix("loan2_")
     return Result(
         {k: float(v) for k, v in metrics.items()},
-        {"macro": macro_table(p), "investment": investment_schedule(p), "sources": sav["sources"],
-         "uses": sav["uses"], "subsidies": sav["subsidies"], "totals": sav["totals"], "treasury": tr,
-         "loan_schedules": pd.concat([s1, s2], axis=1), "effort": eff, "intro_payments": intro_payments(p),
-         "financing_need": need},
+        {
+            "macro": macro_table(p),
+            "investment": investment_schedule(p),
+            "sources": sav["sources"],
+            "uses": sav["uses"],
+            "subsidies": sav["subsidies"],
+            "totals": sav["totals"],
+            "treasury": tr,
+            "loan_schedules": pd.concat([s1, s2], axis=1),
+            "effort": eff,
+            "intro_payments": intro_payments(p),
+            "financing_need": need,
+        },
         {"loan1": "" if loans["loan1"] > 0 else "savings and subsidy cover the core: no loan 1"},
     )

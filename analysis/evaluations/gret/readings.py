@@ -6,27 +6,63 @@ The effects on the headline metrics (loan 1, the family's monthly payment, the e
 nothing the families pay, so :func:`treasury_effects` shows what they move instead: what one
 generation and the whole programme must finance.
 """
+
 import pandas as pd
 
 from ...contract import Reading
 from . import model
 
 READINGS = (
-    Reading("compound_savings", "Capitalised savings, no display rounding",
-            {"savings_interest": "compound", "display_rounded_generations": 0}, "2.2.1", "correction"),
-    Reading("generation2_rate", "Generation 2 earns inflation + 1 %", {"generation2_spread_interest": False},
-            "2.2.6", "correction"),
-    Reading("no_display_rounding", "No display rounding of generations 1-2", {"display_rounded_generations": 0},
-            "sheet, generations 1-2", "correction"),
+    Reading(
+        "compound_savings",
+        "Capitalised savings, no display rounding",
+        {"savings_interest": "compound", "display_rounded_generations": 0},
+        "2.2.1",
+        "correction",
+    ),
+    Reading(
+        "generation2_rate",
+        "Generation 2 earns inflation + 1 %",
+        {"generation2_spread_interest": False},
+        "2.2.6",
+        "correction",
+    ),
+    Reading(
+        "no_display_rounding",
+        "No display rounding of generations 1-2",
+        {"display_rounded_generations": 0},
+        "sheet, generations 1-2",
+        "correction",
+    ),
     Reading("refund_topup", "Refund generation 1's topped-up year", {"refund_topup_year": True}, "2.2.3", "correction"),
-    Reading("refund_price", "Treasury (3.3): refund priced at its own year", {"treasury_refund_price": "refund_year"},
-            "3.3", "correction"),
-    Reading("subsidy_inflated", "Treasury (3.3): subsidy on the inflated savings",
-            {"treasury_subsidy": "inflated_savings"}, "3.3, 'recordar' line", "correction"),
-    Reading("loan_rate_nominal", "Treasury (3.3): loan 1 repaid at inflation + z", {"treasury_loan_rate": "nominal"},
-            "3.3", "correction"),
-    Reading("loan2_repayments", "Treasury (3.3): deduct loan-2 repayments", {"include_loan2_repayments": True},
-            "3.3 note (1), section 5", "correction"),
+    Reading(
+        "refund_price",
+        "Treasury (3.3): refund priced at its own year",
+        {"treasury_refund_price": "refund_year"},
+        "3.3",
+        "correction",
+    ),
+    Reading(
+        "subsidy_inflated",
+        "Treasury (3.3): subsidy on the inflated savings",
+        {"treasury_subsidy": "inflated_savings"},
+        "3.3, 'recordar' line",
+        "correction",
+    ),
+    Reading(
+        "loan_rate_nominal",
+        "Treasury (3.3): loan 1 repaid at inflation + z",
+        {"treasury_loan_rate": "nominal"},
+        "3.3",
+        "correction",
+    ),
+    Reading(
+        "loan2_repayments",
+        "Treasury (3.3): deduct loan-2 repayments",
+        {"include_loan2_repayments": True},
+        "3.3 note (1), section 5",
+        "correction",
+    ),
 )
 
 TREASURY_COLUMNS = ["key", "reading", "peak_to_finance_pct", "need_last_year"]
@@ -36,16 +72,22 @@ def treasury_figures(p: dict) -> dict:
     """What the organisation must finance with parameters ``p``: the peak of one generation's
     'a financiar' (3.3, % of its origin value) and the programme's financing need in the last
     year (k$, every running generation added)."""
-    return {"peak_to_finance_pct": float(model.treasury(p)["to_finance"].max()),
-            "need_last_year": float(model.financing_need(p)["need"].iloc[-1])}
+    return {
+        "peak_to_finance_pct": float(model.treasury(p)["to_finance"].max()),
+        "need_last_year": float(model.financing_need(p)["need"].iloc[-1]),
+    }
 
 
 def treasury_effects(values: dict, readings=READINGS) -> pd.DataFrame:
     """:func:`treasury_figures` at ``values`` (key ``as_given``), with each correction alone and
     with all of them together (key ``all``). Columns: key, reading, peak_to_finance_pct, need_last_year."""
     together = {k: v for r in readings if r.kind == "correction" for k, v in r.overrides.items()}
-    rows = [("as_given", "as given", {}), *((r.key, r.label, r.overrides) for r in readings),
-            ("all", "all corrections together", together)]
-    return pd.DataFrame([{"key": key, "reading": label, **treasury_figures({**values, **o})}
-                         for key, label, o in rows], columns=TREASURY_COLUMNS)
-
+    rows = [
+        ("as_given", "as given", {}),
+        *((r.key, r.label, r.overrides) for r in readings),
+        ("all", "all corrections together", together),
+    ]
+    return pd.DataFrame(
+        [{"key": key, "reading": label, **treasury_figures({**values, **o})} for key, label, o in rows],
+        columns=TREASURY_COLUMNS,
+    )

@@ -10,6 +10,7 @@ Tables (the sheet's numbering): ``macro`` (1. cuadro macro-económico), ``invest
 ``treasury`` (3.3 tesorería), ``loans`` and ``schedules`` (4. préstamos, saldo de capital adeudado),
 ``effort`` (4. tasa de esfuerzo) and ``intro_payments`` (1.6 mensualidades).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,11 +18,27 @@ import pandas as pd
 
 from . import model
 
-TABLES = ("macro", "investment", "sources", "uses", "balance", "subsidies", "treasury", "loans", "schedules",
-          "effort", "intro_payments")
+TABLES = (
+    "macro",
+    "investment",
+    "sources",
+    "uses",
+    "balance",
+    "subsidies",
+    "treasury",
+    "loans",
+    "schedules",
+    "effort",
+    "intro_payments",
+)
 # The cells the chapter shows first: the loans and what the families pay (section 4).
-HEADLINE_CELLS = (("loans", "amount", "loan1"), ("loans", "amount", "loan2"), ("loans", "payment", "loan1"),
-                  ("loans", "payment", "loan2"), ("effort", "payment", "usd_month"))
+HEADLINE_CELLS = (
+    ("loans", "amount", "loan1"),
+    ("loans", "amount", "loan2"),
+    ("loans", "payment", "loan1"),
+    ("loans", "payment", "loan2"),
+    ("effort", "payment", "usd_month"),
+)
 
 
 def _years(p) -> range:
@@ -62,7 +79,7 @@ def savings_header_cells(p) -> dict:
     for j in range(p["solidarity_saving_years"]):
         pct = 100 * (p["borrower_savings_rate"] * (j < n1) + p["solidarity_savings_rate"])
         out[("sources", "header", str(j + 1))] = pct
-        out[("sources", "header_inflated", str(j + 1))] = pct * f ** j
+        out[("sources", "header_inflated", str(j + 1))] = pct * f**j
     return out
 
 
@@ -116,8 +133,7 @@ def loan_cells(p, loans: dict) -> dict:
     for t in _years(p):
         out[("loans", "investment", str(t))] = loans["investment"][t - 1]
         out[("loans", "investment_cum", str(t))] = loans["investment"][:t].sum()
-        out[("loans", "to_finance", str(t))] = (loans["loan1"] if t == core else
-                                                loans["loan2"] if t == core + x else 0.0)
+        out[("loans", "to_finance", str(t))] = loans["loan1"] if t == core else loans["loan2"] if t == core + x else 0.0
     for k in ("borrower_savings", "subsidy_borrowers", "subsidy_solidarity"):
         out[("loans", k, str(core))] = loans[k]
     for i in (1, 2):
@@ -146,9 +162,13 @@ def effort_cells(p, loans: dict) -> dict:
     """4. Tasa de esfuerzo: loan 1's payment (a year, per unit, per month, USD a month) and, per
     income, the effort rate in % and what is left to live on (saldo para vivir) in USD."""
     per_unit = loans["loan1_payment"] / loans["units"]
-    out = {("effort", "payment", "annual"): loans["loan1_payment"], ("effort", "payment", "units"): loans["units"],
-           ("effort", "payment", "per_unit"): per_unit, ("effort", "payment", "per_month"): per_unit / 12,
-           ("effort", "payment", "usd_month"): per_unit / 12 * 1000}
+    out = {
+        ("effort", "payment", "annual"): loans["loan1_payment"],
+        ("effort", "payment", "units"): loans["units"],
+        ("effort", "payment", "per_unit"): per_unit,
+        ("effort", "payment", "per_month"): per_unit / 12,
+        ("effort", "payment", "usd_month"): per_unit / 12 * 1000,
+    }
     for _, r in model.effort(p, loans).iterrows():
         out[("effort", "effort_rate", model.number_key(r["income"]))] = 100 * r["effort_rate"]
         out[("effort", "left_to_live", model.number_key(r["income"]))] = r["left_to_live"]
@@ -157,8 +177,10 @@ def effort_cells(p, loans: dict) -> dict:
 
 def intro_payment_cells(p) -> dict:
     """1.6: the monthly payment (USD) by annual rate (row, in %) and term (column, years)."""
-    return {("intro_payments", model.number_key(round(100 * r["rate"], 10)), str(int(r["years"]))): r["monthly_payment"]
-            for _, r in model.intro_payments(p).iterrows()}
+    return {
+        ("intro_payments", model.number_key(round(100 * r["rate"], 10)), str(int(r["years"]))): r["monthly_payment"]
+        for _, r in model.intro_payments(p).iterrows()
+    }
 
 
 def model_cells(p) -> dict:
@@ -182,15 +204,19 @@ def reproduce(scenario: str, values: dict) -> pd.DataFrame:
     """The model at ``values`` in the layout of the printed tables: table, row, column, value
     (unrounded, in printed units). The layout is the same for every scenario."""
     cells = model_cells(values)
-    return pd.DataFrame([{"table": t, "row": r, "column": c, "value": float(v)} for (t, r, c), v in cells.items()],
-                        columns=["table", "row", "column", "value"])
+    return pd.DataFrame(
+        [{"table": t, "row": r, "column": c, "value": float(v)} for (t, r, c), v in cells.items()],
+        columns=["table", "row", "column", "value"],
+    )
 
 
 def headline_cells(rec: pd.DataFrame) -> pd.DataFrame:
     """The rows of a reconciliation (``Evaluation.reconcile()``) for the loans, the family's
     monthly payment and every effort rate, in that order."""
-    keys = list(HEADLINE_CELLS) + [("effort", "effort_rate", c) for c in
-                                   rec.loc[(rec["table"] == "effort") & (rec["row"] == "effort_rate"), "column"]]
+    keys = list(HEADLINE_CELLS) + [
+        ("effort", "effort_rate", c)
+        for c in rec.loc[(rec["table"] == "effort") & (rec["row"] == "effort_rate"), "column"]
+    ]
     indexed = rec.set_index(["table", "row", "column"])
     return indexed.loc[keys].reset_index()[rec.columns]
 
@@ -199,19 +225,13 @@ def exact_under(evaluation, scenario: str) -> int:
     """How many printed cells the model reproduces exactly at printed precision with the
     parameters of ``scenario`` (e.g. ``corrected``, which is not meant to reproduce the sheet)."""
     from ... import reconcile
+
     pub = reconcile.published(evaluation.name)
     values = evaluation.load(scenario).values
     rep = reproduce(scenario, values)
     frames = [rep.assign(scenario=s) for s in pub["scenario"].unique()]
     rec = reconcile.compare(pub, pd.concat(frames, ignore_index=True), reconcile.explained(evaluation.name).iloc[:0])
     return int((rec["verdict"] == reconcile.VERDICTS[0]).sum())
-
-
-def verdict_counts(rec: pd.DataFrame) -> dict:
-    """How many cells of a reconciliation get each verdict (every verdict, zero included)."""
-    from ... import reconcile
-    counts = rec["verdict"].value_counts()
-    return {v: int(counts.get(v, 0)) for v in reconcile.VERDICTS}
 
 
 def rounding_ties(rec: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ... import reconcile
 from ...finance import npv
 from . import model, reconciliation
 
@@ -121,15 +120,6 @@ def revolving_comparison(result) -> pd.DataFrame:
             for row, (figure, _, _) in reconciliation.REVOLVING.items()
         ]
     )
-
-
-# ---- the reconciliation in numbers --------------------------------------------------------------
-
-
-def verdict_counts(rec: pd.DataFrame) -> dict:
-    """Cells per verdict over every published table (each verdict present, zero if none)."""
-    counts = rec["verdict"].value_counts()
-    return {v: int(counts.get(v, 0)) for v in reconcile.VERDICTS}
 
 
 # ---- results and uncertainty ------------------------------------------------------------------
