@@ -1,8 +1,8 @@
 """Build the book: execute the notebooks whose inputs changed, then build the HTML.
 
 1. Each page of ``pages()`` (one chapter per registered evaluation, then the overview pages) is
-   executed with papermill from ``notebooks/`` into ``book/`` (the executed copies are committed: they are the versioned results). A notebook is skipped
-   when the SHA-256 of its inputs (the notebook, its evaluation's parameter and published data,
+   executed with papermill from ``notebooks/`` into ``book/`` (the executed copies are committed:
+   they are the versioned results). A notebook is skipped when the SHA-256 of its inputs (the notebook, its evaluation's parameter and published data,
    the ``analysis`` package, the bibliography and the pinned requirements) equals the one stored
    in the executed copy. jupyter-cache cannot do this: it does not see the helper code.
 2. ``jupyter-book build`` runs with execution off, warnings as errors and nitpicky on, into a
