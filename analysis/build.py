@@ -4,7 +4,8 @@
    executed with papermill from ``notebooks/`` into ``book/`` (the executed copies are committed:
    they are the versioned results). A notebook is skipped when the SHA-256 of its inputs (the
    notebook, its evaluation's parameter and published data, the ``analysis`` package, the
-   bibliography and the pinned requirements) equals the one stored in the executed copy. jupyter-cache cannot do this: it does not see the helper code.
+   bibliography and the pinned requirements) equals the one stored in the executed copy.
+   jupyter-cache cannot do this: it does not see the helper code.
 2. ``jupyter-book build`` runs with execution off, warnings as errors and nitpicky on, into a
    temporary folder that replaces ``book/_build/html`` only when the build succeeds.
 A failing notebook or build leaves the previous notebooks and HTML untouched.
