@@ -22,43 +22,6 @@ def sc():
     return evaluations.load("elsalvador")
 
 
-@settings(max_examples=30, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.floats(0.05, 0.12),
-            st.floats(0.0, 0.06),
-            st.floats(0.01, 0.06),
-            st.floats(0.2, 0.8),
-            st.floats(0.5, 1.0),
-            st.floats(0.05, 0.2),
-        ),
-        min_size=1,
-        max_size=8,
-    )
-)
-@pytest.mark.slow
-def test_batch_equals_scalar(rows):
-    p = evaluations.load("elsalvador").values
-    keys = [
-        "rent_to_price",
-        "default_rate",
-        "annual_interest_rate",
-        "new_home_share",
-        "recovery_share",
-        "discount_rate",
-    ]
-    draws = {k: np.array([r[i] for r in rows]) for i, k in enumerate(keys)}
-    batch = es.evaluate_batch(p, draws)
-    for j, r in enumerate(rows):
-        m = es.evaluate({**p, **dict(zip(keys, r))}).metrics
-        assert batch["npv"][j] == pytest.approx(m["npv"], abs=1e-9 * max(1.0, abs(m["npv"])))
-        if math.isnan(m["irr"]):
-            assert math.isnan(batch["irr"][j])
-        else:
-            assert batch["irr"][j] == pytest.approx(m["irr"], abs=1e-9)
-
-
 def test_batch_without_draws_is_the_scalar_result(sc):
     m = es.evaluate(sc.values).metrics
     b = es.evaluate_batch(sc.values, {})
