@@ -156,6 +156,14 @@ def cmd_release(args) -> int:
     return 0
 
 
+def cmd_workbook(args) -> int:
+    from . import workbook
+
+    path = workbook.write(args.evaluation, args.scenario, _overrides(args.set), args.out)
+    print(f"wrote {path}")
+    return 0
+
+
 def cmd_build(args) -> int:
     from . import build
 
@@ -190,6 +198,12 @@ def main(argv=None) -> int:
     p = sub.add_parser("release", help="keep this version's headline results in data/results/VERSION/")
     p.add_argument("--overwrite", action="store_true", help="rewrite an existing snapshot (before publishing only)")
     p.set_defaults(func=cmd_release)
+    p = sub.add_parser("workbook", help="write the evaluation as a live-formula XLSX workbook")
+    p.add_argument("evaluation")
+    p.add_argument("--scenario", help="scenario name (a file in data/EVALUATION/)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter (YAML value)")
+    p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.set_defaults(func=cmd_workbook)
     p = sub.add_parser("build", help="execute the notebooks (when changed) and build the HTML book")
     p.add_argument("--force", action="store_true", help="re-execute every notebook")
     p.add_argument("--only", action="append", help="execute only this notebook stem (the book is still built)")

@@ -127,6 +127,7 @@ class Evaluation:
     compared: tuple = ()  # scenarios the summary shows side by side (default: the book's)
     rate_of_return: str | None = None  # the IRR metric, for Monte Carlo percentiles
     tables: tuple = field(default=())  # Result tables offered as downloads (default: all)
+    workbook: object = None  # module with STRUCTURAL and calculation(book, values, result); see analysis.workbook
 
     def __post_init__(self):
         names = {m.name for m in self.metrics}

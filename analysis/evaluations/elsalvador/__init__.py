@@ -6,7 +6,7 @@ chapter computes beyond them (value-added calibration, Tabla 6 corrected, printe
 """
 
 from ...contract import Criterion, Evaluation, Metric
-from . import model, reconciliation
+from . import model, reconciliation, workbook
 from .readings import READINGS
 
 EVALUATION = Evaluation(
@@ -27,4 +27,5 @@ EVALUATION = Evaluation(
     readings=READINGS,
     compared=("as_published", "corrected"),
     rate_of_return="irr",
+    workbook=workbook,
 )

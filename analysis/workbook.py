@@ -1,0 +1,288 @@
+"""Live-formula workbooks: each evaluation as a spreadsheet that recalculates to the book's numbers.
+
+``write(name, scenario, overrides, path)`` writes, with xlsxwriter:
+
+* **Inputs**: every parameter of the scenario (value, unit, source, locator, note); each value a
+  named cell (``p_<parameter>``; list items ``p_<parameter>_<i>`` and the range ``p_<parameter>``;
+  a term mix ``p_<parameter>_terms`` / ``p_<parameter>_shares``), styled as an input. Formulas
+  refer to inputs only by these names: no parameter value is typed into a formula.
+* **Calculation** sheets written by the evaluation's ``workbook.calculation(book, values)``
+  (``analysis/evaluations/<name>/workbook.py``), one consistent formula across each row.
+* **Outputs**: each headline metric (and what the evaluation adds) as a formula.
+* **Checks**: each output beside the Python value at build time and the published figure.
+* **About**: version, commit, scenario, the parameters' SHA-256, how to read the workbook.
+
+Every formula cell stores the Python result as its cached value, so that viewers which do not
+recalculate still show the right numbers, and the file's properties carry a fixed date: the same
+inputs give the same bytes. Structural parameters (a horizon, a loan term: they set the number of
+rows) are marked as such on the Inputs sheet; changing them needs a new workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+
+FIXED_DATE = _dt.datetime(2026, 1, 1)  # file properties: same inputs, same bytes
+INPUTS, OUTPUTS, CHECKS, ABOUT = "Inputs", "Outputs", "Checks", "About"
+
+
+def col_letter(col: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    out = ""
+    col += 1
+    while col:
+        col, r = divmod(col - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def cell(row: int, col: int, absolute: bool = False) -> str:
+    """A1 reference of a 0-based (row, col)."""
+    d = "$" if absolute else ""
+    return f"{d}{col_letter(col)}{d}{row + 1}"
+
+
+def _number(x):
+    """A value as xlsxwriter caches it (NaN/inf cannot be stored: an error string instead)."""
+    if isinstance(x, bool):
+        return x
+    if isinstance(x, (int, float)) and not math.isfinite(x):
+        return "#NUM!"
+    return x
+
+
+@dataclass
+class Output:
+    name: str
+    label: str
+    unit: str
+    formula: str
+    value: float
+    published: float | None = None
+
+
+@dataclass
+class Book:
+    """A workbook being written: the xlsxwriter workbook, its formats and the names of the inputs."""
+
+    wb: object
+    scenario: str = ""  # the scenario's name (published figures are looked up by it)
+    names: dict = field(default_factory=dict)  # parameter -> name (or list of names / (terms, shares))
+    outputs: list = field(default_factory=list)
+    formats: dict = field(default_factory=dict)
+
+    def fmt(self, name: str):
+        """Shared cell formats: input, money, percent, number, ratio, header, note."""
+        if name not in self.formats:
+            spec = {
+                "input": {"bg_color": "#FFF2CC", "font_color": "#1F4E79", "border": 1},
+                "money": {"num_format": "#,##0.00"},
+                "percent": {"num_format": "0.00%"},
+                "number": {"num_format": "General"},
+                "ratio": {"num_format": "0.000"},
+                "header": {"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"},
+                "note": {"italic": True, "font_color": "#595959", "text_wrap": True},
+            }[name]
+            self.formats[name] = self.wb.add_format(spec)
+        return self.formats[name]
+
+    def sheet(self, name: str):
+        """A new calculation sheet."""
+        return self.wb.add_worksheet(name)
+
+    def formula(self, ws, row: int, col: int, formula: str, value, fmt: str | None = "number") -> str:
+        """Write ``formula`` with ``value`` as its cached result; returns the cell's A1 reference."""
+        ws.write_formula(row, col, formula, self.fmt(fmt) if fmt else None, _number(value))
+        return cell(row, col)
+
+    def ref(self, ws, row: int, col: int) -> str:
+        """A reference to a cell of ``ws`` from another sheet: ``'Flow'!B2``."""
+        return f"'{ws.get_name()}'!{cell(row, col, absolute=True)}"
+
+    def name(self, parameter: str, i: int | None = None) -> str:
+        """The defined name of an input (``i``: the i-th item of a list, 0-based)."""
+        n = self.names[parameter]
+        return n[i] if i is not None else (n if isinstance(n, str) else f"p_{parameter}")
+
+    def published(self, name: str, table: str, row: str, column: str, scale: float = 1.0):
+        """The published figure of a cell of ``data/published/<name>/published.csv`` for this
+        scenario (times ``scale``), or None when the document publishes none for it."""
+        from . import reconcile
+
+        pub = reconcile.published(name)
+        hit = pub[
+            (pub["table"] == table)
+            & (pub["scenario"] == self.scenario)
+            & (pub["row"] == row)
+            & (pub["column"] == column)
+        ]
+        return float(hit["published"].iloc[0]) * scale if len(hit) else None
+
+    def output(self, name: str, label: str, unit: str, formula: str, value, published=None) -> None:
+        """Register an output: written on the Outputs sheet as ``formula`` (cached ``value``)."""
+        self.outputs.append(Output(name, label, unit, formula, value, published))
+
+
+def _write_inputs(book: Book, scenario, specs: dict, structural: set) -> None:
+    ws = book.wb.add_worksheet(INPUTS)
+    head = ["parameter", "value", "unit", "source", "locator", "note", "meaning", "term (years)"]
+    ws.write_row(0, 0, head, book.fmt("header"))
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 16)
+    ws.set_column(2, 6, 28)
+    row = 1
+    for key, e in scenario.entries.items():
+        value = e["value"]
+        note = e.get("note", "") or ""
+        if key in structural:
+            note = (note + " " if note else "") + "[structural: it sets the layout; write a new workbook to change it]"
+        meaning = getattr(specs.get(key), "doc", "")
+        if isinstance(value, dict):  # a term mix: one row per term, terms and shares named
+            terms, shares = [], []
+            for term, share in value.items():
+                ws.write(row, 0, f"{key} [{term} years]")
+                ws.write_number(row, 1, share, book.fmt("input"))
+                ws.write_number(row, 7, term, book.fmt("input"))
+                shares.append(row)
+                terms.append(row)
+                ws.write_row(row, 2, [e["unit"], e["source"], e["locator"], note, meaning])
+                row += 1
+            book.wb.define_name(f"p_{key}_shares", f"={INPUTS}!$B${shares[0] + 1}:$B${shares[-1] + 1}")
+            book.wb.define_name(f"p_{key}_terms", f"={INPUTS}!$H${terms[0] + 1}:$H${terms[-1] + 1}")
+            book.names[key] = (f"p_{key}_terms", f"p_{key}_shares")
+            continue
+        if isinstance(value, list) and not value:  # an empty list: one blank cell, so that the name exists
+            ws.write(row, 0, f"{key} (none)")
+            ws.write_blank(row, 1, None, book.fmt("input"))
+            ws.write_row(row, 2, [e["unit"], e["source"], e["locator"], note, meaning])
+            book.wb.define_name(f"p_{key}", f"={INPUTS}!$B${row + 1}")
+            book.names[key] = []
+            row += 1
+            continue
+        if isinstance(value, list):
+            names = []
+            for i, v in enumerate(value):
+                ws.write(row, 0, f"{key} [{i + 1}]")
+                ws.write(row, 1, v, book.fmt("input"))
+                ws.write_row(row, 2, [e["unit"], e["source"], e["locator"], note if i == 0 else "", meaning])
+                book.wb.define_name(f"p_{key}_{i + 1}", f"={INPUTS}!$B${row + 1}")
+                names.append(f"p_{key}_{i + 1}")
+                row += 1
+            if value:
+                first = row - len(value) + 1
+                book.wb.define_name(f"p_{key}", f"={INPUTS}!$B${first}:$B${row}")
+            book.names[key] = names
+            continue
+        ws.write(row, 0, key)
+        ws.write(row, 1, value, book.fmt("input"))
+        ws.write_row(row, 2, [e["unit"], e["source"], e["locator"], note, meaning])
+        book.wb.define_name(f"p_{key}", f"={INPUTS}!$B${row + 1}")
+        book.names[key] = f"p_{key}"
+        row += 1
+    ws.freeze_panes(1, 1)
+
+
+def _write_outputs(book: Book) -> dict:
+    """Outputs sheet; returns output name -> the A1 reference of its formula (for Checks)."""
+    ws = book.wb.add_worksheet(OUTPUTS)
+    ws.write_row(0, 0, ["output", "meaning", "unit", "value"], book.fmt("header"))
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 60)
+    ws.set_column(2, 3, 18)
+    refs = {}
+    for i, o in enumerate(book.outputs, start=1):
+        ws.write_row(i, 0, [o.name, o.label, o.unit])
+        ws.write_formula(i, 3, o.formula, book.fmt("number"), _number(o.value))
+        book.wb.define_name(f"out_{o.name.replace('.', '_')}", f"={OUTPUTS}!$D${i + 1}")
+        refs[o.name] = f"{OUTPUTS}!$D${i + 1}"
+    return refs
+
+
+def _write_checks(book: Book, refs: dict) -> None:
+    ws = book.wb.add_worksheet(CHECKS)
+    ws.write_row(
+        0,
+        0,
+        ["output", "workbook", "Python (at writing)", "difference", "published", "note"],
+        book.fmt("header"),
+    )
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 4, 18)
+    ws.set_column(5, 5, 60)
+    for i, o in enumerate(book.outputs, start=1):
+        ws.write(i, 0, o.name)
+        ws.write_formula(i, 1, f"={refs[o.name]}", book.fmt("number"), _number(o.value))
+        ws.write(i, 2, _number(o.value), book.fmt("number"))
+        ws.write_formula(
+            i, 3, f"={cell(i, 1)}-{cell(i, 2)}", book.fmt("number"), 0.0 if math.isfinite(o.value) else "#NUM!"
+        )
+        if o.published is not None:
+            ws.write_number(i, 4, o.published, book.fmt("number"))
+    note = (
+        "The workbook column recalculates from the Inputs sheet; the Python column is the book's model "
+        "when the workbook was written. With the inputs unchanged they agree to rounding."
+    )
+    ws.write(len(book.outputs) + 2, 0, note, book.fmt("note"))
+
+
+def _write_about(book: Book, ev, scenario, overrides: dict, commit: str) -> None:
+    ws = book.wb.add_worksheet(ABOUT)
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 100)
+    rows = [
+        ("evaluation", ev.title),
+        ("scenario", scenario.name),
+        ("overrides", ", ".join(f"{k} = {v!r}" for k, v in overrides.items()) or "none"),
+        ("analysis version", __version__),
+        ("commit", commit),
+        ("parameters SHA-256", scenario.sha256),
+        (
+            "how to read it",
+            "Yellow cells on the Inputs sheet are the assumptions, each with its source and locator; change "
+            "them and every calculation sheet and the Outputs recalculate (structural parameters excepted). "
+            "Each calculation row uses one formula across its columns. Spreadsheet NPV() discounts its first "
+            "value: the sheets discount each flow explicitly instead. Checks compares the outputs with the "
+            "book's Python model at writing time and with the published figures.",
+        ),
+    ]
+    for i, (k, v) in enumerate(rows):
+        ws.write(i, 0, k, book.fmt("header"))
+        ws.write(i, 1, v)
+
+
+def write(
+    name: str,
+    scenario: str | None = None,
+    overrides: dict | None = None,
+    path: str | Path | None = None,
+    commit: str | None = None,
+) -> Path:
+    """Write the workbook of evaluation ``name`` at ``scenario`` (with ``overrides``) to ``path``."""
+    import xlsxwriter
+
+    from . import build, evaluations, params
+
+    ev = evaluations.get(name)
+    if ev.workbook is None:
+        raise params.ParameterError("command line", "evaluation", f"{name} has no workbook")
+    overrides = dict(overrides or {})
+    sc, result = ev.run(scenario, overrides)
+    path = Path(path or f"{name}.xlsx")
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    wb.set_properties({"title": ev.title, "created": FIXED_DATE, "author": "housing-finance-analysis"})
+    wb.set_calc_mode("auto")
+    book = Book(wb, sc.name)
+    _write_inputs(book, sc, ev.parameters, set(ev.workbook.STRUCTURAL))
+    ev.workbook.calculation(book, sc.values, result)
+    refs = _write_outputs(book)
+    _write_checks(book, refs)
+    _write_about(book, ev, sc, overrides, commit if commit is not None else build.git_commit())
+    # the Inputs sheet opens first
+    wb.worksheets()[0].activate()
+    wb.close()
+    return path
