@@ -113,7 +113,7 @@ def calculation(book: Book, p: dict, result) -> None:
     stock = np.concatenate(([0.0], np.cumsum(disb)[:-1]))
     t_exp = np.arange(h) + p["discount_first_period"]
     factor = (1 + p["discount_rate"]) ** -t_exp
-    n_disb = len(p["disbursements"])
+    n_disb = "COUNT(p_disbursements)"  # not a typed number: the list sets it
     for t in range(1, h + 1):
         c = t
         col = cell(0, c)

@@ -1,0 +1,108 @@
+"""Live-formula workbooks, for every evaluation that has one: an independent formula engine
+(the `formulas` package) recomputes each workbook to the Python model's numbers."""
+
+import math
+import re
+
+import openpyxl
+import pytest
+
+from analysis import evaluations, workbook
+
+WITH_WORKBOOK = [ev for ev in evaluations.REGISTRY.values() if ev.workbook is not None]
+CASES = [(ev, s) for ev in WITH_WORKBOOK for s in ev.scenarios()]
+# Unit conversions a formula may carry: months in a year, percent, thousands. Anything else is an input.
+ALLOWED_CONSTANTS = {0.0, 1.0, 12.0, 100.0, 1000.0}
+
+
+def recompute(path):
+    """Output name -> value, as the `formulas` engine recomputes the workbook at ``path``."""
+    import formulas
+
+    model = formulas.ExcelModel().loads(str(path)).finish()
+    sol = model.calculate()
+    return _outputs(path, sol)
+
+
+def _outputs(path, sol) -> dict:
+    book = openpyxl.load_workbook(path, read_only=True)
+    names = [row[0] for row in book[workbook.OUTPUTS].iter_rows(min_row=2, max_col=1, values_only=True)]
+    out = {}
+    for i, name in enumerate(names, start=2):
+        key = f"'[{path.name}]{workbook.OUTPUTS.upper()}'!D{i}"
+        value = sol[key].value[0][0]
+        out[name] = float(value) if isinstance(value, (int, float)) else math.nan
+    return out
+
+
+def _is_irr(ev, name: str) -> bool:
+    return name == ev.rate_of_return or name.endswith("irr")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ev, scenario", CASES, ids=[f"{ev.name}/{s}" for ev, s in CASES])
+def test_the_workbook_recomputes_to_the_model(tmp_path, ev, scenario):
+    path = workbook.write(ev.name, scenario, path=tmp_path / f"{ev.name}.xlsx", commit="test")
+    got = recompute(path)
+    metrics = ev.run(scenario)[1].metrics
+    assert {m.name for m in ev.metrics} <= set(got), "every headline metric is an output"
+    for name, value in got.items():
+        if name not in metrics or _is_irr(ev, name):
+            continue  # IRRs: the engine ignores the guess; each evaluation's tests check them through the NPV
+        want = metrics[name]
+        assert value == pytest.approx(want, rel=1e-9, abs=1e-9), f"{ev.name}/{scenario} {name}"
+
+
+@pytest.mark.parametrize("ev", WITH_WORKBOOK, ids=[ev.name for ev in WITH_WORKBOOK])
+def test_cached_values_inputs_and_same_bytes(tmp_path, ev):
+    """Viewers that do not recalculate show the model's numbers; every parameter is a named input;
+    the same inputs give the same bytes."""
+    a = workbook.write(ev.name, path=tmp_path / "a.xlsx", commit="test")
+    b = workbook.write(ev.name, path=tmp_path / "b.xlsx", commit="test")
+    assert a.read_bytes() == b.read_bytes()
+    sc, res = ev.run()
+    book = openpyxl.load_workbook(a, data_only=True)
+    rows = list(book[workbook.OUTPUTS].iter_rows(min_row=2, values_only=True))
+    cached = {r[0]: r[3] for r in rows}
+    for m in ev.metrics:
+        assert cached[m.name] == pytest.approx(res.metrics[m.name], rel=1e-12), m.name
+    names = set(openpyxl.load_workbook(a).defined_names)
+    for key, value in sc.values.items():
+        wanted = {f"p_{key}_terms", f"p_{key}_shares"} if isinstance(value, dict) else {f"p_{key}"}
+        assert wanted <= names, f"{key} has no named input cell"
+    about = {r[0]: r[1] for r in book[workbook.ABOUT].iter_rows(values_only=True)}
+    assert about["parameters SHA-256"] == sc.sha256 and about["scenario"] == sc.name
+
+
+_STRING = re.compile(r'"[^"]*"')
+_REF = re.compile(r"('[^']*'|[A-Za-z_][A-Za-z0-9_.]*)?!?\$?[A-Z]{1,3}\$?\d+|[A-Za-z_][A-Za-z0-9_.]*")
+_NUMBER = re.compile(r"(?<![A-Za-z_$])\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
+def formula_constants(formula: str) -> set:
+    """Numbers typed into a formula (after removing strings, references and names)."""
+    text = _REF.sub(" ", _STRING.sub(" ", formula))
+    return {float(m.group(0)) for m in _NUMBER.finditer(text)}
+
+
+def test_formula_constants_are_found():
+    assert formula_constants("=IF(E1>A2,12*PMT($AN$2,12*C2,-INDEX(p_x_1,A2)),0)*p_share") == {12.0, 0.0}
+    assert formula_constants('=IF(p_mode="nominal",p_rate/12,(1+p_rate)^(1/12)-1)') == {12.0, 1.0}
+    assert formula_constants("='Flow'!B12*0.085") == {0.085}
+
+
+@pytest.mark.parametrize("ev", WITH_WORKBOOK, ids=[ev.name for ev in WITH_WORKBOOK])
+def test_no_parameter_value_is_typed_into_a_formula(tmp_path, ev):
+    path = workbook.write(ev.name, path=tmp_path / "w.xlsx", commit="test")
+    book = openpyxl.load_workbook(path)
+    found = {}
+    for ws in book.worksheets:
+        if ws.title in (workbook.INPUTS, workbook.CHECKS, workbook.ABOUT):
+            continue
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    extra = formula_constants(c.value) - ALLOWED_CONSTANTS
+                    if extra:
+                        found[f"{ws.title}!{c.coordinate}"] = (c.value, sorted(extra))
+    assert not found, f"constants in formulas: {list(found.items())[:5]}"
