@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...finance import periodic_rate
+from ...finance import amortization_schedule, periodic_rate
 from ...workbook import Book, cell, col_letter
 from . import model
 
@@ -466,6 +466,7 @@ def calculation(book: Book, p: dict, result) -> None:
     s1 = _sub1_sheet(book, p, result)
     s2 = _sub2_sheet(book, p, result, health)
     prog = _programme_sheet(book, p, result, s1, s2)
+    rev = _revolving_sheet(book, p, result, {"sub1": s1, "sub2": s2})
     refs = {"sub1": s1.refs, "sub2": s2.refs, **prog.refs}
     m = result.metrics
     for name in ("sub1", "sub2", "sub1_total", "sub2_total", "total"):
@@ -497,3 +498,121 @@ def calculation(book: Book, p: dict, result) -> None:
             float(hb.loc[k, "avoided_per_household"]),
             pub,
         )
+    for k, formula in rev.items():
+        row, col, scale = REVOLVING_PUBLISHED[k]
+        unit = "USD" if "amount" in k else ("households" if k == "households" else "credits")
+        label = f"revolving effect (efecto rotatorio): {k.replace('_', ' ')}"
+        pub = book.published("peru", "revolving", row, col, scale=scale)
+        book.output(f"revolving.{k}", label, unit, formula, m[f"revolving.{k}"], pub)
+
+
+REVOLVING_PUBLISHED = {  # metric -> (published row, column, scale to the metric's unit)
+    "sub1_extra_credits": ("Sub1 further credits", "credits", 1.0),
+    "sub1_extra_amount": ("Sub1 further capital lent", "USD million", 1e6),
+    "sub2_extra_credits": ("Sub2 further credits", "thousand credits", 1e3),
+    "sub2_extra_amount": ("Sub2 further capital lent", "USD million", 1e6),
+    "total_amount": ("capital lent in all", "USD million", 1e6),
+    "households": ("households reached", "thousand households", 1e3),
+}
+
+
+def _per_usd(p: dict, k: str) -> np.ndarray:
+    """Principal plus the relent share of interest collected in each loan year per USD 1 lent,
+    over loan years 1..horizon (zero after the term), as :func:`model.revolving` sums it."""
+    years = p[f"{k}_loan_years"]
+    r = periodic_rate(p[f"{k}_loan_rate"], 12, p["loan_rate_convention"])
+    s = amortization_schedule(1.0, r, 12 * years)
+    share = p[f"{k}_revolving_interest_share"]
+    out = np.zeros(p["horizon_years"])
+    out[:years] = (s["principal"] + share * s["interest"]).to_numpy().reshape(years, 12).sum(axis=1)
+    return out
+
+
+def _revolving_sheet(book: Book, p: dict, result, subs: dict) -> dict:
+    """Revolving effect: per subcomponent, the collection per USD 1 by loan year, the amount lent
+    each year (year 1: credits x loan; then what was collected the year before), a triangular
+    matrix of cohorts (cohort c lent in year c, collected in years c..c+term-1) and its column
+    sums. Returns output name -> formula."""
+    h = p["horizon_years"]
+    rev = result.tables["revolving"]
+    s = _Sheet(book, "Revolving", h)
+    s.ws.write(0, 0, "year (for the per-USD row: year of the loan)", book.fmt("header"))
+    out = {}
+    for k in SUBS:
+        sub = subs[k]
+        rm, years = sub.ext_scalar("monthly_rate"), f"p_{k}_loan_years"
+        s.skip(f"{k}: revolving effect")
+        pay1 = s.scalar(
+            f"{k}_pay1",
+            "monthly instalment per USD 1 lent (unrounded)",
+            f"PMT({rm},12*{years},-1)",
+            float(
+                model.level_payment(
+                    1.0, periodic_rate(p[f"{k}_loan_rate"], 12, p["loan_rate_convention"]), 12 * p[f"{k}_loan_years"]
+                )
+            ),
+            "number",
+        )
+        # balance after m payments: PV of the 12*years - m payments left
+        s.line(
+            f"{k}_per_usd",
+            "collected for relending per USD 1, by loan year (principal + share x interest)",
+            lambda c, y, k=k, years=years, rm=rm, pay1=pay1: (
+                f"IF({y}<={years},(1-p_{k}_revolving_interest_share)*(PV({rm},12*{years}-12*({y}-1),-{pay1})"
+                f"-PV({rm},12*{years}-12*{y},-{pay1}))+p_{k}_revolving_interest_share*12*{pay1},0)"
+            ),
+            _per_usd(p, k),
+            "number",
+        )
+        lent_r = s.row
+        s.ws.write(lent_r, 0, "lent (year 1: credits x loan; then collected the year before)")
+        lent = rev[f"{k}_lent"].to_numpy()
+        s.rows[f"{k}_lent"] = lent_r
+        s.row += 1
+        s.line(
+            f"{k}_credits",
+            "credits (lent / loan)",
+            lambda c, y, k=k, r=lent_r: f"{cell(r, c)}/p_{k}_loan",
+            rev[f"{k}_credits"],
+        )
+        coll_r = s.row
+        s.row += 1
+        per = _per_usd(p, k)
+        first = s.row
+        for c0 in range(1, h + 1):  # cohort lent in year c0: cells from year c0 on
+            s.ws.write(s.row, 0, f"cohort lent in year {c0}: collected")
+            yc = f"{col_letter(c0)}$1"
+            for t in range(c0, h + 1):
+                y = f"{col_letter(t)}$1"
+                f = (
+                    f"=IF({y}-{yc}<{years},{cell(lent_r, c0, absolute=True)}"
+                    f"*INDEX({s.span(k + '_per_usd')},{y}-{yc}+1),0)"
+                )
+                book.formula(s.ws, s.row, t, f, float(lent[c0 - 1] * per[t - c0]), "money")
+            s.row += 1
+        s.ws.write(coll_r, 0, "collected for relending (sum of the cohorts)")
+        for t in range(1, h + 1):
+            book.formula(
+                s.ws,
+                coll_r,
+                t,
+                f"=SUM({cell(first, t)}:{cell(s.row - 1, t)})",
+                float(rev[f"{k}_collected_for_relending"].iloc[t - 1]),
+                "money",
+            )
+            book.formula(
+                s.ws,
+                lent_r,
+                t,
+                f"=p_{k}_credits*p_{k}_loan" if t == 1 else f"={cell(coll_r, t - 1)}",
+                float(lent[t - 1]),
+                "money",
+            )
+        s.rows[f"{k}_collected"] = coll_r
+        s.skip()
+        span = lambda key: f"'Revolving'!{cell(s.rows[key], 2, True)}:{cell(s.rows[key], h, True)}"  # noqa: E731
+        out[f"{k}_extra_credits"] = f"=SUM({span(k + '_credits')})"
+        out[f"{k}_extra_amount"] = f"=SUM({span(k + '_lent')})"
+    out["total_amount"] = f"=SUM({s.ext('sub1_lent')})+SUM({s.ext('sub2_lent')})"
+    out["households"] = f"=SUM({s.ext('sub1_credits')})+SUM({s.ext('sub2_credits')})"
+    return out
