@@ -196,3 +196,24 @@ def test_same_bytes_twice(tmp_path):
 
 def test_only_the_horizon_is_structural():
     assert peru_workbook.STRUCTURAL == ("horizon_years",)
+
+
+def test_one_formula_shape_per_row(tmp_path):
+    """Each calculation row repeats one formula across the years (the Revolving 'lent' row's first
+    year, credits x loan, excepted: the later years carry the previous year's collection)."""
+    import openpyxl
+    from openpyxl.formula.translate import Translator
+
+    wb = openpyxl.load_workbook(workbook.write("peru", "base", path=tmp_path / "p.xlsx", commit="test"))
+    for ws in wb.worksheets:
+        if ws.title in ("Inputs", "Outputs", "Checks", "About", "Health"):
+            continue
+        for row in ws.iter_rows(min_row=2):
+            cells = [c for c in row[1:] if isinstance(c.value, str) and c.value.startswith("=")]
+            if str(row[0].value).startswith("lent ("):
+                cells = cells[1:]
+            if len(cells) < 2:
+                continue
+            last = cells[-1].coordinate
+            shapes = {Translator(c.value, origin=c.coordinate).translate_formula(last) for c in cells}
+            assert len(shapes) == 1, (ws.title, row[0].value)

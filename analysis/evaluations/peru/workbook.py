@@ -581,7 +581,7 @@ def _revolving_sheet(book: Book, p: dict, result, subs: dict) -> dict:
         first = s.row
         for c0 in range(1, h + 1):  # cohort lent in year c0: cells from year c0 on
             s.ws.write(s.row, 0, f"cohort lent in year {c0}: collected")
-            yc = f"{col_letter(c0)}$1"
+            yc = f"${col_letter(c0)}$1"
             for t in range(c0, h + 1):
                 y = f"{col_letter(t)}$1"
                 f = (
