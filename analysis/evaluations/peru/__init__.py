@@ -1,7 +1,7 @@
 """Peru ACB: IDB cost-benefit analysis of a USD 300M Fondo Mivivienda credit operation."""
 
 from ...contract import Criterion, Evaluation, Metric
-from . import model, reconciliation
+from . import model, reconciliation, workbook
 from .readings import READINGS
 
 EVALUATION = Evaluation(
@@ -25,4 +25,5 @@ EVALUATION = Evaluation(
     readings=READINGS,
     compared=("base", "conservative"),
     rate_of_return="total.irr",
+    workbook=workbook,
 )
