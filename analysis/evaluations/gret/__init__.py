@@ -6,7 +6,7 @@ model in the layout of the printed tables; ``readings``: the corrections the tex
 """
 
 from ...contract import Criterion, Evaluation, Metric
-from . import model, reconciliation
+from . import model, reconciliation, workbook
 from .readings import READINGS
 
 EVALUATION = Evaluation(
@@ -40,6 +40,7 @@ EVALUATION = Evaluation(
     reproduce=reconciliation.reproduce,
     readings=READINGS,
     compared=("as_published", "corrected"),
+    workbook=workbook,
     tables=(
         "macro",
         "investment",
