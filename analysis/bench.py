@@ -19,7 +19,33 @@ def _seconds(fn, repeat: int = 3) -> float:
     return best
 
 
-def run(n: int = 100_000, npf_sample: int = 300) -> dict:
+def workbooks(folder) -> dict:
+    """Seconds to write each evaluation's live-formula workbook and to recompute it with the
+    independent `formulas` engine (load + one full calculation)."""
+    from pathlib import Path
+
+    from . import workbook
+
+    try:
+        import formulas
+    except ImportError:  # a test dependency: without it, writing times only
+        formulas = None
+    out = {}
+    for name, ev in evaluations.REGISTRY.items():
+        if ev.workbook is None:
+            continue
+        path = Path(folder) / f"{name}.xlsx"
+        out[f"{name}.workbook_write_seconds"] = _seconds(
+            lambda name=name, path=path: workbook.write(name, path=path, commit="bench"), repeat=1
+        )
+        if formulas is not None:
+            out[f"{name}.workbook_recompute_seconds"] = _seconds(
+                lambda path=path: formulas.ExcelModel().loads(str(path)).finish().calculate(), repeat=1
+            )
+    return out
+
+
+def run(n: int = 100_000, npf_sample: int = 300, with_workbooks: bool = True) -> dict:
     """Scenario evaluations per second (headline metric, no IRR) and the time of a Monte Carlo
     run for each evaluation with a batch path; IRRs per second (vectorised vs numpy-financial,
     pyxirr if installed) on El Salvador's cash flows."""
@@ -56,4 +82,9 @@ def run(n: int = 100_000, npf_sample: int = 300) -> dict:
     else:
         t_px = _seconds(lambda: [pyxirr.irr(row) for row in sample], repeat=1) / npf_sample
         metrics["irr_speedup_vs_pyxirr"] = t_px / (t_batch / flows.shape[0])
+    if with_workbooks:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            metrics.update(workbooks(tmp))
     return metrics

@@ -173,21 +173,36 @@ def download_tables(ev) -> list:
     return list(ev.run()[1].tables)
 
 
+def workbook_name(ev) -> str | None:
+    """The file name of a chapter's live-formula workbook (None when the evaluation has none)."""
+    return f"{ev.name}-workbook.xlsx" if ev.workbook is not None else None
+
+
 def export_tables(dest: Path = BOOK / "_generated") -> None:
-    """Each chapter's tables as CSV files and one XLSX workbook, for the chapters' download links."""
+    """Each chapter's tables as CSV files and one XLSX workbook of values, and its live-formula
+    workbook, for the chapters' download links. Skipped for a chapter whose inputs are unchanged
+    (the digest of :func:`inputs_sha256` is kept beside the files)."""
     import pandas as pd
 
+    from . import workbook
     from .evaluations import REGISTRY
 
     for ev in REGISTRY.values():
-        _, result = ev.run()
         folder = dest / ev.name
+        stamp = folder / ".inputs-sha256"
+        digest = inputs_sha256(ev.name, ev.name, {"scenario": ev.scenario, "overrides": {}})
+        if stamp.is_file() and stamp.read_text() == digest:
+            continue
+        _, result = ev.run()
         folder.mkdir(parents=True, exist_ok=True)
         with pd.ExcelWriter(folder / f"{ev.name}.xlsx") as xlsx:
             for name in download_tables(ev):
                 df = result.tables[name]
                 df.to_csv(folder / f"{name}.csv", index=False)
                 df.to_excel(xlsx, sheet_name=name[:31], index=False)
+        if ev.workbook is not None:
+            workbook.write(ev.name, ev.scenario, {}, folder / workbook_name(ev))
+        stamp.write_text(digest)
 
 
 def jupyter_book(out: Path, capture: bool = False) -> subprocess.CompletedProcess:

@@ -311,10 +311,18 @@ def downloads(ev):
 
     names = build.download_tables(ev)
     links = ", ".join(f"{{download}}`{name}.csv <_generated/{ev.name}/{name}.csv>`" for name in names)
-    return Markdown(
+    text = (
         f"The tables of the scenario this page shows: {links}; all of them in one workbook: "
         f"{{download}}`{ev.name}.xlsx <_generated/{ev.name}/{ev.name}.xlsx>`."
     )
+    live = build.workbook_name(ev)
+    if live:
+        text += (
+            f" The whole evaluation as a spreadsheet with live formulas, each input named and cited, "
+            f"recalculating to this page's numbers: {{download}}`{live} <_generated/{ev.name}/{live}>` "
+            f"(or `python -m analysis workbook {ev.name} --out FILE.xlsx` for any scenario)."
+        )
+    return Markdown(text)
 
 
 def glue_number(name: str, value) -> None:

@@ -135,7 +135,7 @@ def cmd_sensitivity(args) -> int:
 def cmd_bench(args) -> int:
     from . import bench
 
-    metrics = bench.run(args.draws)
+    metrics = bench.run(args.draws, with_workbooks=not args.no_workbooks)
     if args.json:
         json.dump(_clean({"version": __version__, "metrics": metrics}), sys.stdout, indent=1)
         print()
@@ -193,6 +193,7 @@ def main(argv=None) -> int:
     p.set_defaults(func=cmd_sensitivity)
     p = sub.add_parser("bench", help="throughput of the vectorised engine, measured in one run")
     p.add_argument("--draws", type=int, default=100_000)
+    p.add_argument("--no-workbooks", action="store_true", help="skip writing and recomputing the workbooks")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("release", help="keep this version's headline results in data/results/VERSION/")

@@ -15,7 +15,9 @@
 Every formula cell stores the Python result as its cached value, so that viewers which do not
 recalculate still show the right numbers, and the file's properties carry a fixed date: the same
 inputs give the same bytes. Structural parameters (a horizon, a loan term: they set the number of
-rows) are marked as such on the Inputs sheet; changing them needs a new workbook.
+rows) are marked as such on the Inputs sheet; changing them needs a new workbook. An evaluation's
+workbook module declares them (``STRUCTURAL``), and any number its formulas carry besides unit
+conversions (``CONSTANTS``: number -> why, e.g. a schedule the model fixes).
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ from . import model
 # Parameters that set the layout (rows and columns): a new workbook is needed to change them.
 STRUCTURAL = ("horizon_periods", "disbursements", "term_mix", "slip_disbursements", "slip_term_years")
 
+CONSTANTS: dict = {}  # numbers typed into formulas besides unit conversions (none)
+
 MONTHLY_RATE = 'IF(p_rate_convention="nominal",p_annual_interest_rate/12,(1+p_annual_interest_rate)^(1/12)-1)'
 
 

@@ -21,6 +21,14 @@ from . import model
 # years_between is the term of both loans (the schedules' length, the treasury's repayment years).
 STRUCTURAL = ("horizon_years", "years_between", "incomes", "intro_rates", "intro_years")
 
+# Numbers typed into formulas besides unit conversions: the sheet's fixed schedule, which the
+# model also fixes (they are not parameters): number -> why.
+CONSTANTS = {
+    2: "the land is paid in two halves, in a generation's years n and n+1; the core is built in n+2",
+    3: "table 3.3 counts a generation's years from 1: its core year is year 3",
+    4: "table 3.3: loan 1 is repaid from the year after the core, year 4",
+}
+
 F = "(1+p_inflation)"  # the yearly price index (índice 1)
 UNIT_COST = "(p_land_cost+p_core_cost+p_materials_cost)"
 COMPOUND = 'p_savings_interest="compound"'

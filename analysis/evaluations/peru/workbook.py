@@ -21,6 +21,9 @@ from . import model
 # Parameters that set the layout (rows and columns): a new workbook is needed to change them.
 STRUCTURAL = ("horizon_years",)
 
+# Numbers typed into formulas besides unit conversions: number -> why.
+CONSTANTS = {2: "the instalment rounded to cents (2 decimals) where sub1/sub2_round_instalment says so"}
+
 SUBS = ("sub1", "sub2")
 MEASURES = ("pv_costs", "pv_benefits", "npv", "bc_ratio", "irr")
 MEASURE_LABELS = {
