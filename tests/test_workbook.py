@@ -17,12 +17,34 @@ ALLOWED_CONSTANTS = {0.0, 1.0, 12.0, 100.0, 1000.0}
 
 
 def recompute(path):
-    """Output name -> value, as the `formulas` engine recomputes the workbook at ``path``."""
+    """(output name -> value, the whole solution), as the `formulas` engine recomputes ``path``."""
     import formulas
 
     model = formulas.ExcelModel().loads(str(path)).finish()
     sol = model.calculate()
-    return _outputs(path, sol)
+    return _outputs(path, sol), sol
+
+
+def stale_cached_values(path, sol) -> list:
+    """Formula cells whose cached value (what a viewer that does not recalculate shows) differs
+    from the recomputed one. The Checks sheet's differences (0 when cached, rounding noise when
+    recomputed) are left out; its other columns repeat the Outputs."""
+    formulas_ = openpyxl.load_workbook(path)
+    cached = openpyxl.load_workbook(path, data_only=True)
+    bad = []
+    for ws in formulas_.worksheets:
+        if ws.title == workbook.CHECKS:
+            continue
+        for row in ws.iter_rows():
+            for c in row:
+                if not (isinstance(c.value, str) and c.value.startswith("=")):
+                    continue
+                have = cached[ws.title][c.coordinate].value
+                got = sol[f"'[{path.name}]{ws.title.upper()}'!{c.coordinate}"].value[0][0]
+                if isinstance(have, (int, float)) and not isinstance(have, bool):
+                    if not (isinstance(got, (int, float)) and math.isclose(got, have, rel_tol=1e-9, abs_tol=1e-9)):
+                        bad.append((ws.title, c.coordinate, have, got))
+    return bad
 
 
 def _outputs(path, sol) -> dict:
@@ -44,7 +66,9 @@ def _is_irr(ev, name: str) -> bool:
 @pytest.mark.parametrize("ev, scenario", CASES, ids=[f"{ev.name}/{s}" for ev, s in CASES])
 def test_the_workbook_recomputes_to_the_model(tmp_path, ev, scenario):
     path = workbook.write(ev.name, scenario, path=tmp_path / f"{ev.name}.xlsx", commit="test")
-    got = recompute(path)
+    got, sol = recompute(path)
+    stale = stale_cached_values(path, sol)
+    assert not stale, f"cached values that differ from the recomputed ones: {stale[:5]}"
     metrics = ev.run(scenario)[1].metrics
     assert {m.name for m in ev.metrics} <= set(got), "every headline metric is an output"
     for name, value in got.items():
