@@ -26,7 +26,7 @@ import nbformat
 from .params import ROOT
 
 # Pages that read every evaluation (through the registry) rather than one.
-OVERVIEW = ("uncertainty", "summary", "changes")
+OVERVIEW = ("intro", "uncertainty", "summary", "changes")
 EVALUATIONS_CAPTION = "Evaluations"  # the part of _toc.yml the registry fills, one chapter each
 BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"

@@ -338,3 +338,30 @@ def glue_markdown(name: str, text: str) -> None:
     from myst_nb import glue
 
     glue(name, Markdown(text), display=False)
+
+
+def uncertainty_sources(table: pd.DataFrame):
+    """``uncertainty.sources()`` as a MyST table: every range and distribution with its citation,
+    where the bounds come from, and why a distribution reaches beyond its documented range."""
+    from IPython.display import Markdown
+
+    from . import evaluations
+
+    lines = [
+        "| evaluation | parameter | value | documented range | its source | distribution | its source "
+        "| bounds from | beyond the range: why |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in table.itertuples():
+        spec = evaluations.get(r.evaluation).parameters.get(r.parameter)
+        rng, dist = r.range, r.distribution
+        rng_text = f"{format_value(rng['low'], spec)} to {format_value(rng['high'], spec)}" if rng else ""
+        dist_text = ""
+        if dist:
+            mode = f", mode {format_value(dist['mode'], spec)}" if "mode" in dist else ""
+            dist_text = f"{dist['kind']}, {format_value(dist['low'], spec)} to {format_value(dist['high'], spec)}{mode}"
+        lines.append(
+            f"| {r.evaluation} | `{r.parameter}` | {_cell(format_value(r.value, spec))} | {_cell(rng_text)} | "
+            f"{_cite(rng)} | {_cell(dist_text)} | {_cite(dist)} | {_cell(r.bounds)} | {_cell(r.why)} |"
+        )
+    return Markdown("\n".join(lines))

@@ -34,6 +34,10 @@ class Metric:
     fmt: str = "number"  # one of FORMATS: how the book shows it
     decimals: int = 0  # decimals that mean something (after the format's scaling: percent points)
     better: str = "higher"
+    # Where the document publishes it: (table, row, column, scale) of data/published/<name>/published.csv,
+    # the scenario being the one evaluated ("{scenario}" in row stands for its name); scale turns the
+    # printed unit into the metric's (0.01 for a percentage).
+    published: tuple = ()
 
     def __post_init__(self):
         if self.fmt not in FORMATS:
@@ -125,6 +129,7 @@ class Evaluation:
     reproduce: Callable[[str, dict], pd.DataFrame]  # (scenario, values) -> table, row, column, value
     readings: tuple = ()  # Readings
     compared: tuple = ()  # scenarios the summary shows side by side (default: the book's)
+    corrected: str | None = None  # the scenario that corrects the document's slips, if any
     rate_of_return: str | None = None  # the IRR metric, for Monte Carlo percentiles
     tables: tuple = field(default=())  # Result tables offered as downloads (default: all)
     workbook: object = None  # module with STRUCTURAL and calculation(book, values, result); see analysis.workbook

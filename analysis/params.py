@@ -34,9 +34,12 @@ BIBLIOGRAPHY = ROOT / "book" / "references.bib"
 ENTRY_FIELDS = {"value", "unit", "source", "locator", "note", "range", "distribution"}
 # Optional uncertainty fields of an entry (numeric parameters only), each cited like the value:
 #   range: {low, high, source, locator, note}              -> tornado and switching-value search
-#   distribution: {kind: uniform|triangular, low, high, mode (triangular), source, locator, note}
-UNCERTAINTY_FIELDS = {"range": {"low", "high"}, "distribution": {"kind", "low", "high", "mode"}}
+#   distribution: {kind: uniform|triangular, low, high, mode (triangular), bounds, source, locator, note}
+#     bounds: "document" when the sources give the bounds, "this book" when the book chose them (the
+#     shape of every distribution is this book's choice: no source gives one)
+UNCERTAINTY_FIELDS = {"range": {"low", "high"}, "distribution": {"kind", "low", "high", "mode", "bounds"}}
 DISTRIBUTIONS = ("uniform", "triangular")
+BOUNDS = ("document", "this book")
 REQUIRED_FIELDS = ("value", "unit", "source", "locator")
 FILE_FIELDS = {"description", "extends", "parameters"}
 
@@ -214,7 +217,7 @@ def _check_uncertainty(file, key, name: str, block, spec: Spec, bib_keys: set) -
     extra = set(block) - allowed
     if extra:
         raise ParameterError(file, where, f"unknown field {sorted(extra)[0]!r} (allowed: {', '.join(sorted(allowed))})")
-    required = ["low", "high", "source", "locator"] + (["kind"] if name == "distribution" else [])
+    required = ["low", "high", "source", "locator"] + (["kind", "bounds"] if name == "distribution" else [])
     for f in required:
         if f not in block:
             raise ParameterError(file, where, f"missing field {f!r}")
@@ -234,6 +237,8 @@ def _check_uncertainty(file, key, name: str, block, spec: Spec, bib_keys: set) -
     if out["low"] >= out["high"]:
         raise ParameterError(file, where, f"low {out['low']!r} must be below high {out['high']!r}")
     if name == "distribution":
+        if block["bounds"] not in BOUNDS:
+            raise ParameterError(file, where, f"bounds {block['bounds']!r} is not one of {', '.join(BOUNDS)}")
         if block["kind"] not in DISTRIBUTIONS:
             raise ParameterError(file, where, f"kind {block['kind']!r} is not one of {', '.join(DISTRIBUTIONS)}")
         if block["kind"] == "triangular" and not out["low"] <= out.get("mode", math.nan) <= out["high"]:

@@ -168,3 +168,19 @@ def stale_explanations(evaluation, rec: pd.DataFrame | None = None, data_dir=DAT
     why = explained(evaluation.name, data_dir)
     used = rec[rec["verdict"] == VERDICTS[2]][KEY]
     return why.merge(used, on=KEY, how="left", indicator=True).query("_merge == 'left_only'")[KEY + ["reason"]]
+
+
+def published_metric(evaluation, metric, scenario: str) -> float | None:
+    """The document's figure for a headline ``metric`` in ``scenario`` (in the metric's unit), or
+    None when the document publishes none (``Metric.published`` says where to look)."""
+    if not metric.published:
+        return None
+    table, row, column, scale = metric.published
+    pub = published(evaluation.name)
+    hit = pub[
+        (pub["table"] == table)
+        & (pub["scenario"] == scenario)
+        & (pub["row"] == row.format(scenario=scenario))
+        & (pub["column"] == column)
+    ]
+    return float(hit["published"].iloc[0]) * scale if len(hit) else None

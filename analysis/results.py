@@ -44,43 +44,122 @@ def current() -> tuple:
 
 def summary() -> pd.DataFrame:
     """Each evaluation's headline metrics in the scenarios it compares, computed now: one row per
-    evaluation, scenario and metric, with the value, its display and whether the decision
-    criterion holds in that scenario."""
+    evaluation, scenario and metric, with the value, the published figure where the document
+    gives one, the difference, their display and whether the decision criterion holds."""
+    from . import reconcile
+
     rows = []
     for ev in evaluations.REGISTRY.values():
         for scenario in ev.summary_scenarios():
             m = ev.run(scenario)[1].metrics
             holds = bool(ev.criterion.passes(m[ev.criterion.metric]))
-            rows += [
-                {
-                    "evaluation": ev.name,
-                    "scenario": scenario,
-                    "metric": metric.name,
-                    "measure": metric.label,
-                    "unit": metric.unit,
-                    "value": m[metric.name],
-                    "shown": metric.format(m[metric.name]),
-                    "criterion_holds": holds,
-                }
-                for metric in ev.metrics
-            ]
+            for metric in ev.metrics:
+                pub = reconcile.published_metric(ev, metric, scenario)
+                diff = None if pub is None else m[metric.name] - pub
+                rows.append(
+                    {
+                        "evaluation": ev.name,
+                        "scenario": scenario,
+                        "metric": metric.name,
+                        "measure": metric.label,
+                        "unit": metric.unit,
+                        "value": m[metric.name],
+                        "published": pub,
+                        "difference": diff,
+                        "shown": metric.format(m[metric.name]),
+                        "published_shown": "not published" if pub is None else metric.format(pub),
+                        "difference_shown": "" if diff is None else _signed(metric, diff),
+                        "note": _disagreement(ev, metric, pub, m[metric.name]),
+                        "criterion_holds": holds,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
+def _disagreement(ev, metric, published, value) -> str:
+    """A published and a reproduced figure of opposite sign, or on opposite sides of the decision
+    threshold, are a disagreement to explain, whatever their distance."""
+    if published is None:
+        return ""
+    if published * value < 0:
+        return "opposite sign: see the chapter's reconciliation"
+    if metric.name == ev.criterion.metric and ev.criterion.passes(published) != ev.criterion.passes(value):
+        return "opposite sides of the decision threshold: see the chapter's reconciliation"
+    return ""
+
+
+def _signed(metric, value) -> str:
+    text = metric.format(value)
+    return text if text.startswith("-") or text.strip("0., %") == "" else "+" + text
+
+
 def summary_table(frame: pd.DataFrame, evaluation: str) -> pd.DataFrame:
-    """One evaluation's rows of :func:`summary` as a table: a row per measure, a column per
-    scenario, and a last row saying whether the conclusion holds."""
+    """One evaluation's rows of :func:`summary` as a table: per measure and scenario, published,
+    this book and the difference; a last row per scenario says whether the conclusion holds."""
     ev = evaluations.get(evaluation)
     part = frame[frame["evaluation"] == evaluation]
-    table = (
-        part.pivot_table(index=["measure", "unit"], columns="scenario", values="shown", aggfunc="first", sort=False)
-        .reset_index()
-        .rename_axis(columns=None)
-    )
-    holds = part.groupby("scenario", sort=False)["criterion_holds"].first()
-    verdict = {"measure": f"the conclusion holds: {ev.criterion.label}", "unit": ""}
-    verdict.update({s: "yes" if h else "no" for s, h in holds.items()})
-    return pd.concat([table, pd.DataFrame([verdict])], ignore_index=True)[["measure", "unit", *ev.summary_scenarios()]]
+    rows = [
+        {
+            "measure": f"{r.measure} ({r.unit})",
+            "scenario": r.scenario,
+            "published": r.published_shown,
+            "this book": r.shown,
+            "difference": r.difference_shown,
+            "note": r.note,
+        }
+        for r in part.itertuples()
+    ]
+    for scenario, holds in part.groupby("scenario", sort=False)["criterion_holds"].first().items():
+        rows.append(
+            {
+                "measure": f"the conclusion holds: {ev.criterion.label}",
+                "scenario": scenario,
+                "published": "",
+                "this book": "yes" if holds else "no",
+                "difference": "",
+                "note": "",
+            }
+        )
+    return pd.DataFrame(rows, columns=["measure", "scenario", "published", "this book", "difference", "note"])
+
+
+def findings(draws: int | None = None) -> pd.DataFrame:
+    """What a reviewer needs first, one row per evaluation: the decision metric as published, as
+    reproduced, as corrected (where the evaluation has a corrected scenario), the difference, the
+    probability that the conclusion fails under the declared distributions, and the uncertain
+    assumption nearest its switching value."""
+    from . import reconcile, uncertainty
+
+    summary_, frag, _ = uncertainty.comparison(**({"draws": draws} if draws else {}))
+    rows = []
+    for ev in evaluations.REGISTRY.values():
+        metric = ev.metric(ev.criterion.metric)
+        reproduced = ev.run()[1].metrics[metric.name]
+        published = reconcile.published_metric(ev, metric, ev.scenario)
+        corrected = ev.run(ev.corrected)[1].metrics[metric.name] if ev.corrected else None
+        robust = summary_[summary_["evaluation"] == ev.name].iloc[0]
+        top = frag[(frag["evaluation"] == ev.name) & frag["uncertain"]].dropna(subset=["relative_move"])
+        top = top.iloc[0] if len(top) else None
+        rows.append(
+            {
+                "evaluation": ev.name,
+                "title": ev.title,
+                "metric": metric.name,
+                "measure": metric.label,
+                "unit": metric.unit,
+                "criterion": ev.criterion.label,
+                "scenario": ev.scenario,
+                "published": published,
+                "reproduced": reproduced,
+                "corrected": corrected,
+                "difference": None if published is None else reproduced - published,
+                "p_fails": float(robust["probability it fails"]),
+                "fragile_parameter": None if top is None else top["parameter"],
+                "fragile_value": None if top is None else float(top["value"]),
+                "fragile_switching_value": None if top is None else float(top["switching_value"]),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def releases() -> list:
@@ -125,3 +204,56 @@ def changes(old: tuple, new: tuple, rel_tol: float = 1e-9) -> tuple:
     p = old[1].merge(new[1], on=key, how="outer", suffixes=("_previous", "_current"))
     p = p[p["value_previous"].fillna("") != p["value_current"].fillna("")]
     return h.reset_index(drop=True), p[key + ["value_previous", "value_current"]].reset_index(drop=True)
+
+
+def findings_text(frame: pd.DataFrame) -> str:
+    """The landing page's findings as MyST Markdown, one paragraph per evaluation; every number
+    is glued (``fi_<evaluation>_<figure>``) and shown through a ``{glue:text}`` role."""
+    from . import chapter
+
+    def glued(name: str, value, metric) -> str:
+        """Glue ``value`` in the metric's unit and return the role that shows it."""
+        scale, suffix = (100.0, " %") if metric.fmt == "percent" else (1.0, "")
+        chapter.glue_number(name, round(scale * value, metric.decimals) + 0.0)  # + 0.0: never "-0"
+        return f"{{glue:text}}`{name}:,.{metric.decimals}f`{suffix}"
+
+    paragraphs = []
+    for r in frame.itertuples():
+        ev = evaluations.get(r.evaluation)
+        metric = ev.metric(r.metric)
+        key = f"fi_{r.evaluation}"
+        parts = [f"**{chapter._cell(ev.title)}** ({{doc}}`the chapter <{ev.name}>`), {r.measure} ({r.unit}):"]
+        if r.published is None or pd.isna(r.published):
+            parts.append(
+                f"the document publishes none; this book computes {glued(key + '_reproduced', r.reproduced, metric)}."
+            )
+        else:
+            parts.append(
+                f"published {glued(key + '_published', r.published, metric)}, reproduced "
+                f"{glued(key + '_reproduced', r.reproduced, metric)} (difference "
+                f"{glued(key + '_difference', r.difference, metric)})."
+            )
+        if r.corrected is not None and not pd.isna(r.corrected):
+            parts.append(f"Corrected for the document's slips: {glued(key + '_corrected', r.corrected, metric)}.")
+        else:
+            parts.append("No correction: the published case follows the document's text.")
+        chapter.glue_number(key + "_p_fails_pct", 100 * r.p_fails)
+        parts.append(
+            f"The conclusion ({chapter._cell(ev.criterion.label)}) fails in "
+            f"{{glue:text}}`{key}_p_fails_pct:.1f` % of the Monte Carlo draws"
+        )
+        if r.fragile_parameter:
+            spec = ev.parameters[r.fragile_parameter]
+            pct = chapter.format_value(0.5, spec).endswith("%")
+            scale, suffix, spec_fmt = (100.0, " %", ".2f") if pct else (1.0, "", ",.4g")
+            chapter.glue_number(key + "_fragile_value", scale * r.fragile_value)
+            chapter.glue_number(key + "_fragile_switch", scale * r.fragile_switching_value)
+            parts[-1] += (
+                f"; the uncertain assumption closest to overturning it is `{r.fragile_parameter}`, which switches "
+                f"the conclusion at {{glue:text}}`{key}_fragile_switch:{spec_fmt}`{suffix} (now "
+                f"{{glue:text}}`{key}_fragile_value:{spec_fmt}`{suffix})."
+            )
+        else:
+            parts[-1] += "."
+        paragraphs.append(" ".join(parts))
+    return "\n\n".join(paragraphs)

@@ -248,7 +248,41 @@ def comparison(draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> tuple:
                 "its relative move to switch": None if top is None else top["relative_move"],
                 "switches inside a documented range": int(frag["within_range"].sum()),
                 "largest tornado swing": res["tornado"]["parameter"].iloc[0],
+                "distributions whose bounds are this book's choice": _book_bounds(res["scenario"].entries),
                 "largest share of the variance": res["sobol"]["parameter"].iloc[0],
             }
         )
     return pd.DataFrame(rows), pd.concat(frames, ignore_index=True), pd.concat(indices, ignore_index=True)
+
+
+def _book_bounds(entries) -> str:
+    """'k of n': how many of the declared distributions have bounds chosen by this book."""
+    dists = [e["distribution"] for e in entries.values() if "distribution" in e]
+    return f"{sum(d['bounds'] == 'this book' for d in dists)} of {len(dists)}"
+
+
+def sources() -> pd.DataFrame:
+    """Every documented range and declared distribution of every evaluation's book scenario, with
+    their sources, where the distribution's bounds come from, and whether the distribution reaches
+    beyond the documented range (then its note says why)."""
+    rows = []
+    for name, ev in evaluations.REGISTRY.items():
+        sc = ev.load()
+        for key, e in sc.entries.items():
+            rng, dist = e.get("range"), e.get("distribution")
+            if not (rng or dist):
+                continue
+            beyond = bool(rng and dist and (dist["low"] < rng["low"] or dist["high"] > rng["high"]))
+            rows.append(
+                {
+                    "evaluation": name,
+                    "parameter": key,
+                    "value": e["value"],
+                    "range": rng,
+                    "distribution": dist,
+                    "bounds": dist["bounds"] if dist else "",
+                    "beyond_range": beyond,
+                    "why": (dist.get("note", "") if beyond else ""),
+                }
+            )
+    return pd.DataFrame(rows)

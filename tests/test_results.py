@@ -94,8 +94,11 @@ def test_the_summary_covers_every_registered_evaluation_and_equals_the_current_r
             assert row.value == head[(row.evaluation, row.scenario, row.metric)]
             assert row.criterion_holds == ev.criterion.passes(head[(row.evaluation, row.scenario, ev.criterion.metric)])
         table = results.summary_table(frame, ev.name)
-        assert list(table.columns) == ["measure", "unit", *ev.summary_scenarios()]
+        assert list(table.columns) == ["measure", "scenario", "published", "this book", "difference", "note"]
         assert table["measure"].iloc[-1].startswith("the conclusion holds")
+        assert len(table) == len(part) + len(ev.summary_scenarios())
+        for r in part.itertuples():  # the published figure, where the document gives one, beside this book's
+            assert (r.published is None or pd.isna(r.published)) == (r.published_shown == "not published")
 
 
 def test_summary_page_shows_every_evaluation():
@@ -110,3 +113,51 @@ def test_summary_page_shows_every_evaluation():
     )
     for ev in evaluations.REGISTRY.values():
         assert ev.title.split(":")[0] in text and f"{{doc}}`{ev.name}`" in text
+
+
+@pytest.mark.slow
+def test_findings_are_the_model_the_published_figures_and_the_monte_carlo():
+    from analysis import evaluations, reconcile, uncertainty
+
+    found = results.findings(draws=2000).set_index("evaluation")
+    summary, _, _ = uncertainty.comparison(draws=2000)
+    for name, ev in evaluations.REGISTRY.items():
+        row = found.loc[name]
+        metric = ev.metric(ev.criterion.metric)
+        assert row["reproduced"] == ev.run()[1].metrics[metric.name]
+        assert row["published"] == reconcile.published_metric(ev, metric, ev.scenario)
+        assert row["difference"] == pytest.approx(row["reproduced"] - row["published"])
+        if ev.corrected:
+            assert row["corrected"] == ev.run(ev.corrected)[1].metrics[metric.name]
+        else:
+            assert pd.isna(row["corrected"])
+        assert row["p_fails"] == summary.set_index("evaluation").loc[name, "probability it fails"]
+
+
+def test_the_landing_page_glues_every_finding():
+    """The executed landing page glued, per evaluation, its published, reproduced and robustness figures."""
+    from analysis import evaluations
+
+    nb = nbformat.read(ROOT / "book" / "intro.ipynb", as_version=4)
+    glued = {
+        o["metadata"]["scrapbook"]["name"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if o.get("metadata", {}).get("scrapbook")
+    }
+    for name in evaluations.REGISTRY:
+        assert {f"fi_{name}_reproduced", f"fi_{name}_published", f"fi_{name}_p_fails_pct"} <= glued
+
+
+def test_a_disagreement_in_sign_is_flagged_in_the_summary():
+    frame = results.summary()
+    row = frame[
+        (frame["evaluation"] == "peru") & (frame["scenario"] == "conservative") & (frame["metric"] == "sub1.npv")
+    ]
+    assert row["published"].iloc[0] > 0 > row["value"].iloc[0]
+    assert row["note"].iloc[0].startswith("opposite sign")
+    flagged = frame[frame["note"] != ""]
+    assert (flagged["published"] * flagged["value"] < 0).all()  # here every flag is a sign change
+    agreeing = frame.dropna(subset=["published"])
+    agreeing = agreeing[agreeing["note"] == ""]
+    assert (agreeing["published"] * agreeing["value"] >= 0).all()

@@ -151,18 +151,17 @@ def test_bad_range(data_copy, block, reason):
     assert err.value.key == "rent_to_price.range" or err.value.key.startswith("rent_to_price.range")
 
 
+D = {"bounds": "document", "source": "fsv", "locator": "x"}
+
+
 @pytest.mark.parametrize(
     "block, reason",
     [
-        (
-            {"kind": "lognormal", "low": 0.07, "high": 0.1, "source": "fsv", "locator": "x"},
-            "is not one of uniform, triangular",
-        ),
-        (
-            {"kind": "triangular", "low": 0.07, "mode": 0.2, "high": 0.1, "source": "fsv", "locator": "x"},
-            "low <= mode <= high",
-        ),
-        ({"kind": "uniform", "low": 0.07, "high": 0.1, "source": "fsv", "locator": "x"}, None),
+        ({"kind": "lognormal", "low": 0.07, "high": 0.1, **D}, "is not one of uniform, triangular"),
+        ({"kind": "triangular", "low": 0.07, "mode": 0.2, "high": 0.1, **D}, "low <= mode <= high"),
+        ({"kind": "uniform", "low": 0.07, "high": 0.1, **{**D, "bounds": "me"}}, "bounds 'me' is not one of"),
+        ({"kind": "uniform", "low": 0.07, "high": 0.1, "source": "fsv", "locator": "x"}, "missing field 'bounds'"),
+        ({"kind": "uniform", "low": 0.07, "high": 0.1, **D}, None),
     ],
 )
 def test_bad_distribution(data_copy, block, reason):
@@ -241,3 +240,16 @@ def test_one_at_a_time_probability_of_failing(sc):
     draws = uncertainty.draw(sc.entries, 2000, 3)[key]
     npv = ev.evaluate_batch(sc.values, {key: draws}, with_irr=False)["npv"]
     assert alone.loc[key, "p_fails_alone"] == pytest.approx(np.mean(npv < 0))
+
+
+def test_every_range_and_distribution_is_listed_with_its_source_and_why_it_goes_beyond():
+    table = uncertainty.sources()
+    for name, ev in evaluations.REGISTRY.items():
+        ranged = {k for k, e in ev.load().entries.items() if "range" in e or "distribution" in e}
+        assert set(table[table["evaluation"] == name]["parameter"]) == ranged
+    beyond = table[table["beyond_range"]]
+    assert len(beyond), "Peru's house-price growth reaches below its documented range"
+    assert beyond["why"].str.strip().astype(bool).all(), "a distribution beyond its range must say why"
+    dists = table.dropna(subset=["distribution"])
+    assert set(dists["bounds"]) <= {"document", "this book"}
+    assert ((table["bounds"] == "this book") | (table["bounds"] == "document") | table["distribution"].isna()).all()
