@@ -112,7 +112,7 @@ def test_summary_page_shows_every_evaluation():
         for o in c.get("outputs", [])
     )
     for ev in evaluations.REGISTRY.values():
-        assert ev.title.split(":")[0] in text and f"{{doc}}`{ev.name}`" in text
+        assert ev.title.split(":")[0] in text and f"{{doc}}`the chapter <{ev.name}>`" in text
 
 
 @pytest.mark.slow
