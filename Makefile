@@ -8,7 +8,10 @@ PY := $(VENV)/bin/python
 MATHJAX := 3.2.2
 STATIC := $(VENV)/book-static
 
-book: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js  ## execute the notebooks whose inputs changed, build the HTML book
+# The build ends with the PDF edition, book/_build/html/book.pdf, printed by Debian's chromium
+# (analysis/pdf.py); without chromium it says so in one line and the HTML has no PDF link
+# (`make chromium` installs it; `make test` does, and fails under CI=true without it).
+book: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js  ## execute the notebooks whose inputs changed, build the HTML book and its PDF
 	$(PY) -m analysis build $(ARGS)
 
 test: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js chromium  ## the full test suite, nbval and the browser test included

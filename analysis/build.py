@@ -162,6 +162,7 @@ def stamped_config(path: Path) -> None:
     # The copy lives elsewhere: paths jupyter-book resolves against the config file become absolute.
     sphinx = config.setdefault("sphinx", {})
     sphinx["local_extensions"] = {k: str(ROOT / v) for k, v in sphinx.get("local_extensions", {}).items()}
+    sphinx["extra_extensions"] = [*sphinx.get("extra_extensions", []), "analysis.pdf"]  # the footer's PDF link
     sphinx.setdefault("config", {})["myst_substitutions"] = {"version": __version__, "commit": git_commit()}
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
 
@@ -227,7 +228,12 @@ def jupyter_book(out: Path, capture: bool = False) -> subprocess.CompletedProces
         "-n",
         "--keep-going",
     ]
-    return subprocess.run(cmd, capture_output=capture, text=True, cwd=ROOT)
+    done = subprocess.run(cmd, capture_output=capture, text=True, cwd=ROOT)
+    if done.returncode == 0:
+        from . import pdf
+
+        pdf.write(out / "_build" / "html")  # the PDF edition (skipped, with one line, without chromium)
+    return done
 
 
 def build_html() -> None:

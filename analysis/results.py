@@ -257,3 +257,81 @@ def findings_text(frame: pd.DataFrame) -> str:
             parts[-1] += "."
         paragraphs.append(" ".join(parts))
     return "\n\n".join(paragraphs)
+
+
+def baseline(version: str = __version__) -> str | None:
+    """The release the "What changed" page compares this build with: the latest release before
+    ``version``; for the first release, its own snapshot (which this build must reproduce); None
+    when nothing is released."""
+    return previous_release(version) or (version if version in releases() else None)
+
+
+def _same(a: float, b: float, rel_tol: float) -> bool:
+    if pd.isna(a) or pd.isna(b):
+        return pd.isna(a) and pd.isna(b)
+    return abs(a - b) <= rel_tol * max(abs(a), abs(b), 1.0)
+
+
+def headline_changes(old: pd.DataFrame, new: pd.DataFrame, rel_tol: float = 1e-9) -> pd.DataFrame:
+    """Every headline metric of every registered evaluation (its contract's ``metrics``) in each
+    of its scenarios, previous (``old``) and current (``new``, both headline frames as
+    :func:`current` returns them), labelled in words and shown as the book shows them.
+
+    A changed, added or removed metric is a row with both values and the change; the metrics of an
+    evaluation whose values are equal (within ``rel_tol``, as :func:`changes`) collapse into one
+    row, "N metrics unchanged". Columns: evaluation, scenario, measure, unit, previous, current,
+    change."""
+    key = ["evaluation", "scenario", "metric"]
+    values = {
+        "previous": old.drop_duplicates(key).set_index(key)["value"],
+        "current": new.drop_duplicates(key).set_index(key)["value"],
+    }
+    rows = []
+    for ev in evaluations.REGISTRY.values():
+        seen = [s for frame in (new, old) for s in frame.loc[frame["evaluation"] == ev.name, "scenario"]]
+        scenarios = list(dict.fromkeys([*ev.scenarios(), *seen]))
+        unchanged, unchanged_scenarios = 0, []
+        for scenario in scenarios:
+            for m in ev.metrics:
+                prev, cur = (values[k].get((ev.name, scenario, m.name)) for k in ("previous", "current"))
+                if prev is None and cur is None:
+                    continue
+                if prev is not None and cur is not None and _same(prev, cur, rel_tol):
+                    unchanged += 1
+                    unchanged_scenarios.append(scenario)
+                    continue
+                if prev is None or cur is None:
+                    change = "added" if prev is None else "removed"
+                else:
+                    diff = cur - prev
+                    change = ("+" if diff > 0 else "") + m.format(diff)
+                    if m.fmt == "percent":
+                        change = change.replace(" %", " percentage points")
+                    if m.format(cur) == m.format(prev):
+                        change = f"{diff:+.3g} (below the precision shown)"
+                rows.append(
+                    {
+                        "evaluation": ev.title.split(":")[0],
+                        "scenario": scenario.replace("_", " "),
+                        "measure": m.label,
+                        "unit": m.unit,
+                        "previous": "not in the release" if prev is None else m.format(prev),
+                        "current": "not computed" if cur is None else m.format(cur),
+                        "change": change,
+                    }
+                )
+        if unchanged:
+            names = list(dict.fromkeys(s.replace("_", " ") for s in unchanged_scenarios))
+            rows.append(
+                {
+                    "evaluation": ev.title.split(":")[0],
+                    "scenario": ", ".join(names) if len(names) <= 3 else f"all {len(names)} scenarios",
+                    "measure": f"{unchanged} metric{'s' if unchanged != 1 else ''} unchanged",
+                    "unit": "",
+                    "previous": "same",
+                    "current": "same",
+                    "change": "none",
+                }
+            )
+    columns = ["evaluation", "scenario", "measure", "unit", "previous", "current", "change"]
+    return pd.DataFrame(rows, columns=columns)

@@ -161,3 +161,76 @@ def test_a_disagreement_in_sign_is_flagged_in_the_summary():
     agreeing = frame.dropna(subset=["published"])
     agreeing = agreeing[agreeing["note"] == ""]
     assert (agreeing["published"] * agreeing["value"] >= 0).all()
+
+
+        assert ev.title.split(":")[0] in text and f"{{doc}}`{ev.name}`" in text
+
+
+def test_headline_changes_lists_every_headline_metric_and_collapses_the_unchanged():
+    """Each evaluation's contract metrics, in words, previous and current as the book shows them;
+    a changed, added or removed metric is a row, the equal ones one "N metrics unchanged" row."""
+    from analysis import evaluations
+
+    new = results.current()[0]
+    ev = evaluations.get("elsalvador")
+    npv, irr = ev.metric("npv"), ev.metric("irr")
+    old = new.copy()
+    at = (old["evaluation"] == "elsalvador") & (old["scenario"] == "corrected")
+    old.loc[at & (old["metric"] == "npv"), "value"] -= 1000.0  # changed
+    old.loc[at & (old["metric"] == "irr"), "value"] += 1e-15  # below tolerance: unchanged
+    old = old[~((old["evaluation"] == "gret") & (old["scenario"] == "corrected") & (old["metric"] == "loan1"))]
+    table = results.headline_changes(old, new)
+    assert list(table.columns) == ["evaluation", "scenario", "measure", "unit", "previous", "current", "change"]
+    changed = table[table["measure"] == npv.label].iloc[0]
+    current_npv = new.set_index(["evaluation", "scenario", "metric"])["value"][("elsalvador", "corrected", "npv")]
+    assert (changed["evaluation"], changed["scenario"]) == ("El Salvador", "corrected")
+    assert changed["previous"] == npv.format(current_npv - 1000.0) and changed["current"] == npv.format(current_npv)
+    assert changed["change"] == "+1,000" and changed["unit"] == "USD"
+    added = table[table["change"] == "added"]
+    assert list(added["measure"]) == [evaluations.get("gret").metric("loan1").label]
+    assert list(added["previous"]) == ["not in the release"]
+    counted = table[table["measure"].str.endswith("unchanged")].set_index("evaluation")["measure"]
+    n_scenarios = {name: len(e.scenarios()) for name, e in evaluations.REGISTRY.items()}
+    assert counted["El Salvador"] == f"{2 * n_scenarios['elsalvador'] - 1} metrics unchanged"
+    assert counted["Peru"] == f"{5 * n_scenarios['peru']} metrics unchanged"
+    shown = len(table) - len(counted) + sum(int(m.split()[0]) for m in counted)
+    assert shown == sum(len(e.metrics) * n_scenarios[e.name] for e in evaluations.REGISTRY.values())
+    assert irr.label not in set(table["measure"])  # unchanged: counted, not listed
+    # labels in words, never the metrics' keys
+    assert not set(table["measure"]) & {m.name for e in evaluations.REGISTRY.values() for m in e.metrics}
+
+
+def test_headline_changes_of_identical_results_is_one_count_row_per_evaluation():
+    from analysis import evaluations
+
+    new = results.current()[0]
+    table = results.headline_changes(new, new)
+    assert len(table) == len(evaluations.REGISTRY)
+    assert table["measure"].str.fullmatch(r"\d+ metrics unchanged").all()
+    assert set(table["change"]) == {"none"}
+
+
+def test_the_baseline_is_the_previous_release_or_the_first_release_itself(tmp_path, monkeypatch):
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    assert results.baseline("0.1.0") is None
+    (tmp_path / "0.1.0").mkdir()
+    (tmp_path / "0.1.0" / "headline.csv").write_text("evaluation,scenario,metric,value\n")
+    assert results.baseline("0.1.0") == "0.1.0"  # the first release: its own snapshot
+    assert results.baseline("0.2.0") == "0.1.0"
+    (tmp_path / "0.2.0").mkdir()
+    (tmp_path / "0.2.0" / "headline.csv").write_text("evaluation,scenario,metric,value\n")
+    assert results.baseline("0.2.0") == "0.1.0"  # a later release: what it changed
+
+
+def test_the_what_changed_page_has_previous_and_current_columns_for_every_evaluation():
+    """The executed page shows the headline table with the previous release's and current values."""
+    from analysis import evaluations
+
+    nb = nbformat.read(ROOT / "book" / "changes.ipynb", as_version=4)
+    html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
+    prev = results.baseline()
+    if prev is None:
+        pytest.skip("no release to compare with")
+    assert f"<th>previous (release {prev})</th>" in html and "<th>current (this build)</th>" in html
+    for ev in evaluations.REGISTRY.values():
+        assert f"<td>{ev.title.split(':')[0]}</td>" in html

@@ -1,0 +1,245 @@
+"""The PDF edition and the version stamps, on a book built into a temporary folder.
+
+The session fixture builds the HTML (``analysis.build.jupyter_book``, which prints the PDF after a
+successful build) and extracts the PDF's text with pypdf. The PDF needs Debian's chromium: without
+it the tests that read the PDF skip, and fail under CI=true (as tests/test_browser.py does).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+import unicodedata
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from conftest import ROOT
+
+from analysis import __version__, build, evaluations, pdf
+
+
+def _require_chromium() -> None:
+    if pdf.available():
+        return
+    message = f"{pdf.CHROMIUM} is missing: install Debian's chromium (`make test` does it: apt-get install chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " -- CI=true, so this is a failure, not a skip")
+    pytest.skip(message)
+
+
+def _squash(text: str) -> str:
+    """Ligatures undone (the PDF prints "fi" as one glyph) and whitespace collapsed (the PDF breaks
+    lines where the HTML does not)."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """(html folder, commit) of a book built into a temporary folder, with its PDF."""
+    _require_chromium()
+    out = tmp_path_factory.mktemp("book")
+    done = build.jupyter_book(out, capture=True)
+    assert done.returncode == 0, f"jupyter-book build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    return out / "_build" / "html", build.git_commit()
+
+
+@pytest.fixture(scope="session")
+def pdf_text(built):
+    """(text of each PDF page, outline titles and their page indices)."""
+    from pypdf import PdfReader
+
+    html, _ = built
+    path = html / pdf.NAME
+    assert path.is_file(), f"no {pdf.NAME} in the built book"
+    reader = PdfReader(path)
+    pages = [page.extract_text() or "" for page in reader.pages]
+    outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+    return pages, outline
+
+
+def _titles(html: Path) -> list:
+    """The title (h1, without its permalink) of every page of the table of contents, in order."""
+    titles = []
+    for page in build.toc_pages():
+        soup = BeautifulSoup((html / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+        h1 = soup.select_one("article h1") or soup.find("h1")
+        for link in h1.select(".headerlink"):
+            link.decompose()
+        titles.append(_squash(h1.get_text()))
+    return titles
+
+
+@pytest.mark.slow
+def test_the_cover_states_title_version_and_commit(built, pdf_text):
+    _, commit = built
+    cover = _squash(pdf_text[0][0])
+    assert "Social-housing finance in Latin America" in cover
+    assert f"analysis version {__version__}" in cover
+    assert f"commit {commit}" in cover, f"commit {commit} not on the cover: {cover[:400]!r}"
+
+
+@pytest.mark.slow
+def test_every_chapter_of_the_toc_is_printed_in_order(built, pdf_text):
+    html, _ = built
+    pages, outline = pdf_text
+    titles = _titles(html)
+    assert [t for t, _ in outline] == titles, "one bookmark per page of the table of contents, in its order"
+    starts = [p for _, p in outline]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts) and starts[0] == 1
+    cover = _squash(pages[0])
+    for (title, start), end in zip(outline, [*starts[1:], len(pages)]):
+        assert title in _squash(pages[start]), f"{title!r} is not at the top of PDF page {start + 1}"
+        assert f"{title} {start + 1}" in cover, f"the cover's contents do not give {title!r} page {start + 1}"
+        assert end > start
+    positions = [cover.index(t) for t in titles]
+    assert positions == sorted(positions), "the cover lists the chapters in the order of the table of contents"
+
+
+def _glued_text_refs(notebook: Path) -> list:
+    """(name, format spec) of every {glue:text} role in the notebook's prose, in page order."""
+    refs = []
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            refs += re.findall(r"\{glue:text\}`([^`:]+):([^`]*)`", cell.source)
+    return refs
+
+
+@pytest.mark.slow
+def test_the_headline_numbers_are_printed_as_the_chapter_shows_them(pdf_text):
+    """El Salvador's NPV and IRR, formatted as the chapter's prose asks, in the El Salvador pages."""
+    pages, outline = pdf_text
+    ev = evaluations.get("elsalvador")
+    title = next(i for i, (t, _) in enumerate(outline) if t.startswith("El Salvador"))
+    first, last = outline[title][1], outline[title + 1][1]
+    text = _squash(" ".join(pages[first:last]))
+    notebook = ROOT / "book" / "elsalvador.ipynb"
+    params = nbformat.read(notebook, as_version=4).metadata["analysis_build"]["parameters"]
+    metrics = ev.run(params["scenario"], params["overrides"])[1].metrics
+    model = {"es_npv": metrics["npv"], "es_irr_pct": 100 * metrics["irr"]}
+    refs = [(name, spec) for name, spec in _glued_text_refs(notebook) if name in model]
+    assert {name for name, _ in refs} == set(model), f"headline NPV/IRR not glued in the prose: {refs}"
+    for name, spec in refs:
+        shown = format(model[name], spec)
+        assert shown in text, f"{name} {shown!r} is not in the El Salvador pages of the PDF"
+    for m in ev.metrics:  # the results table, formatted by the contract
+        assert m.format(metrics[m.name]) in text
+
+
+@pytest.mark.slow
+def test_the_print_style_hides_the_navigation_the_footer_and_the_code_toggles(built, pdf_text):
+    html, _ = built
+    soup = BeautifulSoup((html / "book" / "summary.html").read_text(encoding="utf-8"), "html.parser")
+    assert soup.select_one(".bd-sidebar-primary") and soup.select_one(".prev-next-area"), "the theme changed"
+    text = _squash(" ".join(pdf_text[0]))
+    shown_online = ("Skip to main content", "Back to top", "Ctrl+K", "each chapter's assumptions", "for printing:")
+    for chrome in (*shown_online, "Show code cell source", "Hide code cell source"):
+        assert chrome not in text, f"{chrome!r} (navigation or footer) is printed"
+
+
+@pytest.mark.slow
+def test_every_page_footer_links_the_pdf_and_the_link_resolves(built):
+    html, _ = built
+    pages = sorted(p for p in html.rglob("*.html") if "_static" not in p.parts and p.name != "index.html")
+    assert len(pages) >= len(build.toc_pages())
+    for page in pages:
+        links = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("a.pdf-edition")
+        assert len(links) == 1, f"{page.relative_to(html)}: no link to the PDF edition in the footer"
+        assert (page.parent / links[0]["href"]).resolve() == (html / pdf.NAME).resolve()
+
+
+@pytest.mark.slow
+def test_the_changelog_page_shows_the_commit(built):
+    html, commit = built
+    text = _squash(BeautifulSoup((html / "book" / "changelog.html").read_text(encoding="utf-8"), "html.parser").text)
+    assert "{{" not in text and "}}" not in text, "a MyST substitution is printed literally"
+    assert f"version {__version__}, built from commit {commit}." in text
+    assert re.fullmatch(r"[0-9a-f]{12}(\+dirty)?|unknown", commit)
+
+
+@pytest.mark.slow
+def test_the_what_changed_page_lists_previous_and_current_values(built):
+    html, _ = built
+    soup = BeautifulSoup((html / "book" / "changes.html").read_text(encoding="utf-8"), "html.parser")
+    tables = soup.select("article table")
+    assert tables, "the What changed page has no table"
+    header = [th.get_text(strip=True) for th in tables[0].select("thead th")]
+    assert header[:4] == ["evaluation", "scenario", "measure", "unit"]
+    assert any(h.startswith("previous") for h in header) and any(h.startswith("current") for h in header)
+    evaluations_shown = {tr.select("td")[0].get_text(strip=True) for tr in tables[0].select("tbody tr")}
+    assert evaluations_shown == {ev.title.split(":")[0] for ev in evaluations.REGISTRY.values()}
+
+
+def test_without_chromium_the_pdf_is_skipped_with_one_line_and_no_link(monkeypatch, tmp_path):
+    monkeypatch.setattr(pdf, "CHROMIUM", tmp_path / "no-chromium")
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        assert pdf.write(tmp_path) is None
+    assert printed.getvalue().count("\n") == 1 and "PDF edition skipped" in printed.getvalue()
+    assert "no-chromium is missing" in printed.getvalue()
+    assert not list(tmp_path.iterdir())
+
+    class App:
+        connected = []
+
+        def connect(self, event, handler):
+            self.connected.append(event)
+
+    pdf.setup(App())
+    assert App.connected == [], "no footer link to a PDF that is not written"
+
+
+def test_missing_chromium_skips_locally_but_fails_under_ci(monkeypatch, tmp_path):
+    monkeypatch.setattr(pdf, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no-chromium is missing"):
+        _require_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        _require_chromium()
+    assert sys.modules[__name__]  # the module's own helper, as tests/test_browser.py's
+
+
+@pytest.mark.slow
+def test_the_print_layout_keeps_every_paragraph_within_the_page(built, pdf_text):
+    """The start and the end of each plain paragraph of every chapter are printed: nothing is cut
+    at the page's edges (the theme's layout is wider than an A4 page unless the print style
+    narrows it). Compared without spaces: the PDF's text breaks lines after hyphens."""
+    html, _ = built
+    text = re.sub(r"\s", "", _squash(" ".join(pdf_text[0])))
+    checked, missing = 0, []
+    for page in build.toc_pages():
+        soup = BeautifulSoup((html / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+        for p in soup.select("article p"):
+            if p.find_parent(["table", "footer", "details", "nav"]) or p.select("code, .math, span.pasted-text, img"):
+                continue
+            words = re.sub(r"\s", "", _squash(p.get_text()))
+            if len(words) > 80:
+                checked += 1
+                if words[:30] not in text or words[-30:] not in text:
+                    missing.append(f"{page}: {words[:100]}")
+    assert checked > 50
+    assert not missing, f"{len(missing)} paragraphs not printed whole:\n" + "\n".join(missing[:10])
+
+
+@pytest.mark.slow
+def test_no_text_is_printed_off_the_page(built):
+    """Every piece of text starts within the page's width (a layout wider than the paper is cut)."""
+    from pypdf import PdfReader
+
+    html, _ = built
+    off = []
+    for number, page in enumerate(PdfReader(html / pdf.NAME).pages, start=1):
+        width = float(page.mediabox.width)
+
+        def visit(text, cm, tm, font, size, number=number, width=width):
+            x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
+            if text.strip() and not 0 <= x < width - 5:
+                off.append(f"page {number}: {text.strip()[:40]!r} at x = {x:.0f} (page width {width:.0f})")
+
+        page.extract_text(visitor_text=visit)
+    assert not off, f"{len(off)} pieces of text off the page:\n" + "\n".join(off[:10])
