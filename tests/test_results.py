@@ -163,9 +163,6 @@ def test_a_disagreement_in_sign_is_flagged_in_the_summary():
     assert (agreeing["published"] * agreeing["value"] >= 0).all()
 
 
-        assert ev.title.split(":")[0] in text and f"{{doc}}`{ev.name}`" in text
-
-
 def test_headline_changes_lists_every_headline_metric_and_collapses_the_unchanged():
     """Each evaluation's contract metrics, in words, previous and current as the book shows them;
     a changed, added or removed metric is a row, the equal ones one "N metrics unchanged" row."""
