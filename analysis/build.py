@@ -206,7 +206,7 @@ def export_tables(dest: Path = BOOK / "_generated") -> None:
         stamp.write_text(digest)
 
 
-def jupyter_book(out: Path, capture: bool = False) -> subprocess.CompletedProcess:
+def jupyter_book(out: Path, capture: bool = False, previous: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``jupyter-book build`` (warnings as errors, nitpicky) with the stamped config into ``out``."""
     import yaml
 
@@ -232,7 +232,8 @@ def jupyter_book(out: Path, capture: bool = False) -> subprocess.CompletedProces
     if done.returncode == 0:
         from . import pdf
 
-        pdf.write(out / "_build" / "html")  # the PDF edition (skipped, with one line, without chromium)
+        # the PDF edition (skipped, with one line, without chromium; reused when the pages are unchanged)
+        pdf.write(out / "_build" / "html", previous)
     return done
 
 
@@ -242,7 +243,7 @@ def build_html() -> None:
     staging = Path(tempfile.mkdtemp(prefix="staging-", dir=HTML.parent))
     try:
         try:
-            done = jupyter_book(staging)
+            done = jupyter_book(staging, previous=HTML)
         except (OSError, ValueError) as exc:
             raise RuntimeError(f"cannot read _config.yml ({exc}); the previous HTML is kept") from None
         if done.returncode != 0:

@@ -153,14 +153,48 @@ def _book_title() -> str:
     return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["title"]
 
 
-def write(html: Path) -> Path | None:
+STAMP = ".book-pdf.sha256"  # beside the PDF: the digest of the pages it was printed from
+
+
+def pages_digest(html: Path) -> str:
+    """SHA-256 of what the PDF prints: the pages of the table of contents and the stylesheets."""
+    import hashlib
+
+    from . import build
+
+    h = hashlib.sha256()
+    files = [html / f"{p}.html" for p in build.toc_pages()] + sorted((html / "_static").glob("*.css"))
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes() if f.is_file() else b"missing")
+    return h.hexdigest()
+
+
+def reuse(html: Path, previous: Path) -> bool:
+    """Copy the PDF of the previous build (``previous``: its HTML folder) when it was printed from
+    the same pages: a rebuild with no change does not print again."""
+    import shutil
+
+    stamp = previous / STAMP
+    if not (stamp.is_file() and (previous / NAME).is_file()) or stamp.read_text() != pages_digest(html):
+        return False
+    shutil.copy2(previous / NAME, html / NAME)
+    shutil.copy2(stamp, html / STAMP)
+    return True
+
+
+def write(html: Path, previous: Path | None = None) -> Path | None:
     """Print the book built in ``html`` into ``html / NAME``; None (and one line) without chromium.
+    With ``previous`` (the last build's HTML folder), its PDF is reused when the pages are the same.
 
     Raises RuntimeError when chromium fails on a page.
     """
     if not available():
         print(skip_message(), flush=True)
         return None
+    if previous is not None and reuse(html, previous):
+        print("PDF edition: unchanged pages, the previous book.pdf is kept", flush=True)
+        return html / NAME
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
     from pypdf import PdfReader, PdfWriter
@@ -221,6 +255,7 @@ def write(html: Path) -> Path | None:
     with open(tmp, "wb") as f:
         writer.write(f)
     tmp.replace(dest)
+    (html / STAMP).write_text(pages_digest(html))
     print(f"PDF edition: {NAME}, {len(writer.pages)} pages, printed in {time.perf_counter() - start:.1f} s", flush=True)
     return dest
 

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from docutils import nodes
+from pybtex.backends.plaintext import Backend as PlainTextBackend
 from pybtex.richtext import Text
 from pybtex.style import FormattedEntry
 from pybtex.style.formatting import BaseStyle
@@ -34,10 +35,13 @@ from pybtex.style.template import first_of, href, join, node, optional, sentence
 
 NO_DATE = "n.d."
 SEP = ", "  # between the author and the year of a label
+_TEXT = PlainTextBackend()
 
 
 def _plain(rich) -> str:
-    return rich.render_as("text")
+    # One plain-text backend for every call: render_as("text") looks the backend up among the installed
+    # packages' entry points each time, which made the bibliography take most of the build.
+    return rich.render(_TEXT)
 
 
 def _is_others(person) -> bool:
