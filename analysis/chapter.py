@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import re
 
 import numpy as np
 import pandas as pd
@@ -51,11 +52,47 @@ def show(df: pd.DataFrame, caption: str | None = None):
     (its first column stays visible while it scrolls). Deterministic HTML, so nbval can compare it."""
     from IPython.display import HTML
 
-    table = df.to_html(index=False, escape=True, border=0, classes="dataframe analysis-table")
+    table = _align_numbers(df, df.to_html(index=False, escape=True, border=0, classes="dataframe analysis-table"))
     if caption:
         head, rest = table.split(">", 1)
         table = f"{head}>\n  <caption>{html.escape(table_caption(caption))}</caption>{rest}"
     return HTML(f'<div class="table-scroll" tabindex="0">\n{table}\n</div>')
+
+
+_NUMBER = re.compile(r"^[-+±]?(\d{1,3}(,\d{3})*|\d+)(\.\d+)?( ?%)?$")
+
+
+def _numeric_columns(df: pd.DataFrame) -> list:
+    """Positions of the columns that hold numbers (raw, or formatted: "1,234.5", "-7.05 %")."""
+    out = []
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            out.append(i)
+            continue
+        texts = [str(v).strip() for v in col if not (v is None or (isinstance(v, float) and pd.isna(v)))]
+        texts = [t for t in texts if t not in ("", "n/a")]
+        if texts and all(_NUMBER.match(t) for t in texts):
+            out.append(i)
+    return out
+
+
+def _align_numbers(df: pd.DataFrame, table: str) -> str:
+    """Mark the cells of numeric columns (``class="num"``: right-aligned, figures of equal width)."""
+    numeric = set(_numeric_columns(df))
+    if not numeric:
+        return table
+    lines, col = [], 0
+    for line in table.split("\n"):
+        stripped = line.lstrip()
+        if stripped.startswith("<tr"):
+            col = 0
+        elif stripped.startswith(("<td>", "<th>")):
+            if col in numeric:
+                line = line.replace(stripped[:4], stripped[:3] + ' class="num">', 1)
+            col += 1
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _myst_table(caption: str | None, lines: list) -> str:

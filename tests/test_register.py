@@ -122,3 +122,21 @@ def test_tables_are_numbered_captioned_and_scroll_in_their_own_box():
 
 def test_identifiers_are_shown_as_words():
     assert chapter.label("irr_percent") == "irr percent" and chapter.label(3) == 3
+
+
+def test_numeric_columns_are_aligned_as_numbers_and_text_is_not():
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {
+            "row": ["Tabla 3", "x"],
+            "money": ["1,234.5", "-7.05 %"],
+            "n": [1, 2],
+            "text": ["a b", "3"],
+            "flag": [True, False],
+        }
+    )
+    assert chapter._numeric_columns(df) == [1, 2]
+    out = chapter.show(df).data
+    assert '<td class="num">1,234.5</td>' in out and '<th class="num">money</th>' in out
+    assert "<td>Tabla 3</td>" in out and "<td>a b</td>" in out and "<td>True</td>" in out
