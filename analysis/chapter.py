@@ -9,6 +9,8 @@ evaluation contract, so that every chapter delivers the same things in the same 
 from __future__ import annotations
 
 import html
+import itertools
+import re
 
 import numpy as np
 import pandas as pd
@@ -29,11 +31,76 @@ PART_TITLES = {
 # --- numbers and values -------------------------------------------------------------------------
 
 
-def show(df: pd.DataFrame):
-    """Display a table without its index (deterministic HTML, so nbval can compare it)."""
+# Tables are numbered per page: each notebook runs in its own kernel, so the count starts at 1.
+_table_numbers = itertools.count(1)
+FIGURE_DPI = 150  # figures are drawn at least this sharp (PNG)
+
+
+def reset_numbering() -> None:
+    """Start the page's table numbers again at 1 (a notebook re-run in the same kernel)."""
+    global _table_numbers
+    _table_numbers = itertools.count(1)
+
+
+def table_caption(caption: str) -> str:
+    """The next table number of the page and the caption: 'Table 3. Cash flow, USD'."""
+    return f"Table {next(_table_numbers)}. {caption}"
+
+
+def show(df: pd.DataFrame, caption: str | None = None):
+    """Display a table without its index, numbered and captioned, in its own horizontal scroll box
+    (its first column stays visible while it scrolls). Deterministic HTML, so nbval can compare it."""
     from IPython.display import HTML
 
-    return HTML(df.to_html(index=False, escape=True, border=0, classes="dataframe analysis-table"))
+    table = _align_numbers(df, df.to_html(index=False, escape=True, border=0, classes="dataframe analysis-table"))
+    if caption:
+        head, rest = table.split(">", 1)
+        table = f"{head}>\n  <caption>{html.escape(table_caption(caption))}</caption>{rest}"
+    return HTML(f'<div class="table-scroll" tabindex="0">\n{table}\n</div>')
+
+
+_NUMBER = re.compile(r"^[-+±]?(\d{1,3}(,\d{3})*|\d+)(\.\d+)?( ?%)?$")
+
+
+def _numeric_columns(df: pd.DataFrame) -> list:
+    """Positions of the columns that hold numbers (raw, or formatted: "1,234.5", "-7.05 %")."""
+    out = []
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            out.append(i)
+            continue
+        texts = [str(v).strip() for v in col if not (v is None or (isinstance(v, float) and pd.isna(v)))]
+        texts = [t for t in texts if t not in ("", "n/a")]
+        if texts and all(_NUMBER.match(t) for t in texts):
+            out.append(i)
+    return out
+
+
+def _align_numbers(df: pd.DataFrame, table: str) -> str:
+    """Mark the cells of numeric columns (``class="num"``: right-aligned, figures of equal width)."""
+    numeric = set(_numeric_columns(df))
+    if not numeric:
+        return table
+    lines, col = [], 0
+    for line in table.split("\n"):
+        stripped = line.lstrip()
+        if stripped.startswith("<tr"):
+            col = 0
+        elif stripped.startswith(("<td>", "<th>")):
+            if col in numeric:
+                line = line.replace(stripped[:4], stripped[:3] + ' class="num">', 1)
+            col += 1
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _myst_table(caption: str | None, lines: list) -> str:
+    """A MyST (Markdown) table, numbered and captioned like :func:`show`'s (no Sphinx number: the
+    table directive has no name)."""
+    if not caption:
+        return "\n".join(lines)
+    return "\n".join([f":::{{table}} {_cell(table_caption(caption))}", *lines, ":::"])
 
 
 def money(x, decimals: int = 0) -> str:
@@ -64,6 +131,11 @@ def _pct(x: float) -> str:
     return f"{_g(100 * float(x))} %"
 
 
+def label(x) -> str:
+    """An identifier as words for a table cell: ``irr_percent`` -> "irr percent"."""
+    return x.replace("_", " ") if isinstance(x, str) else x
+
+
 def format_value(value, spec=None) -> str:
     """A parameter value as a reader reads it: 7.05 % (not 0.0705), 20 years: 100 % (not 20: 1),
     yes/no, words for choices. ``spec`` is the parameter's :class:`analysis.params.Spec`."""
@@ -92,7 +164,7 @@ def _cell(text) -> str:
 # --- the assumptions register -------------------------------------------------------------------
 
 
-def register(scenario, specs: dict):
+def register(scenario, specs: dict, caption: str | None = None):
     """The assumptions register as a MyST table: parameter, meaning (the spec's description), value
     with its unit, and the source as a live citation with its locator."""
     from IPython.display import Markdown
@@ -104,7 +176,9 @@ def register(scenario, specs: dict):
             f"| `{k}` | {_cell(getattr(spec, 'doc', ''))} | {_cell(format_value(e['value'], spec))} | "
             f"{_cell(e['unit'])} | {{cite:p}}`{e['source']}` | {_cell(e['locator'])} |"
         )
-    return Markdown("\n".join(lines))
+    if caption is None:
+        caption = f"Assumptions register of scenario {scenario.name}: every parameter, its value and source"
+    return Markdown(_myst_table(caption, lines))
 
 
 def assumption_notes(scenario):
@@ -136,14 +210,16 @@ def headline(ev, result) -> pd.DataFrame:
 # --- reconciliation and readings ----------------------------------------------------------------
 
 
-def reconciliation_summary(rec: pd.DataFrame):
+def reconciliation_summary(rec: pd.DataFrame, caption: str = "Verdicts on the published cells, by table and scenario"):
     """Per published table and scenario: how many cells get each verdict."""
     from . import reconcile
 
-    return show(reconcile.summary(rec))
+    return show(reconcile.summary(rec), caption)
 
 
-def reconciliation_cells(rec: pd.DataFrame, verdicts=None, tables=None):
+def reconciliation_cells(
+    rec: pd.DataFrame, verdicts=None, tables=None, caption: str = "Published cells beside the reproduced ones"
+):
     """The cells of ``rec`` (optionally only these verdicts or tables), published beside reproduced."""
     out = rec
     if verdicts is not None:
@@ -158,8 +234,8 @@ def reconciliation_cells(rec: pd.DataFrame, verdicts=None, tables=None):
         {
             "table": out["table"],
             "scenario": out["scenario"],
-            "row": out["row"],
-            "column": out["column"],
+            "row": out["row"].map(label),
+            "column": out["column"].map(label),
             "published": [num(v, d) for v, d in zip(out["published"], out["decimals"])],
             "reproduced": [num(v, d + 2) for v, d in zip(out["reproduced"], out["decimals"])],
             "difference": [num(v, d + 2) for v, d in zip(out["difference"], out["decimals"])],
@@ -170,10 +246,12 @@ def reconciliation_cells(rec: pd.DataFrame, verdicts=None, tables=None):
             "reason": out["reason"],
         }
     )
-    return show(shown)
+    return show(shown, caption)
 
 
-def readings(ev, effects: pd.DataFrame):
+def readings(
+    ev, effects: pd.DataFrame, caption: str = "Each reading applied alone: its effect on the headline measures"
+):
     """The effects of the readings on the headline metrics (``Evaluation.reading_effects``)."""
     fmt, rename = {}, {"reading": "reading", "kind": "kind", "locator": "where in the document"}
     for m in ev.metrics:
@@ -181,10 +259,25 @@ def readings(ev, effects: pd.DataFrame):
         fmt[f"{m.name} change"] = lambda x, m=m: ("+" if x > 0 else "") + m.format(x)
         rename[m.name] = m.label
         rename[f"{m.name} change"] = "change"
-    return show(formatted(effects.drop(columns="key"), fmt, rename))
+    return show(formatted(effects.drop(columns="key"), fmt, rename), caption)
 
 
 # --- uncertainty --------------------------------------------------------------------------------
+
+
+def setup_figures() -> None:
+    """Matplotlib defaults of the book's figures: sharp PNGs (``FIGURE_DPI``), readable labels."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update({"figure.dpi": FIGURE_DPI, "savefig.dpi": FIGURE_DPI, "axes.titlesize": "medium"})
+
+
+def thousands(ax, axis: str = "y", decimals: int = 0) -> None:
+    """Thousands separators on an axis's tick labels: 1,500,000 not 1500000 (or 1.5e6)."""
+    from matplotlib.ticker import StrMethodFormatter
+
+    fmt = StrMethodFormatter(f"{{x:,.{decimals}f}}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
 def _scale(ev, values):
@@ -204,7 +297,7 @@ def tornado(ev, unc):
 
     tor = unc["tornado"]
     k, label = _scale(ev, tor[["metric_at_low", "metric_at_high"]].to_numpy())
-    fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(tor), 3) + 1.2))
+    fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(tor), 3) + 1.2), dpi=FIGURE_DPI)
     y = np.arange(len(tor))[::-1]
     base = k * float(tor["base_metric"].iloc[0]) if len(tor) else 0.0
     for yi, row in zip(y, tor.itertuples()):
@@ -213,7 +306,8 @@ def tornado(ev, unc):
     ax.axvline(k * ev.criterion.threshold, color="black", lw=1, ls="--", label="decision threshold")
     ax.axvline(base, color="grey", lw=0.8)
     ax.set_yticks(y, [p.replace("_", " ") for p in tor["parameter"]])
-    ax.set(xlabel=label, title="Each assumption at the ends of its documented range")
+    ax.set(xlabel=label, ylabel="assumption", title="Each assumption at the ends of its documented range")
+    thousands(ax, "x", 0 if k == 1.0 else 1)
     ax.legend(
         handles=[
             plt.Rectangle((0, 0), 1, 1, color="tab:blue", alpha=0.8),
@@ -235,12 +329,16 @@ def histogram(ev, unc):
     mc = unc["monte_carlo"]
     k, label = _scale(ev, mc["values"])
     values = k * np.asarray(mc["values"], dtype=float)
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=FIGURE_DPI)
     ax.hist(values, bins=80, color="tab:grey", alpha=0.85)
     ax.axvline(k * ev.criterion.threshold, color="tab:red", lw=1.2, ls="--")
     ax.set(
-        xlabel=label, ylabel="draws", title=f"{mc['draws']:,} draws: P(conclusion fails) = {100 * mc['p_fails']:.1f} %"
+        xlabel=label,
+        ylabel="number of draws",
+        title=f"{mc['draws']:,} draws: P(conclusion fails) = {100 * mc['p_fails']:.1f} %",
     )
+    thousands(ax, "x", 0 if k == 1.0 else 1)
+    thousands(ax, "y")
     fig.tight_layout()
     return fig
 
@@ -258,7 +356,7 @@ def _cite(block) -> str:
     return f"{{cite:t}}`{block['source']}`, {_cell(block['locator'])}"
 
 
-def switching_values(ev, unc):
+def switching_values(ev, unc, caption: str | None = None):
     """Switching values with each parameter's documented range and distribution and their sources."""
     from IPython.display import Markdown
 
@@ -281,10 +379,16 @@ def switching_values(ev, unc):
             f"| `{key}` | {_cell(format_value(values[key], spec))} | {_cell(shown)} | {_cell(rng_text)} | "
             f"{_cite(rng)} | {_cell(dist_text)} | {_cite(dist)} |"
         )
-    return Markdown("\n".join(lines))
+    if caption is None:
+        m = ev.metric(ev.criterion.metric)
+        caption = (
+            f"Switching values: where the {m.label} reaches its threshold, each assumption alone "
+            f"(scenario {unc['scenario'].name}), with the sources of its range and distribution"
+        )
+    return Markdown(_myst_table(caption, lines))
 
 
-def sobol(unc):
+def sobol(unc, caption: str = "Sobol indices: the share of the decision measure's variance each assumption explains"):
     """Sobol indices: the share of the decision metric's variance each assumption explains."""
     s = unc["sobol"]
     return show(
@@ -296,7 +400,8 @@ def sobol(unc):
                 "total": lambda x: f"{x:.2f}",
             },
             {"first_order": "alone (first order)", "total": "with interactions (total)"},
-        )
+        ),
+        caption,
     )
 
 

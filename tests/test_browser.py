@@ -5,8 +5,10 @@ A session fixture builds the HTML into a temporary folder (``jupyter-book build 
 page is then opened once in chromium; the tests check what a reader would see: no console error
 or failed request, every image rendered, every internal link and anchor resolving, every
 citation pointing at an entry of the references page, MathJax formulas rendered and the El
-Salvador headline numbers equal to the model. Full-page screenshots of the chapters are written
-to ``tests/_artifacts/screenshots/`` for a person to look at.
+Salvador headline numbers equal to the model. Every page is also opened at a desktop (1400 x 900)
+and a phone (390 x 844) viewport: no page scrolls sideways, no table or display formula is clipped
+outside its own scroll box, every table has a caption. Full-page screenshots of the chapters at
+both widths are written to ``tests/_artifacts/screenshots/`` for a person to look at.
 
 No browser is downloaded: chromium comes from Debian (``make test`` installs it when missing).
 """
@@ -46,6 +48,39 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 60_000
+VIEWPORTS = {"desktop": {"width": 1400, "height": 900}, "phone": {"width": 390, "height": 844}}
+# Pages whose tables come from notebooks or pages outside the chapters (other owners): their
+# captions are reported, not yet required. Remove a page from here once its tables have captions.
+CAPTIONS_PENDING = {"book/summary.html", "book/uncertainty.html", "book/changes.html", "book/intro.html"}
+
+# What a reader sees of the layout at the page's viewport (one call, one JSON result): the page's
+# sideways overflow, each table or display formula wider than its container with no scroll box of
+# its own between it and the article, and each table without a caption.
+LAYOUT_FACTS = """() => {
+  const inScrollBox = el => {
+    for (let p = el.parentElement; p && !p.matches('article, .bd-article-container, body'); p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll') return true;
+    }
+    return false;
+  };
+  const describe = el =>
+    el.tagName.toLowerCase() + ': ' + (el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 60);
+  const clipped = [];
+  for (const el of document.querySelectorAll('article table, article mjx-container[display="true"] > mjx-math')) {
+    const container = el.tagName === 'MJX-MATH' ? el.parentElement.parentElement : el.parentElement;
+    if (el.getBoundingClientRect().width > container.clientWidth + 1 && !inScrollBox(el)) clipped.push(describe(el));
+  }
+  return {
+    scroll_width: document.scrollingElement.scrollWidth,
+    inner_width: innerWidth,
+    clipped,
+    tables: document.querySelectorAll('article table').length,
+    uncaptioned: Array.from(document.querySelectorAll('article table'))
+      .filter(t => !(t.caption && t.caption.innerText.trim())).map(describe),
+    captions: Array.from(document.querySelectorAll('article table > caption'), c => c.innerText.trim()),
+  };
+}"""
 
 # What the page does when it loads, in the browser (one call, one JSON result).
 PAGE_FACTS = """async () => {
@@ -135,7 +170,7 @@ def crawl(site, browser):
     pages = sorted(str(p.relative_to(html)) for p in html.rglob("*.html") if "_static" not in p.parts)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     chapters = set(_chapters())
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
     results = {}
     for rel in pages:
         page = context.new_page()
@@ -156,6 +191,7 @@ def crawl(site, browser):
         if rel == "book/elsalvador.html":
             page.wait_for_selector("mjx-container")
         facts = page.evaluate(PAGE_FACTS)
+        facts["layout"] = page.evaluate(LAYOUT_FACTS)
         facts["problems"] = problems
         facts["redirect"] = target
         if rel in chapters:
@@ -164,6 +200,121 @@ def crawl(site, browser):
         page.close()
     context.close()
     return base, html, results
+
+
+@pytest.fixture(scope="session")
+def phone_crawl(site, browser):
+    """Every page again at a phone's viewport: the layout facts, and screenshots of the chapters."""
+    base, html = site
+    pages = sorted(str(p.relative_to(html)) for p in html.rglob("*.html") if "_static" not in p.parts)
+    chapters = set(_chapters())
+    context = browser.new_context(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
+    results = {}
+    for rel in pages:
+        if _redirect_target(html / rel):
+            continue
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(base + rel, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        if rel == "book/elsalvador.html":
+            page.wait_for_selector("mjx-container")
+        results[rel] = page.evaluate(LAYOUT_FACTS)
+        if rel in chapters:
+            page.screenshot(path=str(SCREENSHOTS / f"{Path(rel).stem}-390.png"), full_page=True)
+        page.close()
+    context.close()
+    return results
+
+
+def _layout(crawl, phone_crawl, viewport):
+    if viewport == "desktop":
+        return {rel: f["layout"] for rel, f in crawl[2].items() if not f["redirect"]}
+    return phone_crawl
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_no_page_scrolls_sideways(crawl, phone_crawl, viewport):
+    layout = _layout(crawl, phone_crawl, viewport)
+    wide = {
+        rel: f"{f['scroll_width']} px > {f['inner_width']} px"
+        for rel, f in layout.items()
+        if f["scroll_width"] > f["inner_width"] + 1
+    }
+    assert not wide, f"pages that scroll sideways at the {viewport} viewport: {wide}"
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_no_table_or_formula_is_clipped_outside_a_scroll_box(crawl, phone_crawl, viewport):
+    layout = _layout(crawl, phone_crawl, viewport)
+    clipped = {rel: f["clipped"] for rel, f in layout.items() if f["clipped"]}
+    assert not clipped, f"wider than their container with no scroll box of their own ({viewport}): {clipped}"
+    if viewport == "phone":  # the check can fail: the chapters' wide tables do overflow a phone
+        assert sum(f["tables"] for rel, f in layout.items()) > 20
+
+
+def test_every_table_has_a_numbered_caption(crawl):
+    """On every page of the table of contents (Sphinx's generated index lays itself out in tables)."""
+    layout = _layout(crawl, None, "desktop")
+    pages = [p for p in _chapters() if p not in CAPTIONS_PENDING]
+    missing = {rel: layout[rel]["uncaptioned"] for rel in pages if layout[rel]["uncaptioned"]}
+    assert not missing, f"tables without a caption: {missing}"
+    for name in evaluations.REGISTRY:
+        captions = layout[f"book/{name}.html"]["captions"]
+        assert captions, f"{name}: no table caption"
+        numbers = [int(m.group(1)) for c in captions if (m := re.match(r"Table (\d+)\. \S", c))]
+        assert numbers == list(range(1, len(captions) + 1)), f"{name}: captions not numbered 1..n: {captions[:5]}"
+
+
+@pytest.mark.parametrize("name", list(evaluations.REGISTRY))
+def test_every_chapter_figure_has_a_numbered_caption_with_its_source_and_scenario_and_alt_text(crawl, name):
+    _, html, _ = crawl
+    soup = BeautifulSoup((html / "book" / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+    images = soup.select("article img")
+    assert images, f"{name}: no figure"
+    for img in images:
+        alt = img.get("alt", "")
+        assert len(alt.split()) >= 6 and not re.search(r"\.(png|svg|jpe?g)\b", alt), f"{name}: alt text {alt!r}"
+        src = html / "book" / img["src"]
+        if src.suffix == ".png":  # drawn at chapter.FIGURE_DPI at least (the PNG records its dpi)
+            from PIL import Image
+
+            with Image.open(src) as png:
+                assert png.info.get("dpi", (0, 0))[0] >= chapter.FIGURE_DPI - 1, f"{name}: {src.name} below 150 dpi"
+        figure = img.find_parent("figure")
+        assert figure is not None, f"{name}: an image outside a figure: {img.get('src')}"
+        caption = figure.find("figcaption").get_text(" ", strip=True)
+        assert re.match(r"Fig\. \d+", caption), f"{name}: figure caption not numbered: {caption[:60]!r}"
+        assert "Source:" in caption and "scenario" in caption, (
+            f"{name}: caption without source or scenario: {caption!r}"
+        )
+
+
+@pytest.mark.parametrize("name", list(evaluations.REGISTRY))
+def test_every_chapter_hides_its_code_and_links_its_notebook_and_the_glossary(crawl, name):
+    base, html, _ = crawl
+    text = (html / "book" / f"{name}.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(text, "html.parser")
+    assert "Show code cell" not in text and not soup.select("article div.cell_input"), f"{name}: code shows"
+    notebooks = [a["href"] for a in soup.select("article a[href]") if a["href"].endswith(f"/{name}.ipynb")]
+    assert notebooks, f"{name}: no link to its source notebook"
+    assert _status(base + "book/" + notebooks[0]) == 200
+    terms = {a["href"].split("#", 1)[1] for a in soup.select("article a[href*='glossary.html#term-']")}
+    assert len(terms) >= 3, f"{name}: glossary terms linked: {sorted(terms)}"
+
+
+def test_the_page_shows_one_search_box(crawl, browser, site):
+    base, _ = site
+    for viewport in VIEWPORTS.values():
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        page.goto(base + "book/glossary.html", wait_until="networkidle")
+        visible = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.search-button-field, .search-button, form.bd-search'))"
+            ".filter(e => e.offsetParent !== null && e.getBoundingClientRect().width > 0).length"
+        )
+        context.close()
+        assert visible == 1, f"{visible} search boxes at {viewport}"
 
 
 def test_every_chapter_is_built_and_crawled(crawl):
@@ -304,10 +455,11 @@ def test_every_glued_number_on_every_page_equals_the_executed_notebook(crawl):
     assert checked > 50
 
 
-def test_chapter_screenshots_are_written(crawl):
+def test_chapter_screenshots_are_written(crawl, phone_crawl):
     for page in _chapters():
-        shot = SCREENSHOTS / f"{Path(page).stem}.png"
-        assert shot.is_file() and shot.stat().st_size > 10_000, f"no usable screenshot {shot}"
+        for suffix in ("", "-390"):
+            shot = SCREENSHOTS / f"{Path(page).stem}{suffix}.png"
+            assert shot.is_file() and shot.stat().st_size > 10_000, f"no usable screenshot {shot}"
 
 
 def test_missing_chromium_skips_locally_but_fails_under_ci(monkeypatch, tmp_path):

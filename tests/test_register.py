@@ -73,7 +73,7 @@ def test_the_register_shows_meaning_formatted_values_and_live_citations(evaluati
     ev = evaluations.get(evaluation)
     sc = ev.load()
     md = chapter.register(sc, ev.parameters).data
-    rows = md.splitlines()[2:]
+    rows = [line for line in md.splitlines() if line.startswith("| `")]
     assert len(rows) == len(sc.entries)
     for row, (key, entry) in zip(rows, sc.entries.items(), strict=True):
         assert f"`{key}`" in row and f"{{cite:p}}`{entry['source']}`" in row
@@ -100,3 +100,43 @@ def test_text_from_a_parameter_file_is_escaped_in_the_register():
     )
     md = chapter.register(sc, {"a": params.Spec("number", doc="a | b")}).data
     assert "<script>" not in md and "&lt;script&gt;" in md and "a \\| b" in md
+
+
+def test_tables_are_numbered_captioned_and_scroll_in_their_own_box():
+    import pandas as pd
+
+    chapter.reset_numbering()
+    first = chapter.show(pd.DataFrame({"a": [1]}), "First <table>").data
+    md = chapter.register(
+        params.Scenario("x", "s", "", {"a": {"value": 1.0, "unit": "u", "source": "k", "locator": "l", "file": "f"}}),
+        {"a": params.Spec("number", doc="d")},
+    ).data
+    third = chapter.show(pd.DataFrame({"a": [1]}), "Third").data
+    assert first.startswith('<div class="table-scroll"') and first.rstrip().endswith("</div>")
+    assert "<caption>Table 1. First &lt;table&gt;</caption>" in first
+    assert md.startswith(":::{table} Table 2. Assumptions register of scenario s") and md.endswith(":::")
+    assert "<caption>Table 3. Third</caption>" in third
+    assert "<caption>" not in chapter.show(pd.DataFrame({"a": [1]})).data  # no caption asked, none given
+    chapter.reset_numbering()
+
+
+def test_identifiers_are_shown_as_words():
+    assert chapter.label("irr_percent") == "irr percent" and chapter.label(3) == 3
+
+
+def test_numeric_columns_are_aligned_as_numbers_and_text_is_not():
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {
+            "row": ["Tabla 3", "x"],
+            "money": ["1,234.5", "-7.05 %"],
+            "n": [1, 2],
+            "text": ["a b", "3"],
+            "flag": [True, False],
+        }
+    )
+    assert chapter._numeric_columns(df) == [1, 2]
+    out = chapter.show(df).data
+    assert '<td class="num">1,234.5</td>' in out and '<th class="num">money</th>' in out
+    assert "<td>Tabla 3</td>" in out and "<td>a b</td>" in out and "<td>True</td>" in out
