@@ -469,4 +469,5 @@ def uncertainty_sources(table: pd.DataFrame):
             f"| {r.evaluation} | `{r.parameter}` | {_cell(format_value(r.value, spec))} | {_cell(rng_text)} | "
             f"{_cite(rng)} | {_cell(dist_text)} | {_cite(dist)} | {_cell(r.bounds)} | {_cell(r.why)} |"
         )
-    return Markdown("\n".join(lines))
+    caption = "Every documented range and declared distribution, with its source; where the bounds come from"
+    return Markdown(_myst_table(caption, lines))

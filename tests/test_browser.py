@@ -51,7 +51,7 @@ TIMEOUT_MS = 60_000
 VIEWPORTS = {"desktop": {"width": 1400, "height": 900}, "phone": {"width": 390, "height": 844}}
 # Pages whose tables come from notebooks or pages outside the chapters (other owners): their
 # captions are reported, not yet required. Remove a page from here once its tables have captions.
-CAPTIONS_PENDING = {"book/summary.html", "book/uncertainty.html", "book/changes.html", "book/intro.html"}
+CAPTIONS_PENDING: set = set()
 
 # What a reader sees of the layout at the page's viewport (one call, one JSON result): the page's
 # sideways overflow, each table or display formula wider than its container with no scroll box of
@@ -393,12 +393,17 @@ def test_mathjax_renders_the_formulas(crawl):
 
 
 def _glued_text_refs(notebook: Path) -> list[tuple[str, str]]:
-    """(name, format spec) of every {glue:text} role in the notebook's prose, in page order."""
+    """(name, format spec) of every {glue:text} role in the notebook's prose, in page order: in its
+    Markdown cells and in the Markdown its cells display (the landing page writes its findings so)."""
     nb = nbformat.read(notebook, as_version=4)
+    role = r"\{glue:text\}`([^`:]+):([^`]*)`"
     refs = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            refs += re.findall(r"\{glue:text\}`([^`:]+):([^`]*)`", cell.source)
+            refs += re.findall(role, cell.source)
+        for out in cell.get("outputs", []):
+            if not out.get("metadata", {}).get("scrapbook") and "text/markdown" in out.get("data", {}):
+                refs += re.findall(role, out["data"]["text/markdown"])
     return refs
 
 
