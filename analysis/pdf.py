@@ -15,6 +15,7 @@ line and no link is written; ``tests/test_pdf.py`` then skips, or fails under CI
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import html as html_escape
@@ -204,45 +205,53 @@ def write(html: Path, previous: Path | None = None) -> Path | None:
     start = time.perf_counter()
     title, commit = _book_title(), build.git_commit()
     pages = [f"{p}.html" for p in build.toc_pages()]
-    chapters = []  # (title, PDF bytes)
-    try:
-        with _serve(html) as base, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-            try:
-                # the printable width of an A4 page at 96 dpi: tables are measured as printed
-                page = browser.new_page(viewport={"width": PRINT_WIDTH_PX, "height": 1000})
-                page.emulate_media(media="print")
-                page.set_default_timeout(TIMEOUT_MS)
-                for rel in pages:
-                    page.goto(base + rel, wait_until="load")
-                    page.add_style_tag(content=PRINT_CSS)
-                    heading = page.evaluate(PREPARE)
-                    esc = html_escape.escape
-                    footer = FOOTER.format(left=esc(f"version {__version__}, commit {commit}"), right=esc(heading))
-                    pdf = page.pdf(
-                        format="A4",
-                        margin=MARGIN,
-                        print_background=True,
-                        display_header_footer=True,
-                        header_template="<span></span>",
-                        footer_template=footer,
-                    )
-                    chapters.append((heading, pdf))
-                cover_pages, cover = 1, b""
-                while True:  # the contents give absolute page numbers: they depend on the cover's length
-                    first, contents = cover_pages + 1, []
-                    for heading, pdf in chapters:
-                        contents.append((heading, first))
-                        first += len(PdfReader(io.BytesIO(pdf)).pages)
-                    page.set_content(_cover_html(title, __version__, commit, contents))
-                    cover = page.pdf(format="A4", margin=COVER_MARGIN)
-                    if len(PdfReader(io.BytesIO(cover)).pages) == cover_pages:
-                        break
-                    cover_pages = len(PdfReader(io.BytesIO(cover)).pages)
-            finally:
-                browser.close()
-    except PlaywrightError as exc:
-        raise RuntimeError(f"chromium could not print the book: {exc}") from None
+
+    def print_pages():
+        chapters = []  # (title, PDF bytes)
+        try:
+            with _serve(html) as base, sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+                try:
+                    # the printable width of an A4 page at 96 dpi: tables are measured as printed
+                    page = browser.new_page(viewport={"width": PRINT_WIDTH_PX, "height": 1000})
+                    page.emulate_media(media="print")
+                    page.set_default_timeout(TIMEOUT_MS)
+                    for rel in pages:
+                        page.goto(base + rel, wait_until="load")
+                        page.add_style_tag(content=PRINT_CSS)
+                        heading = page.evaluate(PREPARE)
+                        esc = html_escape.escape
+                        footer = FOOTER.format(left=esc(f"version {__version__}, commit {commit}"), right=esc(heading))
+                        pdf = page.pdf(
+                            format="A4",
+                            margin=MARGIN,
+                            print_background=True,
+                            display_header_footer=True,
+                            header_template="<span></span>",
+                            footer_template=footer,
+                        )
+                        chapters.append((heading, pdf))
+                    cover_pages, cover = 1, b""
+                    while True:  # the contents give absolute page numbers: they depend on the cover's length
+                        first, contents = cover_pages + 1, []
+                        for heading, pdf in chapters:
+                            contents.append((heading, first))
+                            first += len(PdfReader(io.BytesIO(pdf)).pages)
+                        page.set_content(_cover_html(title, __version__, commit, contents))
+                        cover = page.pdf(format="A4", margin=COVER_MARGIN)
+                        if len(PdfReader(io.BytesIO(cover)).pages) == cover_pages:
+                            break
+                        cover_pages = len(PdfReader(io.BytesIO(cover)).pages)
+                finally:
+                    browser.close()
+        except PlaywrightError as exc:
+            raise RuntimeError(f"chromium could not print the book: {exc}") from None
+        return chapters, cover, contents
+
+    # A thread of its own: Playwright's sync API refuses to run inside an asyncio loop, which a
+    # caller (a test session driving the browser, a notebook) may be running in this thread.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        chapters, cover, contents = pool.submit(print_pages).result()
 
     writer = PdfWriter()
     writer.append(io.BytesIO(cover))
