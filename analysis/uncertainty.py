@@ -250,6 +250,7 @@ def comparison(draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> tuple:
                 "largest tornado swing": res["tornado"]["parameter"].iloc[0],
                 "distributions whose bounds are this book's choice": _book_bounds(res["scenario"].entries),
                 "largest share of the variance": res["sobol"]["parameter"].iloc[0],
+                "the conclusion": crit.label,
             }
         )
     return pd.DataFrame(rows), pd.concat(frames, ignore_index=True), pd.concat(indices, ignore_index=True)
