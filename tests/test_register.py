@@ -140,3 +140,21 @@ def test_numeric_columns_are_aligned_as_numbers_and_text_is_not():
     out = chapter.show(df).data
     assert '<td class="num">1,234.5</td>' in out and '<th class="num">money</th>' in out
     assert "<td>Tabla 3</td>" in out and "<td>a b</td>" in out and "<td>True</td>" in out
+
+
+def test_no_bibtex_key_or_file_path_in_the_text_of_a_parameter_file():
+    """Units, locators, notes and descriptions reach the page as text: they name documents, never a
+    BibTeX key (the register cites through `source`) or a path of the project's working files."""
+    import re
+
+    keys = params.bibliography_keys()
+    found = []
+    for path in sorted(params.DATA_DIR.glob("*/*.yaml")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            text = line.split("#", 1)[0]
+            if re.match(r"\s*source:", text):
+                continue
+            leaks = [k for k in keys if re.search(rf"\b{re.escape(k)}\b", text)]
+            if leaks or "seeds/" in text:
+                found.append(f"{params.display_path(path)}: {line.strip()}")
+    assert not found, "\n".join(found)
