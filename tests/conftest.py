@@ -23,3 +23,16 @@ def chapter_parts(html: str, name: str) -> list:
     wanted = {f"{name}-{part}" for part in chapter.PARTS}
     soup = BeautifulSoup(html, "html.parser")
     return [s["id"] for s in soup.find_all(["section", "span", "div"], id=True) if s["id"] in wanted]
+
+
+def require_chromium(path) -> None:
+    """Skip a test that needs Debian's chromium at ``path`` when it is missing, except under
+    CI=true, where a missing browser is a failure."""
+    import os
+
+    if path.exists():
+        return
+    message = f"{path} is missing: install Debian's chromium (`make test` does it: apt-get install chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " -- CI=true, so this is a failure, not a skip")
+    pytest.skip(message)

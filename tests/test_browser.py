@@ -16,7 +16,6 @@ No browser is downloaded: chromium comes from Debian (``make test`` installs it 
 from __future__ import annotations
 
 import functools
-import os
 import re
 import sys
 import threading
@@ -29,25 +28,16 @@ from urllib.parse import unquote, urldefrag, urlsplit
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from conftest import chapter_parts
+from conftest import chapter_parts, require_chromium
 
-from analysis import build, chapter, evaluations
+from analysis import build, chapter, evaluations, pdf
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "tests" / "_artifacts" / "screenshots"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 60_000
+LAUNCH_ARGS, TIMEOUT_MS = pdf.LAUNCH_ARGS, pdf.TIMEOUT_MS  # the same browser set-up as the PDF edition
 VIEWPORTS = {"desktop": {"width": 1400, "height": 900}, "phone": {"width": 390, "height": 844}}
 # Pages whose tables come from notebooks or pages outside the chapters (other owners): their
 # captions are reported, not yet required. Remove a page from here once its tables have captions.
@@ -101,12 +91,7 @@ PAGE_FACTS = """async () => {
 
 
 def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"{CHROMIUM} is missing: install Debian's chromium (`make test` does it: apt-get install chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " -- CI=true, so this is a failure, not a skip")
-    pytest.skip(message)
+    require_chromium(CHROMIUM)
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

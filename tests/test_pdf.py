@@ -8,7 +8,6 @@ it the tests that read the PDF skip, and fail under CI=true (as tests/test_brows
 from __future__ import annotations
 
 import io
-import os
 import re
 import sys
 import unicodedata
@@ -18,18 +17,13 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT
+from conftest import ROOT, require_chromium
 
 from analysis import __version__, build, evaluations, pdf
 
 
 def _require_chromium() -> None:
-    if pdf.available():
-        return
-    message = f"{pdf.CHROMIUM} is missing: install Debian's chromium (`make test` does it: apt-get install chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " -- CI=true, so this is a failure, not a skip")
-    pytest.skip(message)
+    require_chromium(pdf.CHROMIUM)
 
 
 def _squash(text: str) -> str:
