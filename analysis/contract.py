@@ -147,13 +147,16 @@ class Evaluation:
                 raise ValueError(f"{self.name}: reading {r.key} overrides unknown parameter {sorted(unknown)[0]!r}")
 
     # --- parameters --------------------------------------------------------------------------
-    def load(self, scenario: str | None = None, overrides: dict | None = None) -> params.Scenario:
-        """The validated parameters of ``scenario`` (default: the one the book shows)."""
-        return params.load(self.name, scenario or self.scenario, self.parameters, overrides, self.check)
+    def load(
+        self, scenario: str | None = None, overrides: dict | None = None, origin: str = "override"
+    ) -> params.Scenario:
+        """The validated parameters of ``scenario`` (default: the one the book shows); ``origin``
+        names where the overrides come from ("command line", "papermill")."""
+        return params.load(self.name, scenario or self.scenario, self.parameters, overrides, self.check, origin=origin)
 
-    def run(self, scenario: str | None = None, overrides: dict | None = None):
+    def run(self, scenario: str | None = None, overrides: dict | None = None, origin: str = "override"):
         """Load and evaluate: ``(Scenario, Result)``."""
-        sc = self.load(scenario, overrides)
+        sc = self.load(scenario, overrides, origin)
         return sc, self.evaluate(sc.values)
 
     def scenarios(self) -> list:

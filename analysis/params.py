@@ -81,9 +81,10 @@ class Scenario:
     evaluation: str
     name: str
     description: str
-    entries: dict  # name -> {value, unit, source, locator, note, file}
+    entries: dict  # name -> {value, unit, source, locator, note, file, origin, replaced}
     files: list = field(default_factory=list)
     overrides: dict = field(default_factory=dict)
+    origin: str = ""  # where the overrides came from: "command line", "papermill", ...
 
     @property
     def values(self) -> dict:
@@ -262,11 +263,17 @@ def load(
     checker=None,
     data_dir: Path = DATA_DIR,
     bibliography: Path = BIBLIOGRAPHY,
+    origin: str = "override",
 ) -> Scenario:
     """Load scenario ``name`` of ``evaluation``, apply ``overrides`` and validate everything.
 
     ``specs`` maps each parameter to its :class:`Spec`; ``checker(values)`` may raise
     ``(key, reason)`` pairs as :class:`ParameterError` for rules across parameters.
+    ``origin`` names where the overrides come from ("command line", "papermill", ...).
+
+    Provenance of every entry: ``file`` and ``origin`` name the file that set its value (or
+    ``origin`` for an override); ``replaced`` is None, or for an override the entry it replaced
+    ({value, unit, source, locator, origin}): the override has no citation of its own.
     """
     chain = _chain(evaluation, name, data_dir)
     entries, description = {}, ""
@@ -280,7 +287,7 @@ def load(
             inherited = dict(entries.get(key, {}))
             if "value" in entry and "note" not in entry:
                 inherited.pop("note", None)  # a note explains a value; a new value drops it
-            merged = {**inherited, **entry, "file": display_path(path)}
+            merged = {**inherited, **entry, "file": display_path(path), "origin": display_path(path), "replaced": None}
             entries[key] = merged
     last = chain[-1][0]
     keys = bibliography_keys(bibliography)
@@ -301,16 +308,19 @@ def load(
     for key, value in overrides.items():
         if key not in specs:
             raise ParameterError(
-                "override", key, f"unknown parameter for {evaluation} (known: {', '.join(sorted(specs))})"
+                origin, key, f"unknown parameter for {evaluation} (known: {', '.join(sorted(specs))})"
             )
-        value = check_value("override", key, value, specs[key])
+        value = check_value(origin, key, value, specs[key])
+        before = entries[key]
         entries[key] = {
-            **entries[key],
+            **before,
             "value": value,
-            "file": "override",
-            "note": f"overridden (file value {entries[key]['value']!r})",
+            "file": origin,
+            "origin": origin,
+            "replaced": {f: before[f] for f in ("value", "unit", "source", "locator", "origin")},
+            "note": f"set by {origin}; replaces {before['value']!r} ({before['origin']})",
         }
-    scenario = Scenario(evaluation, name, description, entries, [p for p, _ in chain], overrides)
+    scenario = Scenario(evaluation, name, description, entries, [p for p, _ in chain], overrides, origin)
     if checker is not None:
         problem = checker(scenario.values)
         if problem:

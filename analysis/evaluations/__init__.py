@@ -31,11 +31,11 @@ def get(name: str) -> Evaluation:
         ) from None
 
 
-def load(name: str, scenario: str | None = None, overrides: dict | None = None) -> Scenario:
+def load(name: str, scenario: str | None = None, overrides: dict | None = None, origin: str = "override") -> Scenario:
     """The validated parameters of ``scenario`` (default: the one the book shows)."""
-    return get(name).load(scenario, overrides)
+    return get(name).load(scenario, overrides, origin)
 
 
-def run(name: str, scenario: str | None = None, overrides: dict | None = None):
+def run(name: str, scenario: str | None = None, overrides: dict | None = None, origin: str = "override"):
     """Load and evaluate: returns ``(Scenario, Result)``."""
-    return get(name).run(scenario, overrides)
+    return get(name).run(scenario, overrides, origin)
