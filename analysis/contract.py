@@ -9,6 +9,8 @@ read evaluations only through it. Adding an evaluation is its package
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -155,9 +157,33 @@ class Evaluation:
         return params.load(self.name, scenario or self.scenario, self.parameters, overrides, self.check, origin=origin)
 
     def run(self, scenario: str | None = None, overrides: dict | None = None, origin: str = "override"):
-        """Load and evaluate: ``(Scenario, Result)``."""
+        """Load and evaluate: ``(Scenario, Result)``.
+
+        A headline metric that is not a finite number is a :class:`params.ParameterError` naming
+        the overrides' origin (or the scenario's file) and the metric: inputs too large overflow
+        the computation, and "n/a" would be a silent wrong result. The rate of return alone may be
+        undefined (no sign change in the flows), unless the computation overflowed."""
         sc = self.load(scenario, overrides, origin)
-        return sc, self.evaluate(sc.values)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)
+            try:
+                with np.errstate(over="warn"):
+                    result = self.evaluate(sc.values)
+            except OverflowError:
+                result, caught = None, [warnings.WarningMessage("overflow", RuntimeWarning, "", 0)]
+        overflow = any("overflow" in str(w.message) for w in caught)
+        for m in self.metrics:
+            value = math.nan if result is None else result.metrics.get(m.name, math.nan)
+            if np.isfinite(value) or (m.name == self.rate_of_return and not overflow and not np.isinf(value)):
+                continue
+            where = origin if sc.overrides else sc.files[-1]
+            cause = "the computation overflows: a value is too large" if overflow else "check the parameter values"
+            if sc.overrides:
+                cause += f" (set {', '.join(f'{k}={v!r}' for k, v in sc.overrides.items())})"
+            raise params.ParameterError(where, m.name, f"the result is {value} ({m.label}): {cause}")
+        for w in caught:  # no error: the warnings as they would have been shown
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return sc, result
 
     def scenarios(self) -> list:
         return params.scenario_names(self.name)

@@ -154,8 +154,8 @@ def test_overrides_are_validated():
 @pytest.mark.parametrize(
     "args, expected",
     [
-        (["--set", "rent_to_price=2"], "error: override: rent_to_price: 2 is above the maximum 1.0"),
-        (["--set", "colour=1"], "error: override: colour: unknown parameter"),
+        (["--set", "rent_to_price=2"], "error: command line: rent_to_price: 2 is above the maximum 1.0"),
+        (["--set", "colour=1"], "error: command line: colour: unknown parameter"),
         (["--set", "rent_to_price"], "error: command line: rent_to_price: --set expects KEY=VALUE"),
         (["--scenario", "nope"], "no scenario 'nope'"),
     ],
