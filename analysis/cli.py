@@ -97,6 +97,8 @@ def _raw(value) -> str:
         return "[" + ", ".join(_raw(v) for v in value) + "]"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))  # 7500000, not 7500000.0
+    if isinstance(value, (int, float)) and abs(value) >= 1e15:
+        return f"{value:.6g}"  # 1e+300, not 301 digits
     return str(value)
 
 
@@ -111,10 +113,17 @@ def provenance(sc: params.Scenario) -> dict:
     }
 
 
+def _scenario(name: str | None) -> str | None:
+    """--scenario as given; an empty name is an error, not the default scenario."""
+    if name is not None and not name.strip():
+        raise params.ParameterError(ORIGIN, "--scenario", "the scenario name is empty")
+    return name
+
+
 def _run(evaluation: str, scenario: str | None, overrides: dict):
     """Run with the command line as the overrides' origin: (Evaluation, Scenario, Result)."""
     ev = evaluations.get(evaluation)
-    sc, result = ev.run(scenario, overrides, ORIGIN)
+    sc, result = ev.run(_scenario(scenario), overrides, ORIGIN)
     return ev, sc, result
 
 
@@ -214,7 +223,7 @@ def _parameter_lines(sc: params.Scenario) -> list:
 
 
 def cmd_list(args) -> int:
-    if args.scenario and not args.evaluation:
+    if args.scenario is not None and not args.evaluation:
         raise params.ParameterError(ORIGIN, "--scenario", "needs an evaluation: list EVALUATION --scenario NAME")
     if not args.evaluation:
         lines = []
@@ -223,12 +232,12 @@ def cmd_list(args) -> int:
         print("\n".join(lines[:-1]))
         return 0
     ev = evaluations.get(args.evaluation)
-    if not args.scenario:
+    if args.scenario is None:
         sc = ev.load()
         lines = _scenario_lines(ev) + ["", f"parameters of {sc.name} (list {ev.name} --scenario NAME for another)"]
         print("\n".join(lines + _parameter_lines(sc)))
         return 0
-    sc = ev.load(args.scenario)
+    sc = ev.load(_scenario(args.scenario))
     lines = [f"{ev.name} / {sc.name}: {ev.title}", *_wrap(sc.description, 2)]
     lines.append("files (each extends the one before): " + " -> ".join(params.display_path(f) for f in sc.files))
     lines.append("parameters: value unit, then source (BibTeX key), locator, and the file when not the first")

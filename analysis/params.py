@@ -115,7 +115,12 @@ class Loader(yaml.SafeLoader):
                 except TypeError:
                     raise InputError(None, f"{_line(key_node)}: a key must be text or a number") from None
                 if key in seen:
-                    raise InputError(str(key), f"duplicate key ({seen[key]} and {_line(key_node)})")
+                    where = (
+                        f"twice on {seen[key]}"
+                        if seen[key] == _line(key_node)
+                        else f"{seen[key]} and {_line(key_node)}"
+                    )
+                    raise InputError(str(key), f"duplicate key ({where}): the second would silently win")
                 seen[key] = _line(key_node)
         return super().construct_mapping(node, deep)
 
@@ -478,6 +483,10 @@ def load(
         problem = checker({k: e["value"] for k, e in entries.items()})
         if problem:
             key, reason = problem
+            if len(chain) > 1 and entries[key]["file"] != display_path(last):
+                # the parent's own error if it has one, else this file's change broke the rule
+                load(evaluation, chain[-2][0].stem, specs, None, checker, data_dir, bibliography)
+                raise ParameterError(last, key, f"{reason} ({key} as set in {entries[key]['file']})")
             raise ParameterError(entries[key]["file"], key, reason)
     overrides = dict(overrides or {})
     for key, value in overrides.items():
