@@ -290,7 +290,8 @@ def cmd_sensitivity(args) -> int:
         lines.append(f"  {metric} percentiles: " + ", ".join(f"p{q} {num(x)}" for q, x in pct.items()))
     lines.append("Sobol indices (share of the variance: alone / with interactions)")
     for row in payload["sobol"]:
-        lines.append(f"  {row['parameter']:<28} {num(row['first_order']):>6} {num(row['total']):>6}")
+        share = lambda x: "   n/a" if x is None else f"{x:6.3f}"  # noqa: E731
+        lines.append(f"  {row['parameter']:<28} {share(row['first_order'])} {share(row['total'])}")
     print("\n".join(lines))
     return 0
 

@@ -174,3 +174,58 @@ def test_cli_unknown_evaluation():
         [sys.executable, "-m", "analysis", "run", "atlantis"], capture_output=True, text=True, cwd=ROOT
     )
     assert out.returncode == 2 and "unknown evaluation 'atlantis'" in out.stderr
+
+
+def test_every_changed_value_in_data_gives_its_own_citation():
+    """Provenance follows the value: in a file that extends another, an entry that changes a value
+    names its own source and locator in that file."""
+    for ev in evaluations.REGISTRY.values():
+        for name in ev.scenarios():
+            doc = params.parse_yaml((params.DATA_DIR / ev.name / f"{name}.yaml").read_text(encoding="utf-8"))
+            if "extends" not in doc:
+                continue
+            parent = ev.load(doc["extends"])
+            for key, entry in doc["parameters"].items():
+                if "value" in entry and entry["value"] != parent.entries[key]["value"]:
+                    assert {"source", "locator"} <= set(entry), (ev.name, name, key)
+
+
+def test_the_origin_follows_the_value(data_copy):
+    path = data_copy / "elsalvador" / "cited.yaml"
+    path.write_text(
+        "extends: as_published\nparameters:\n  rent_to_price: {locator: a second locator for the same value}\n",
+        encoding="utf-8",
+    )
+    sc = load(data_copy, "cited")
+    entry = sc.entries["rent_to_price"]
+    assert entry["locator"] == "a second locator for the same value" and entry["value"] == 0.085
+    assert entry["origin"].endswith("as_published.yaml") and entry["file"].endswith("cited.yaml")
+    path.write_text(
+        "extends: as_published\nparameters:\n  rent_to_price: {value: 0.085, locator: the same value restated}\n",
+        encoding="utf-8",
+    )
+    assert load(data_copy, "cited").values["rent_to_price"] == 0.085  # the same value: the citation still fits
+
+
+def test_a_rule_broken_by_a_file_names_that_file(data_copy):
+    (data_copy / "elsalvador" / "short.yaml").write_text(
+        "extends: as_published\nparameters:\n  horizon_periods: {value: 20, source: idb_es_cclip, locator: x}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(params.ParameterError) as err:
+        load(data_copy, "short")
+    assert err.value.file.endswith("short.yaml") and err.value.key == "term_mix"
+    assert err.value.reason.endswith(f"(term_mix as set in {data_copy / 'elsalvador' / 'as_published.yaml'})")
+    edit(data_copy, "as_published", set_value("horizon_periods", 20))  # the parent itself is broken: it is named
+    with pytest.raises(params.ParameterError) as err:
+        load(data_copy, "corrected")
+    assert err.value.file.endswith("as_published.yaml") and "(term_mix as set" not in err.value.reason
+
+
+def test_a_rule_broken_by_an_override_names_the_overrides_origin():
+    with pytest.raises(params.ParameterError) as err:
+        params.load("elsalvador", "as_published", es.parameters, {"horizon_periods": 20}, es.check, origin="papermill")
+    assert err.value.file == "papermill" and err.value.key == "term_mix"
+    assert err.value.reason.endswith("beyond the horizon of 20 periods (after horizon_periods=20)")
+    with pytest.raises(params.ParameterError, match=r"^papermill: irr_last_period: 40 is beyond the horizon"):
+        params.load("elsalvador", "as_published", es.parameters, {"irr_last_period": 40}, es.check, origin="papermill")
