@@ -314,6 +314,9 @@ def cmd_release(args) -> int:
         print(f"wrote {results.write_release(overwrite=args.overwrite)}")
     except FileExistsError as exc:
         raise params.ParameterError(ORIGIN, "release", str(exc)) from None
+    except OSError as exc:  # the results folder cannot be written
+        where = exc.filename or results.RESULTS_DIR
+        raise params.ParameterError(where, "release", f"cannot write the snapshot ({exc.strerror or exc})") from None
     return 0
 
 
@@ -395,7 +398,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", **scenario)
     p.add_argument("--set", **override)
     p.add_argument(
-        "--draws", type=_draws, default=100_000, help=f"Monte Carlo draws, 1 to {MAX_DRAWS:,} (default 100,000)"
+        "--draws",
+        type=_draws,
+        default=100_000,
+        help=f"Monte Carlo draws, 1 to {MAX_DRAWS:,}, held in memory (about 2 GB at the limit; default 100,000)",
     )
     p.add_argument(
         "--seed", type=_seed, default=20261124, help="random seed, a whole number >= 0 (same call, same result)"
@@ -403,7 +409,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_sensitivity)
     p = sub.add_parser("bench", help="throughput of the vectorised engine, measured in one run")
-    p.add_argument("--draws", type=_draws, default=100_000, help=f"draws per measurement, 1 to {MAX_DRAWS:,}")
+    p.add_argument(
+        "--draws",
+        type=_draws,
+        default=100_000,
+        help=f"draws per measurement, 1 to {MAX_DRAWS:,} (about 2 GB at the limit)",
+    )
     p.add_argument("--no-workbooks", action="store_true", help="skip writing and recomputing the workbooks")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_bench)

@@ -97,6 +97,8 @@ COMMAND_LINES = [
         f'run elsalvador --set "disbursements={BOMB}"',
         r"command line: disbursements: .*anchors and aliases .* not allowed",
     ),
+    ("run elsalvador --set rent_to_price=\udcff", r"command line: rent_to_price: not valid YAML \(unacceptable char"),
+    ("run elsalvador --set rent_to_price=\x01", r"command line: rent_to_price: not valid YAML \(unacceptable char"),
     ("run elsalvador --set disbursements=!!python/name:os.system", r"command line: disbursements: not valid YAML"),
     ("run elsalvador --set disbursements=" + "[" * 3000, r"command line: disbursements: not valid YAML \(nested too"),
     (
@@ -340,6 +342,16 @@ def test_an_alias_bomb_is_refused_at_once():
         timeout=60,
     )
     assert out.returncode == 2 and out.stdout == "" and out.stderr.count("\n") == 1, out.stderr
+
+
+def test_a_release_that_cannot_be_written(tmp_path, monkeypatch, capsys):
+    from analysis import results
+
+    (tmp_path / "file.txt").write_text("x")
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path / "file.txt" / "results")
+    expect_error(
+        capsys, ["release"], re.escape(str(tmp_path / "file.txt")) + r".*: release: cannot write the snapshot \("
+    )
 
 
 def test_a_closed_pipe_stops_quietly():
