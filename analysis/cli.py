@@ -164,12 +164,6 @@ def cmd_workbook(args) -> int:
     return 0
 
 
-def cmd_build(args) -> int:
-    from . import build
-
-    return build.main(force=args.force, only=args.only)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     parser.add_argument("--version", action="version", version=__version__)
@@ -205,10 +199,9 @@ def main(argv=None) -> int:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter (YAML value)")
     p.add_argument("--out", required=True, help="the .xlsx file to write")
     p.set_defaults(func=cmd_workbook)
-    p = sub.add_parser("build", help="execute the notebooks (when changed) and build the HTML book")
-    p.add_argument("--force", action="store_true", help="re-execute every notebook")
-    p.add_argument("--only", action="append", help="execute only this notebook stem (the book is still built)")
-    p.set_defaults(func=cmd_build)
+    from . import build  # its options: the book, or an edition of it for other scenarios or parameters
+
+    build.add_arguments(sub.add_parser("build", help="execute the notebooks (when changed) and build the HTML book"))
     args = parser.parse_args(argv)
     try:
         return args.func(args)
