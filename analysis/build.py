@@ -8,7 +8,13 @@
    jupyter-cache cannot do this: it does not see the helper code.
 2. ``jupyter-book build`` runs with execution off, warnings as errors and nitpicky on, into a
    temporary folder that replaces ``book/_build/html`` only when the build succeeds.
-A failing notebook or build leaves the previous notebooks and HTML untouched.
+A failing notebook or build leaves the previous notebooks and HTML untouched; a build stopped by
+SIGINT or SIGTERM removes its staging folder, and the next build removes any a killed build left.
+
+An *edition* (``--scenario EVAL=NAME``, ``--set EVAL.KEY=VALUE``, ``--edition NAME``; see
+:func:`build_edition`) is the book for a user's scenarios and overrides, built in a copy of the
+book's sources into ``book/_build/editions/<name>/``, with a banner on every page (the theme's
+announcement, :func:`banner_html`). It writes nothing of the book itself.
 """
 
 from __future__ import annotations
@@ -176,13 +182,14 @@ def read_config(path: Path | None = None) -> dict:
     return config
 
 
-def stamped_config(path: Path, source: Path = ROOT, banner: str = "", pdf_link: bool = True) -> None:
+def stamped_config(path: Path, source: Path | None = None, banner: str = "", pdf_link: bool = True) -> None:
     """``source``/_config.yml plus a footer on every page: the analysis version and the git commit;
     for an edition, its ``banner`` (HTML) at the top of every page."""
     import yaml
 
     from . import __version__
 
+    source = source or ROOT
     config = read_config(source / "_config.yml")
     stamp = f"Analysis version {__version__}, commit {git_commit()}."
     html_options = config.setdefault("html", {})
@@ -251,7 +258,7 @@ def jupyter_book(
     out: Path,
     capture: bool = False,
     previous: Path | None = None,
-    source: Path = ROOT,
+    source: Path | None = None,
     banner: str = "",
     pdf_edition: bool = True,
 ) -> subprocess.CompletedProcess:
@@ -260,7 +267,8 @@ def jupyter_book(
     tree has its own)."""
     import yaml
 
-    if source == ROOT:
+    if source is None:
+        source = ROOT
         export_tables()
     stamped_config(out / "_config.yml", source, banner, pdf_link=pdf_edition)
     (out / "_toc.yml").write_text(yaml.safe_dump(toc(), sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -366,8 +374,8 @@ def build_html() -> None:
     try:
         try:
             done = jupyter_book(staging, previous=HTML)
-        except (OSError, ValueError) as exc:
-            raise RuntimeError(f"cannot read _config.yml ({exc}); the previous HTML is kept") from None
+        except (OSError, ValueError, RuntimeError) as exc:  # _config.yml or _toc.yml cannot be read
+            raise RuntimeError(f"{exc}; the previous HTML is kept") from None
         if done.returncode != 0:
             raise RuntimeError("jupyter-book build failed (see the warnings above); the previous HTML is kept")
         _swap(staging / "_build" / "html", HTML)
