@@ -541,13 +541,22 @@ def edition_facts(name: str, scenarios: dict, overrides: dict) -> dict:
     return {"name": name, "version": __version__, "commit": git_commit(), "evaluations": evaluations}
 
 
+# The banner sits in the theme's announcement bar (centred, large): compact and left-aligned here.
+_BANNER_STYLE = "text-align: left; font-size: 0.8rem; line-height: 1.35; overflow-wrap: anywhere"
+_CODE_STYLE = "color: inherit; background: none; border: 0; padding: 0; font-size: inherit"
+
+
 def banner_html(facts: dict) -> str:
     """The banner at the top of every page of an edition (HTML; every text escaped)."""
     esc = html.escape
+
+    def code(text):
+        return f'<code style="{_CODE_STYLE}">{esc(text)}</code>'
+
     items = []
     for e in facts["evaluations"]:
         text = (
-            f"<strong>{esc(e['title'].split(':')[0])}</strong>: scenario <code>{esc(e['scenario'])}</code>"
+            f"<strong>{esc(e['title'].split(':')[0])}</strong>: scenario {code(e['scenario'])}"
             f"{'' if e['changed'] else ' (the book&#x27;s)'}"
         )
         if e["description"] and e["changed"]:
@@ -555,16 +564,17 @@ def banner_html(facts: dict) -> str:
         text += f"; files {esc(' → '.join(e['files']))}"
         for o in e["overrides"]:
             text += (
-                f"; <code>{esc(o['parameter'])}</code> = {esc(o['value'])} (set by {esc(EDITION_ORIGIN)}; replaces"
+                f"; {code(o['parameter'])} = {esc(o['value'])} (set by {esc(EDITION_ORIGIN)}; replaces"
                 f" {esc(o['replaced'])} of {esc(o['replaced_origin'])}, whose citation is {esc(o['citation'])},"
                 f" {esc(o['locator'])})"
             )
-        text += f"; parameters&#x27; SHA-256 <code>{esc(e['sha256'])}</code>"
+        text += f"; parameters&#x27; SHA-256 {code(e['sha256'])}"
         items.append(f"<li>{text}</li>")
     return (
-        f'<div class="edition-banner"><p><strong>Edition {esc(facts["name"])}</strong>: this book computed for'
-        f" other parameters than the release&#x27;s. It derives from release {esc(facts['version'])},"
-        f" commit {esc(facts['commit'])}.</p><ul>{''.join(items)}</ul></div>"
+        f'<div class="edition-banner" style="{_BANNER_STYLE}"><p style="margin: 0"><strong>Edition'
+        f" {esc(facts['name'])}</strong>: this book computed for other parameters than the release&#x27;s."
+        f" It derives from release {esc(facts['version'])}, commit {esc(facts['commit'])}.</p>"
+        f'<ul style="margin: 0.2rem 0 0 1.2rem; padding: 0">{"".join(items)}</ul></div>'
     )
 
 
