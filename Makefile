@@ -11,6 +11,8 @@ STATIC := $(VENV)/book-static
 # The build ends with the PDF edition, book/_build/html/book.pdf, printed by Debian's chromium
 # (analysis/pdf.py); without chromium it says so in one line and the HTML has no PDF link
 # (`make chromium` installs it; `make test` does, and fails under CI=true without it).
+# An edition of the book for your scenario or values (README: "Your own edition of the book"), e.g.
+#   make book ARGS="--scenario peru=conservative --set peru.discount_rate=0.10"
 book: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js  ## execute the notebooks whose inputs changed, build the HTML book and its PDF
 	$(PY) -m analysis build $(ARGS)
 

@@ -8,17 +8,29 @@
    jupyter-cache cannot do this: it does not see the helper code.
 2. ``jupyter-book build`` runs with execution off, warnings as errors and nitpicky on, into a
    temporary folder that replaces ``book/_build/html`` only when the build succeeds.
-A failing notebook or build leaves the previous notebooks and HTML untouched.
+A failing notebook or build leaves the previous notebooks and HTML untouched; a build stopped by
+SIGINT or SIGTERM removes its staging folder, and the next build removes any a killed build left.
+
+An *edition* (``--scenario EVAL=NAME``, ``--set EVAL.KEY=VALUE``, ``--edition NAME``; see
+:func:`build_edition`) is the book for a user's scenarios and overrides, built in a copy of the
+book's sources into ``book/_build/editions/<name>/``, with a banner on every page (the theme's
+announcement, :func:`banner_html`). It writes nothing of the book itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import html
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -93,15 +105,19 @@ def stored_sha256(path: Path) -> str | None:
     return nbformat.read(path, as_version=4).metadata.get(META_KEY, {}).get("inputs_sha256")
 
 
-def _tidy(nb) -> None:
-    """Drop papermill's timestamps (re-executing unchanged inputs rewrites nothing new) and hide
-    the injected parameters cell from the page."""
+def _tidy(nb, parameters: dict | None = None) -> None:
+    """Drop papermill's timestamps and give its injected parameters cell an id derived from the
+    parameters (papermill draws a random one): re-executing unchanged inputs gives the same bytes.
+    Hide the injected parameters cell from the page."""
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            tags.append("remove-cell")  # the page states its scenario in the prose
+        if "injected-parameters" in tags:
+            digest = hashlib.sha256(json.dumps(parameters or {}, sort_keys=True, default=str).encode()).hexdigest()
+            cell["id"] = f"injected-parameters-{digest[:12]}"
+            if "remove-cell" not in tags:
+                tags.append("remove-cell")  # the page states its scenario in the prose
     pm = nb.metadata.get("papermill", {})
     for key in ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables"):
         pm.pop(key, None)
@@ -133,7 +149,7 @@ def execute(src: Path, dest: Path, parameters: dict, digest: str) -> None:
         except Exception as exc:  # a missing file, a dead kernel: still one clear line
             raise RuntimeError(f"notebook {src} could not be executed: {type(exc).__name__}: {exc}") from None
         nb = nbformat.read(out, as_version=4)
-        _tidy(nb)
+        _tidy(nb, parameters)
         nb.metadata[META_KEY] = {"inputs_sha256": digest, "parameters": parameters}
         nbformat.write(nb, out)
         shutil.move(out, dest)
@@ -150,19 +166,41 @@ def git_commit() -> str:
     return commit + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
-def stamped_config(path: Path) -> None:
-    """_config.yml plus a footer on every page: the analysis version and the git commit."""
+def read_config(path: Path | None = None) -> dict:
+    """The book's ``_config.yml`` as a mapping; RuntimeError with one line when it is not one."""
+    import yaml
+
+    path = path or ROOT / "_config.yml"
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RuntimeError(f"{path.name}: cannot read it ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise RuntimeError(f"{path.name}: not valid YAML ({' '.join(str(exc).split())})") from None
+    if not isinstance(config, dict):
+        raise RuntimeError(f"{path.name}: expected a mapping of settings, got {type(config).__name__}")
+    return config
+
+
+def stamped_config(path: Path, source: Path | None = None, banner: str = "", pdf_link: bool = True) -> None:
+    """``source``/_config.yml plus a footer on every page: the analysis version and the git commit;
+    for an edition, its ``banner`` (HTML) at the top of every page."""
     import yaml
 
     from . import __version__
 
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    source = source or ROOT
+    config = read_config(source / "_config.yml")
     stamp = f"Analysis version {__version__}, commit {git_commit()}."
-    config.setdefault("html", {})["extra_footer"] = f"<p>{stamp} Parameters: see each chapter's assumptions.</p>"
+    html_options = config.setdefault("html", {})
+    html_options["extra_footer"] = f"<p>{stamp} Parameters: see each chapter's assumptions.</p>"
+    if banner:
+        html_options["announcement"] = banner
     # The copy lives elsewhere: paths jupyter-book resolves against the config file become absolute.
     sphinx = config.setdefault("sphinx", {})
-    sphinx["local_extensions"] = {k: str(ROOT / v) for k, v in sphinx.get("local_extensions", {}).items()}
-    sphinx["extra_extensions"] = [*sphinx.get("extra_extensions", []), "analysis.pdf"]  # the footer's PDF link
+    sphinx["local_extensions"] = {k: str(source / v) for k, v in sphinx.get("local_extensions", {}).items()}
+    if pdf_link:
+        sphinx["extra_extensions"] = [*sphinx.get("extra_extensions", []), "analysis.pdf"]  # the footer's PDF link
     sphinx.setdefault("config", {})["myst_substitutions"] = {"version": __version__, "commit": git_commit()}
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
 
@@ -179,45 +217,66 @@ def workbook_name(ev) -> str | None:
     return f"{ev.name}-workbook.xlsx" if ev.workbook is not None else None
 
 
-def export_tables(dest: Path = BOOK / "_generated") -> None:
+def export_tables(
+    dest: Path = BOOK / "_generated",
+    scenarios: dict | None = None,
+    overrides: dict | None = None,
+    origin: str = "override",
+) -> None:
     """Each chapter's tables as CSV files and one XLSX workbook of values, and its live-formula
-    workbook, for the chapters' download links. Skipped for a chapter whose inputs are unchanged
-    (the digest of :func:`inputs_sha256` is kept beside the files)."""
+    workbook, for the chapters' download links, at the book's scenarios or an edition's
+    (``scenarios``: evaluation -> scenario, ``overrides``: evaluation -> {parameter: value}).
+    Skipped for a chapter whose inputs are unchanged (the digest of :func:`inputs_sha256` is kept
+    beside the files). The same inputs give the same bytes (fixed file dates)."""
     import pandas as pd
 
-    from . import workbook
+    from . import results, workbook
     from .evaluations import REGISTRY
 
     for ev in REGISTRY.values():
+        scenario, changes = results.choice(ev, scenarios, overrides)
         folder = dest / ev.name
         stamp = folder / ".inputs-sha256"
-        digest = inputs_sha256(ev.name, ev.name, {"scenario": ev.scenario, "overrides": {}})
+        digest = inputs_sha256(ev.name, ev.name, {"scenario": scenario, "overrides": changes})
         if stamp.is_file() and stamp.read_text() == digest:
             continue
-        _, result = ev.run()
+        _, result = ev.run(scenario, changes, origin)
         folder.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(folder / f"{ev.name}.xlsx") as xlsx:
+        values = folder / f"{ev.name}.xlsx"
+        with pd.ExcelWriter(values, engine="xlsxwriter", engine_kwargs={"options": workbook.TEXT_ONLY}) as xlsx:
+            xlsx.book.set_properties({"title": ev.title, "created": workbook.FIXED_DATE})
             for name in download_tables(ev):
                 df = result.tables[name]
                 df.to_csv(folder / f"{name}.csv", index=False)
                 df.to_excel(xlsx, sheet_name=name[:31], index=False)
         if ev.workbook is not None:
-            workbook.write(ev.name, ev.scenario, {}, folder / workbook_name(ev))
+            workbook.write(ev.name, scenario, changes, folder / workbook_name(ev), origin=origin)
         stamp.write_text(digest)
 
 
-def jupyter_book(out: Path, capture: bool = False, previous: Path | None = None) -> subprocess.CompletedProcess:
-    """Run ``jupyter-book build`` (warnings as errors, nitpicky) with the stamped config into ``out``."""
+def jupyter_book(
+    out: Path,
+    capture: bool = False,
+    previous: Path | None = None,
+    source: Path | None = None,
+    banner: str = "",
+    pdf_edition: bool = True,
+) -> subprocess.CompletedProcess:
+    """Run ``jupyter-book build`` (warnings as errors, nitpicky) of ``source`` with the stamped
+    config into ``out``. The book's own source exports its downloads first (an edition's source
+    tree has its own)."""
     import yaml
 
-    export_tables()
-    stamped_config(out / "_config.yml")
+    if source is None:
+        source = ROOT
+        export_tables()
+    stamped_config(out / "_config.yml", source, banner, pdf_link=pdf_edition)
     (out / "_toc.yml").write_text(yaml.safe_dump(toc(), sort_keys=False, allow_unicode=True), encoding="utf-8")
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [
         str(jb),
         "build",
-        str(ROOT),
+        str(source),
         "--path-output",
         str(out),
         "--config",
@@ -228,8 +287,8 @@ def jupyter_book(out: Path, capture: bool = False, previous: Path | None = None)
         "-n",
         "--keep-going",
     ]
-    done = subprocess.run(cmd, capture_output=capture, text=True, cwd=ROOT)
-    if done.returncode == 0:
+    done = subprocess.run(cmd, capture_output=capture, text=True, cwd=source)
+    if done.returncode == 0 and pdf_edition:
         from . import pdf
 
         # the PDF edition (skipped, with one line, without chromium; reused when the pages are unchanged)
@@ -237,41 +296,414 @@ def jupyter_book(out: Path, capture: bool = False, previous: Path | None = None)
     return done
 
 
+# --- staging folders: one per build, removed on success, failure, SIGINT or SIGTERM ----------------
+
+STAGING_PREFIX = "staging-"
+PID_FILE = ".build-pid"
+
+
+def new_staging(parent: Path | None = None) -> Path:
+    """A staging folder ``<parent>/staging-*`` holding the id of the process that owns it."""
+    parent = parent or HTML.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+    (staging / PID_FILE).write_text(str(os.getpid()))
+    return staging
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_staging(parent: Path | None = None) -> list:
+    """Remove the staging folders of builds that are no longer running (a build killed before its
+    clean-up could run); a folder whose build still runs is kept. Returns the removed folders."""
+    parent = parent or HTML.parent
+    removed = []
+    for folder in sorted(parent.glob(STAGING_PREFIX + "*")) if parent.is_dir() else []:
+        try:
+            pid = int((folder / PID_FILE).read_text())
+        except (OSError, ValueError):
+            pid = None
+        if pid is not None and pid != os.getpid() and _running(pid):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+@contextlib.contextmanager
+def cleanup_on_signals():
+    """SIGTERM ends the build like SIGINT does, through its ``finally`` clauses (which remove the
+    staging folder), instead of killing it where it stands."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _swap(new: Path, dest: Path) -> None:
+    """Put folder ``new`` in place of ``dest`` (the previous one is removed only after)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    old = dest.with_name(dest.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if dest.exists():
+        dest.rename(old)
+    new.rename(dest)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def build_html() -> None:
     """jupyter-book build into a temporary folder; swap it into book/_build/html on success."""
-    HTML.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="staging-", dir=HTML.parent))
+    staging = new_staging(HTML.parent)
     try:
         try:
             done = jupyter_book(staging, previous=HTML)
-        except (OSError, ValueError) as exc:
-            raise RuntimeError(f"cannot read _config.yml ({exc}); the previous HTML is kept") from None
+        except (OSError, ValueError, RuntimeError) as exc:  # _config.yml or _toc.yml cannot be read
+            raise RuntimeError(f"{exc}; the previous HTML is kept") from None
         if done.returncode != 0:
             raise RuntimeError("jupyter-book build failed (see the warnings above); the previous HTML is kept")
-        old = HTML.with_name("html.old")
-        shutil.rmtree(old, ignore_errors=True)
-        if HTML.exists():
-            HTML.rename(old)
-        (staging / "_build" / "html").rename(HTML)
-        shutil.rmtree(old, ignore_errors=True)
+        _swap(staging / "_build" / "html", HTML)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+# --- editions: the book for a user's scenarios and overrides --------------------------------------
+
+EDITIONS = BOOK / "_build" / "editions"
+EDITION_ORIGIN = "command line"  # what an edition's registers name as the origin of its overrides
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}")
+# The book's sources an edition copies (its notebooks are executed into the copy).
+SOURCES = (
+    "_config.yml",
+    "_toc.yml",
+    "CHANGELOG.md",
+    "book/*.md",
+    "book/references.bib",
+    "book/_ext/*.py",
+    "book/_static/*",
+    "book/_extra/*",
+    "notebooks/*.ipynb",
+)
+
+
+class OptionError(ValueError):
+    """A wrong ``build`` option: the message is one line naming the option, the key and the reason."""
+
+
+def edition_choices(scenario_options=(), set_options=()) -> tuple:
+    """``--scenario EVAL=NAME`` and ``--set EVAL.KEY=VALUE`` options as (scenarios, overrides):
+    evaluation -> scenario name, evaluation -> {parameter: value}. Every evaluation named is loaded
+    with its choices: OptionError for an unknown evaluation, scenario or parameter, or a value its
+    parameter does not admit."""
+    from . import params
+    from .evaluations import REGISTRY
+
+    def evaluation(option, name):
+        if name not in REGISTRY:
+            raise OptionError(f"{option}: unknown evaluation {name!r} (known: {', '.join(REGISTRY)})")
+        return REGISTRY[name]
+
+    scenarios, overrides, raw = {}, {}, {}
+    for item in scenario_options or ():
+        option = f"--scenario {item}"
+        name, sep, scenario = item.partition("=")
+        if not sep or not scenario.strip():
+            raise OptionError(f"{option}: expected EVALUATION=SCENARIO, e.g. peru=conservative")
+        ev = evaluation(option, name.strip())
+        scenario = scenario.strip()
+        if ev.name in scenarios:
+            raise OptionError(f"{option}: {ev.name} has a scenario already ({scenarios[ev.name]})")
+        if scenario not in ev.scenarios():
+            raise OptionError(
+                f"{option}: no scenario {scenario!r} in data/{ev.name}/ (known: {', '.join(ev.scenarios())})"
+            )
+        scenarios[ev.name] = scenario
+    for item in set_options or ():
+        option = f"--set {item}"
+        target, sep, text = item.partition("=")
+        name, dot, key = target.strip().partition(".")
+        if not sep or not dot or not key:
+            raise OptionError(f"{option}: expected EVALUATION.PARAMETER=VALUE, e.g. peru.discount_rate=0.10")
+        ev = evaluation(option, name)
+        if key not in ev.parameters:
+            raise OptionError(f"{option}: unknown parameter of {ev.name} (known: {', '.join(sorted(ev.parameters))})")
+        try:
+            value = params.coerce_override(text, key, EDITION_ORIGIN)  # YAML 1.2, as run --set
+            value = params.check_value(EDITION_ORIGIN, key, value, ev.parameters[key])
+        except params.ParameterError as exc:
+            raise OptionError(f"{option}: {exc.reason}") from None
+        overrides.setdefault(ev.name, {})[key] = value
+        raw[(ev.name, key)] = option
+    for name in dict.fromkeys([*scenarios, *overrides]):
+        try:
+            REGISTRY[name].load(scenarios.get(name), overrides.get(name), EDITION_ORIGIN)
+        except params.ParameterError as exc:
+            option = raw.get((name, exc.key))
+            if option:
+                raise OptionError(f"{option}: {exc.reason}") from None
+            raise OptionError(f"--scenario {name}={scenarios.get(name, REGISTRY[name].scenario)}: {exc}") from None
+    return scenarios, overrides
+
+
+def edition_name(scenarios: dict, overrides: dict) -> str:
+    """The default name of an edition: each evaluation it changes with its scenario, then a short
+    hash of the overrides: ``peru-my_case-1a2b3c4d``."""
+    from .evaluations import REGISTRY
+
+    parts = [f"{n}-{scenarios.get(n, ev.scenario)}" for n, ev in REGISTRY.items() if n in scenarios or n in overrides]
+    if overrides:
+        parts.append(hashlib.sha256(json.dumps(overrides, sort_keys=True, default=str).encode()).hexdigest()[:8])
+    return "-".join(parts) or "book"
+
+
+def edition_pages(scenarios: dict, overrides: dict) -> list:
+    """:func:`pages` of an edition: the chapters it names run at its choices (their overrides'
+    origin: the command line), the others at the book's; the overview pages get every choice."""
+    out = []
+    for stem, evaluation, parameters in pages():
+        if stem in scenarios or stem in overrides:
+            ev_scenario = scenarios.get(stem, parameters["scenario"])
+            parameters = {"scenario": ev_scenario, "overrides": overrides.get(stem, {}), "origin": EDITION_ORIGIN}
+        elif evaluation == "*":
+            parameters = {"scenarios": scenarios, "overrides": overrides, "origin": EDITION_ORIGIN}
+        out.append((stem, evaluation, parameters))
+    return out
+
+
+def _citation(key: str) -> str:
+    """A bibliography entry as a reader names it: "IDB (2023)" (the key when it cannot be read)."""
+    try:
+        from pybtex.database import parse_file
+
+        entry = parse_file(str(BOOK / "references.bib")).entries[key]
+    except Exception:  # a banner never fails on a citation: the key is still a pointer
+        return key
+    people = entry.persons.get("author") or entry.persons.get("editor") or []
+    who = " ".join(people[0].last_names).strip("{}") if people else entry.fields.get("organization", key)
+    if len(people) > 1:
+        who += " et al." if len(people) > 2 else f" and {' '.join(people[1].last_names).strip('{}')}"
+    return f"{who} ({entry.fields.get('year', 'n.d.')})"
+
+
+def edition_facts(name: str, scenarios: dict, overrides: dict) -> dict:
+    """What an edition's banner says: for every evaluation, its scenario, file chain, description,
+    overrides (each with the value it replaced, that value's origin, citation and locator) and
+    parameters' SHA-256; the release and commit it derives from."""
+    from . import __version__, chapter, params, results
+    from .evaluations import REGISTRY
+
+    evaluations = []
+    for ev in REGISTRY.values():
+        scenario, changes = results.choice(ev, scenarios, overrides)
+        sc = ev.load(scenario, changes, EDITION_ORIGIN)
+        rows = []
+        for key in changes:
+            e, spec = sc.entries[key], ev.parameters[key]
+            was = e["replaced"]
+            rows.append(
+                {
+                    "parameter": key,
+                    "value": chapter.format_value(e["value"], spec),
+                    "replaced": chapter.format_value(was["value"], spec),
+                    "replaced_origin": was["origin"],
+                    "citation": _citation(was["source"]),
+                    "locator": was["locator"],
+                }
+            )
+        evaluations.append(
+            {
+                "evaluation": ev.name,
+                "title": ev.title,
+                "scenario": sc.name,
+                "changed": ev.name in scenarios or ev.name in overrides,
+                "description": sc.description,
+                "files": [params.display_path(f) for f in sc.files],
+                "overrides": rows,
+                "sha256": sc.sha256,
+            }
+        )
+    return {"name": name, "version": __version__, "commit": git_commit(), "evaluations": evaluations}
+
+
+# The banner sits in the theme's announcement bar (centred, large): compact and left-aligned here.
+_BANNER_STYLE = "text-align: left; font-size: 0.8rem; line-height: 1.35; overflow-wrap: anywhere"
+_CODE_STYLE = "color: inherit; background: none; border: 0; padding: 0; font-size: inherit"
+
+
+def banner_html(facts: dict) -> str:
+    """The banner at the top of every page of an edition (HTML; every text escaped)."""
+    esc = html.escape
+
+    def code(text):
+        return f'<code style="{_CODE_STYLE}">{esc(text)}</code>'
+
+    items = []
+    for e in facts["evaluations"]:
+        text = (
+            f"<strong>{esc(e['title'].split(':')[0])}</strong>: scenario {code(e['scenario'])}"
+            f"{'' if e['changed'] else ' (the book&#x27;s)'}"
+        )
+        if e["description"] and e["changed"]:
+            text += f" ({esc(' '.join(str(e['description']).split()))})"
+        text += f"; files {esc(' → '.join(e['files']))}"
+        for o in e["overrides"]:
+            text += (
+                f"; {code(o['parameter'])} = {esc(o['value'])} (set by {esc(EDITION_ORIGIN)}; replaces"
+                f" {esc(o['replaced'])} of {esc(o['replaced_origin'])}, whose citation is {esc(o['citation'])},"
+                f" {esc(o['locator'])})"
+            )
+        text += f"; parameters&#x27; SHA-256 {code(e['sha256'])}"
+        items.append(f"<li>{text}</li>")
+    return (
+        f'<div class="edition-banner" style="{_BANNER_STYLE}"><p style="margin: 0"><strong>Edition'
+        f" {esc(facts['name'])}</strong>: this book computed for other parameters than the release&#x27;s."
+        f" It derives from release {esc(facts['version'])}, commit {esc(facts['commit'])}.</p>"
+        f'<ul style="margin: 0.2rem 0 0 1.2rem; padding: 0">{"".join(items)}</ul></div>'
+    )
+
+
+def stage_sources(src: Path) -> None:
+    """Copy the book's sources into ``src`` (an edition's source tree); its offline static files
+    (MathJax, under .venv) are linked, not copied."""
+    for pattern in SOURCES:
+        for path in _files(pattern):
+            dest = src / path.relative_to(ROOT)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+    static = ROOT / ".venv" / "book-static"
+    (src / ".venv").mkdir(exist_ok=True)
+    (src / ".venv" / "book-static").symlink_to(static.resolve() if static.exists() else static)
+
+
+def build_edition(scenarios: dict, overrides: dict, name: str | None = None) -> Path:
+    """Build the edition of the book for ``scenarios`` and ``overrides`` into
+    ``book/_build/editions/<name>/``, replaced only on success. Nothing of the book itself is
+    written (its executed notebooks, its downloads, its HTML, the release snapshot): the edition's
+    sources are copied into a staging folder, its pages executed there with its parameters and
+    its downloads exported there. Returns the edition's folder."""
+    name = name or edition_name(scenarios, overrides)
+    if not _NAME.fullmatch(name):
+        raise OptionError(f"--edition {name}: use letters, digits, '.', '_' and '-' (a letter or digit first)")
+    read_config()
+    facts = edition_facts(name, scenarios, overrides)
+    staging = new_staging(HTML.parent)
+    try:
+        src = staging / "src"
+        stage_sources(src)
+        todo = edition_pages(scenarios, overrides)
+        for i, (stem, evaluation, parameters) in enumerate(todo, start=1):
+            digest = inputs_sha256(stem, evaluation, parameters)
+            dest = src / "book" / f"{stem}.ipynb"
+            if stored_sha256(BOOK / f"{stem}.ipynb") == digest:  # the book's page, unchanged by the edition
+                print(f"[{i}/{len(todo)}] {stem}: the book's page (inputs unchanged)", flush=True)
+                shutil.copy2(BOOK / f"{stem}.ipynb", dest)
+                continue
+            print(f"[{i}/{len(todo)}] executing notebooks/{stem}.ipynb with {parameters}", flush=True)
+            execute(ROOT / "notebooks" / f"{stem}.ipynb", dest, parameters, digest)
+        export_tables(src / "book" / "_generated", scenarios, overrides, EDITION_ORIGIN)
+        print(f"building the HTML of edition {name} (warnings are errors)", flush=True)
+        out = staging / "out"
+        out.mkdir()
+        done = jupyter_book(out, source=src, banner=banner_html(facts), pdf_edition=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"jupyter-book build of edition {name} failed (see the warnings above)")
+        dest = EDITIONS / name
+        _swap(out / "_build" / "html", dest)
+        (dest / "edition.json").write_text(json.dumps(facts, indent=1, default=str) + "\n", encoding="utf-8")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return dest
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+
+def add_arguments(parser) -> None:
+    """The options of ``python -m analysis build``."""
+    parser.add_argument("--force", action="store_true", help="re-execute every notebook")
+    parser.add_argument("--only", action="append", help="execute only this notebook stem (the book is still built)")
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        metavar="EVALUATION=SCENARIO",
+        help="an edition: this evaluation at this scenario (a file in data/EVALUATION/)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        metavar="EVALUATION.PARAMETER=VALUE",
+        help="an edition: override a parameter (YAML value)",
+    )
+    parser.add_argument(
+        "--edition",
+        metavar="NAME",
+        help="build an edition named NAME into book/_build/editions/NAME/ (default name: from the choices)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """``python -m analysis build``: the book, or with --scenario/--set/--edition an edition of it."""
+    if not (args.scenario or args.set or args.edition):
+        return main(force=args.force, only=args.only)
+    if args.only:
+        print("error: --only: an option of the book, not of an edition", file=sys.stderr)
+        return 2
+    try:
+        with cleanup_on_signals():
+            clean_stale_staging()
+            scenarios, overrides = edition_choices(args.scenario, args.set)
+            start = time.perf_counter()
+            dest = build_edition(scenarios, overrides, args.edition)
+    except OptionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; the staging folder is removed, the previous edition is kept", file=sys.stderr)
+        return 130
+    print(f"done in {time.perf_counter() - start:.0f} s: open {dest / 'index.html'}")
+    return 0
 
 
 def main(force: bool = False, only: list | None = None) -> int:
     todo = [n for n in pages() if not only or n[0] in only]
     try:
-        for i, (stem, evaluation, parameters) in enumerate(todo, start=1):
-            digest = inputs_sha256(stem, evaluation, parameters)
-            if not force and stored_sha256(BOOK / f"{stem}.ipynb") == digest:
-                print(f"[{i}/{len(todo)}] book/{stem}.ipynb is up to date (inputs unchanged)", flush=True)
-                continue
-            print(f"[{i}/{len(todo)}] executing notebooks/{stem}.ipynb with {parameters}", flush=True)
-            execute(ROOT / "notebooks" / f"{stem}.ipynb", BOOK / f"{stem}.ipynb", parameters, digest)
-        print("building the HTML book (warnings are errors)", flush=True)
-        build_html()
+        with cleanup_on_signals():
+            clean_stale_staging()
+            read_config()  # a malformed _config.yml stops the build before anything is written
+            for i, (stem, evaluation, parameters) in enumerate(todo, start=1):
+                digest = inputs_sha256(stem, evaluation, parameters)
+                if not force and stored_sha256(BOOK / f"{stem}.ipynb") == digest:
+                    print(f"[{i}/{len(todo)}] book/{stem}.ipynb is up to date (inputs unchanged)", flush=True)
+                    continue
+                print(f"[{i}/{len(todo)}] executing notebooks/{stem}.ipynb with {parameters}", flush=True)
+                execute(ROOT / "notebooks" / f"{stem}.ipynb", BOOK / f"{stem}.ipynb", parameters, digest)
+            print("building the HTML book (warnings are errors)", flush=True)
+            build_html()
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; the staging folder is removed, the previous book is kept", file=sys.stderr)
+        return 130
     print(f"done: open {HTML / 'index.html'}")
     return 0

@@ -28,6 +28,33 @@ PART_TITLES = {
 }
 
 
+# --- the start of a chapter ----------------------------------------------------------------------
+
+
+class ChapterError(Exception):
+    """A chapter cannot start with its parameters. IPython (and so papermill) shows
+    ``_render_traceback_`` instead of a traceback: the one line of the message."""
+
+    def _render_traceback_(self) -> list:
+        return [f"{type(self).__name__}: {self}"]
+
+
+def start(evaluation: str, scenario: str | None = None, overrides: dict | None = None, origin: str = "papermill"):
+    """``(ev, sc, res)`` of a chapter: its evaluation, the validated scenario and the result.
+
+    A chapter notebook's first cell after its parameters calls it, so that a wrong parameter
+    (``papermill notebooks/elsalvador.ipynb out.ipynb -p scenario nope``) stops there with one line
+    naming the file or option, the key and the reason, not a traceback."""
+    from . import evaluations, params
+
+    try:
+        ev = evaluations.get(evaluation)
+        sc, res = ev.run(scenario, overrides, origin)
+    except params.ParameterError as exc:
+        raise ChapterError(str(exc)) from None
+    return ev, sc, res
+
+
 # --- numbers and values -------------------------------------------------------------------------
 
 
@@ -156,9 +183,22 @@ def format_value(value, spec=None) -> str:
     return str(value)
 
 
-def _cell(text) -> str:
-    """Text for a cell of a MyST table: escaped (a parameter file is text, not markup)."""
-    return html.escape(str(text)).replace("|", "\\|").replace("\n", " ").replace("`", "\\`")
+# Inline Markdown that plain text must not trigger: emphasis, links, code, roles and
+# substitutions, math, strikethrough, table pipes, escapes. "<", ">", "&" and quotes become HTML
+# entities, which Markdown shows as the characters (so no HTML and no entity can be written).
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}$~|])")
+
+
+def text(value) -> str:
+    """Text from a parameter file (a unit, locator, note, description, scenario name, ...) for
+    Markdown: shown literally, never interpreted as Markdown, MyST roles or HTML; on one line."""
+    plain = " ".join(str(value).split())
+    return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", plain))
+
+
+def _cell(value) -> str:
+    """Text for a cell of a MyST table (see :func:`text`)."""
+    return text(value)
 
 
 # --- the assumptions register -------------------------------------------------------------------
@@ -166,15 +206,34 @@ def _cell(text) -> str:
 
 def register(scenario, specs: dict, caption: str | None = None):
     """The assumptions register as a MyST table: parameter, meaning (the spec's description), value
-    with its unit, and the source as a live citation with its locator."""
+    with its unit, the source as a live citation with its locator, and what set the value (the
+    parameter file, or for an override its origin).
+
+    An overridden value has no citation of its own: its row says so and shows the value it
+    replaced, with that value's citation and locator, labelled as the replaced value's."""
     from IPython.display import Markdown
 
-    lines = ["| parameter | meaning | value | unit | source | locator |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| parameter | meaning | value | unit | source | locator | set by |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for k, e in scenario.entries.items():
         spec = specs.get(k)
+        value = _cell(format_value(e["value"], spec))
+        replaced = e.get("replaced")
+        if replaced:
+            value += (
+                f" — set by {_cell(e.get('origin', ''))}; replaces {_cell(format_value(replaced['value'], spec))}"
+                f" ({_cell(replaced['origin'])})"
+            )
+            source = f"replaced value's citation: {{cite:p}}`{replaced['source']}`"
+            locator = f"replaced value's locator: {_cell(replaced['locator'])}"
+        else:
+            source, locator = f"{{cite:p}}`{e['source']}`", _cell(e["locator"])
+        origin = e.get("origin") or e.get("file", "")
         lines.append(
-            f"| `{k}` | {_cell(getattr(spec, 'doc', ''))} | {_cell(format_value(e['value'], spec))} | "
-            f"{_cell(e['unit'])} | {{cite:p}}`{e['source']}` | {_cell(e['locator'])} |"
+            f"| `{k}` | {_cell(getattr(spec, 'doc', ''))} | {value} | {_cell(e['unit'])} | {source} | {locator} | "
+            f"{_cell(origin)} |"
         )
     if caption is None:
         caption = f"Assumptions register of scenario {scenario.name}: every parameter, its value and source"
@@ -186,7 +245,7 @@ def assumption_notes(scenario):
     from IPython.display import Markdown
 
     return Markdown(
-        "\n".join(f"- **{k}**: {_cell(e['note'].strip())}" for k, e in scenario.entries.items() if e.get("note"))
+        "\n".join(f"- **{k}**: {text(e['note'].strip())}" for k, e in scenario.entries.items() if e.get("note"))
     )
 
 

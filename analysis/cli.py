@@ -353,12 +353,6 @@ def cmd_workbook(args) -> int:
     return 0
 
 
-def cmd_build(args) -> int:
-    from . import build
-
-    return build.main(force=args.force, only=args.only)
-
-
 def _stdout_gone() -> int:
     """The reader of stdout went away: no traceback, no "Exception ignored" at exit."""
     try:
@@ -427,10 +421,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--set", **override)
     p.add_argument("--out", required=True, help="the .xlsx file to write (its folder must exist)")
     p.set_defaults(func=cmd_workbook)
-    p = sub.add_parser("build", help="execute the notebooks (when changed) and build the HTML book")
-    p.add_argument("--force", action="store_true", help="re-execute every notebook")
-    p.add_argument("--only", action="append", help="execute only this notebook stem (the book is still built)")
-    p.set_defaults(func=cmd_build)
+    from . import build  # its options: the book, or an edition of it for other scenarios or parameters
+
+    build.add_arguments(sub.add_parser("build", help="execute the notebooks (when changed) and build the HTML book"))
     return top
 
 

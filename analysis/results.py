@@ -20,12 +20,29 @@ def _version_key(v: str) -> tuple:
     return tuple(int(x) for x in v.split(".")[:3])
 
 
-def current() -> tuple:
-    """(headline, parameters) of every scenario of every evaluation, as computed now."""
+def choice(ev, scenarios: dict | None = None, overrides: dict | None = None) -> tuple:
+    """(scenario, overrides) an edition of the book shows for ``ev``: ``scenarios`` maps an
+    evaluation to a scenario name and ``overrides`` to ``{parameter: value}``; an evaluation
+    they do not name keeps the book's scenario, without overrides."""
+    return (scenarios or {}).get(ev.name) or ev.scenario, dict((overrides or {}).get(ev.name) or {})
+
+
+def edition_label(scenario: str, overrides: dict) -> str:
+    """How the pages name an edition's run: the scenario, "with overrides" when it has some."""
+    return f"{scenario} with overrides" if overrides else scenario
+
+
+def current(scenarios: dict | None = None, overrides: dict | None = None, origin: str = "override") -> tuple:
+    """(headline, parameters) of every scenario of every evaluation, as computed now; with an
+    edition's ``overrides`` (see :func:`choice`), its run too, as scenario "<name> with overrides"."""
     heads, pars = [], []
     for name, ev in evaluations.REGISTRY.items():
-        for scenario in ev.scenarios():
-            sc, res = ev.run(scenario)
+        runs = [(s, s, {}) for s in ev.scenarios()]
+        chosen, changed = choice(ev, scenarios, overrides)
+        if changed:
+            runs.append((edition_label(chosen, changed), chosen, changed))
+        for scenario, file, changes in runs:
+            sc, res = ev.run(file, changes, origin)
             heads += [
                 {"evaluation": name, "scenario": scenario, "metric": k, "value": v} for k, v in res.metrics.items()
             ]
@@ -42,19 +59,25 @@ def current() -> tuple:
     return pd.DataFrame(heads), pd.DataFrame(pars)
 
 
-def summary() -> pd.DataFrame:
+def summary(scenarios: dict | None = None, overrides: dict | None = None, origin: str = "override") -> pd.DataFrame:
     """Each evaluation's headline metrics in the scenarios it compares, computed now: one row per
     evaluation, scenario and metric, with the value, the published figure where the document
-    gives one, the difference, their display and whether the decision criterion holds."""
+    gives one, the difference, their display and whether the decision criterion holds. An
+    edition's scenario and overrides (see :func:`choice`) add their run, labelled as
+    :func:`edition_label` names it (an overridden run has no published figure)."""
     from . import reconcile
 
     rows = []
     for ev in evaluations.REGISTRY.values():
-        for scenario in ev.summary_scenarios():
-            m = ev.run(scenario)[1].metrics
+        runs = [(s, s, {}) for s in ev.summary_scenarios()]
+        chosen, changed = choice(ev, scenarios, overrides)
+        if changed or chosen not in ev.summary_scenarios():
+            runs.append((edition_label(chosen, changed), chosen, changed))
+        for scenario, file, changes in runs:
+            m = ev.run(file, changes, origin)[1].metrics
             holds = bool(ev.criterion.passes(m[ev.criterion.metric]))
             for metric in ev.metrics:
-                pub = reconcile.published_metric(ev, metric, scenario)
+                pub = None if changes else reconcile.published_metric(ev, metric, file)
                 diff = None if pub is None else m[metric.name] - pub
                 rows.append(
                     {
@@ -123,19 +146,23 @@ def summary_table(frame: pd.DataFrame, evaluation: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "scenario", "published", "this book", "difference", "note"])
 
 
-def findings(draws: int | None = None) -> pd.DataFrame:
+def findings(
+    draws: int | None = None, scenarios: dict | None = None, overrides: dict | None = None, origin: str = "override"
+) -> pd.DataFrame:
     """What a reviewer needs first, one row per evaluation: the decision metric as published, as
     reproduced, as corrected (where the evaluation has a corrected scenario), the difference, the
     probability that the conclusion fails under the declared distributions, and the uncertain
-    assumption nearest its switching value."""
-    from . import reconcile, uncertainty
+    assumption nearest its switching value. With an edition's ``scenarios`` and ``overrides``
+    (see :func:`choice`), "reproduced" is its run (an overridden run has no published figure)."""
+    from . import reconcile
 
-    summary_, frag, _ = uncertainty.comparison(**({"draws": draws} if draws else {}))
+    summary_, frag, _ = comparison(scenarios, overrides, **({"draws": draws} if draws else {}))
     rows = []
     for ev in evaluations.REGISTRY.values():
         metric = ev.metric(ev.criterion.metric)
-        reproduced = ev.run()[1].metrics[metric.name]
-        published = reconcile.published_metric(ev, metric, ev.scenario)
+        chosen, changed = choice(ev, scenarios, overrides)
+        reproduced = ev.run(chosen, changed, origin)[1].metrics[metric.name]
+        published = None if changed else reconcile.published_metric(ev, metric, chosen)
         corrected = ev.run(ev.corrected)[1].metrics[metric.name] if ev.corrected else None
         robust = summary_[summary_["evaluation"] == ev.name].iloc[0]
         top = frag[(frag["evaluation"] == ev.name) & frag["uncertain"]].dropna(subset=["relative_move"])
@@ -148,7 +175,7 @@ def findings(draws: int | None = None) -> pd.DataFrame:
                 "measure": metric.label,
                 "unit": metric.unit,
                 "criterion": ev.criterion.label,
-                "scenario": ev.scenario,
+                "scenario": edition_label(chosen, changed),
                 "published": published,
                 "reproduced": reproduced,
                 "corrected": corrected,
@@ -159,6 +186,78 @@ def findings(draws: int | None = None) -> pd.DataFrame:
                 "fragile_switching_value": None if top is None else float(top["switching_value"]),
             }
         )
+    return pd.DataFrame(rows)
+
+
+def comparison(
+    scenarios: dict | None = None,
+    overrides: dict | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
+) -> tuple:
+    """:func:`analysis.uncertainty.comparison` at an edition's scenarios and overrides (see
+    :func:`choice`): (summary with one row per evaluation, fragility table, Sobol indices)."""
+    from . import uncertainty
+
+    draws = draws or uncertainty.DEFAULT_DRAWS
+    seed = uncertainty.DEFAULT_SEED if seed is None else seed
+    if not scenarios and not overrides:
+        return uncertainty.comparison(draws=draws, seed=seed)
+    rows, frames, indices = [], [], []
+    for name, ev in evaluations.REGISTRY.items():
+        res = uncertainty.analyse(name, *choice(ev, scenarios, overrides), draws=draws, seed=seed)
+        crit, mc = ev.criterion, res["monte_carlo"]
+        frag = uncertainty.fragility(res).assign(evaluation=name)
+        frames.append(frag)
+        indices.append(res["sobol"].assign(evaluation=name))
+        candidates = frag[frag["uncertain"]].dropna(subset=["relative_move"])
+        top = candidates.iloc[0] if len(candidates) else None
+        dists = [e["distribution"] for e in res["scenario"].entries.values() if "distribution" in e]
+        rows.append(
+            {
+                "evaluation": name,
+                "scenario": edition_label(*choice(ev, scenarios, overrides)),
+                "conclusion fails when": crit.failure,
+                "probability it fails": mc["p_fails"],
+                "most fragile assumption": None if top is None else top["parameter"],
+                "its relative move to switch": None if top is None else top["relative_move"],
+                "switches inside a documented range": int(frag["within_range"].sum()),
+                "largest tornado swing": res["tornado"]["parameter"].iloc[0],
+                "distributions whose bounds are this book's choice": (
+                    f"{sum(d['bounds'] == 'this book' for d in dists)} of {len(dists)}"
+                ),
+                "largest share of the variance": res["sobol"]["parameter"].iloc[0],
+                "the conclusion": crit.label,
+            }
+        )
+    return pd.DataFrame(rows), pd.concat(frames, ignore_index=True), pd.concat(indices, ignore_index=True)
+
+
+def sources(scenarios: dict | None = None, overrides: dict | None = None) -> pd.DataFrame:
+    """:func:`analysis.uncertainty.sources` at an edition's scenarios and overrides (see :func:`choice`)."""
+    from . import uncertainty
+
+    if not scenarios and not overrides:
+        return uncertainty.sources()
+    rows = []
+    for name, ev in evaluations.REGISTRY.items():
+        for key, e in ev.load(*choice(ev, scenarios, overrides)).entries.items():
+            rng, dist = e.get("range"), e.get("distribution")
+            if not (rng or dist):
+                continue
+            beyond = bool(rng and dist and (dist["low"] < rng["low"] or dist["high"] > rng["high"]))
+            rows.append(
+                {
+                    "evaluation": name,
+                    "parameter": key,
+                    "value": e["value"],
+                    "range": rng,
+                    "distribution": dist,
+                    "bounds": dist["bounds"] if dist else "",
+                    "beyond_range": beyond,
+                    "why": (dist.get("note", "") if beyond else ""),
+                }
+            )
     return pd.DataFrame(rows)
 
 

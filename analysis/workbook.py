@@ -31,6 +31,9 @@ from . import __version__
 
 FIXED_DATE = _dt.datetime(2026, 1, 1)  # file properties: same inputs, same bytes
 INPUTS, OUTPUTS, CHECKS, ABOUT = "Inputs", "Outputs", "Checks", "About"
+# xlsxwriter options: a string is written as a string, never as a number, a formula ("=...") or a
+# link ("http://...", "external:..."): a locator or a note from a parameter file is text.
+TEXT_ONLY = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
 
 
 def col_letter(col: int) -> str:
@@ -263,8 +266,11 @@ def write(
     overrides: dict | None = None,
     path: str | Path | None = None,
     commit: str | None = None,
+    origin: str = "override",
 ) -> Path:
-    """Write the workbook of evaluation ``name`` at ``scenario`` (with ``overrides``) to ``path``."""
+    """Write the workbook of evaluation ``name`` at ``scenario`` (with ``overrides``, whose origin
+    ``origin`` names: "command line", ...) to ``path``. Text from the parameter files is written as
+    text: never a formula, a link or a number."""
     import xlsxwriter
 
     from . import build, evaluations, params
@@ -273,9 +279,9 @@ def write(
     if ev.workbook is None:
         raise params.ParameterError("command line", "evaluation", f"{name} has no workbook")
     overrides = dict(overrides or {})
-    sc, result = ev.run(scenario, overrides)
+    sc, result = ev.run(scenario, overrides, origin)
     path = Path(path or f"{name}.xlsx")
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    wb = xlsxwriter.Workbook(str(path), TEXT_ONLY)
     wb.set_properties({"title": ev.title, "created": FIXED_DATE, "author": "housing-finance-analysis"})
     wb.set_calc_mode("auto")
     book = Book(wb, sc.name)

@@ -525,3 +525,85 @@ def test_every_uncertainty_part_shows_its_figures_and_the_sources_of_its_ranges(
     cites = section.select("span.bibtex-citation a, a[href*='references.html']")
     ranged = [k for k, e in evaluations.load(name).entries.items() if "range" in e or "distribution" in e]
     assert len(cites) >= len(ranged), f"{name}: each range and distribution shows its source"
+
+
+# --- an edition built from a hostile scenario file: its text shows as text, nothing runs -----------
+
+HOSTILE = "<b>x</b><script>alert(1)</script>"
+HOSTILE_MARKDOWN = "[click](javascript:alert(2)) {download}`f <x>` $x$"
+
+
+@pytest.fixture(scope="module")
+def hostile_edition(tmp_path_factory):
+    """A copy of the project with a scenario file whose texts are HTML, Markdown and MyST, and the
+    edition built from it with an override; yields the edition's HTML folder."""
+    import os
+    import shutil
+    import subprocess
+
+    from test_build import _NOT_COPIED
+
+    _require_chromium()
+    project = tmp_path_factory.mktemp("hostile") / "project"
+    shutil.copytree(ROOT, project, ignore=_NOT_COPIED)
+    (project / ".venv").symlink_to(ROOT / ".venv")  # the offline MathJax copy lives there
+    (project / "data" / "elsalvador" / "hostile.yaml").write_text(
+        "description: 'Hostile " + HOSTILE + "'\n"
+        "extends: as_published\n"
+        "parameters:\n"
+        "  rent_to_price:\n"
+        "    locator: '" + HOSTILE + "'\n"
+        "  discount_rate:\n"
+        "    unit: '" + HOSTILE_MARKDOWN.replace("'", "''") + "'\n"
+        "    locator: '" + HOSTILE + "'\n"
+        "    note: '" + HOSTILE + " " + HOSTILE_MARKDOWN.replace("'", "''") + "'\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "build", "--scenario", "elsalvador=hostile"]
+        + ["--set", "elsalvador.rent_to_price=0.09", "--edition", "hostile"],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return project / "book" / "_build" / "editions" / "hostile"
+
+
+def test_text_from_a_hostile_scenario_file_shows_literally_and_never_runs(hostile_edition, browser):
+    html = hostile_edition
+    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        for rel in ("book/elsalvador.html", "book/intro.html", "book/uncertainty.html"):
+            page = browser.new_page()
+            dialogs, errors = [], []
+            page.on("dialog", lambda d, seen=dialogs: (seen.append(d.message), d.dismiss()))
+            page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc, e=errors: e.append(str(exc)))
+            page.goto(base + rel, wait_until="networkidle")
+            facts = page.evaluate(
+                """() => ({
+                  banner: (document.querySelector('.edition-banner') || {innerText: ''}).innerText,
+                  article: document.querySelector('article').innerText,
+                  injected: Array.from(document.querySelectorAll('script')).filter(
+                    s => s.textContent.includes('alert(')).length
+                    + document.querySelectorAll('article b, .edition-banner b, a[href^="javascript:"]').length,
+                })"""
+            )
+            page.wait_for_timeout(300)  # a script that would run late
+            page.close()
+            assert not dialogs and not errors, f"{rel}: dialogs {dialogs}, console errors {errors}"
+            assert facts["injected"] == 0, f"{rel}: an element from the parameter file's text"
+            assert HOSTILE in facts["banner"], f"{rel}: the banner does not show the replaced locator as text"
+            if rel == "book/elsalvador.html":  # the register, its notes: every text literally
+                assert facts["article"].count(HOSTILE) >= 3, facts["article"][:2000]
+                assert HOSTILE_MARKDOWN in facts["article"]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
