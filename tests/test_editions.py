@@ -114,6 +114,7 @@ def test_edition_options_become_scenarios_and_overrides_and_a_default_name():
 def test_a_scenario_file_added_under_data_needs_no_python_edit(data_copy, monkeypatch):
     (data_copy / "peru" / "my_case.yaml").write_text(
         "description: my case\nextends: base\nparameters:\n  discount_rate:\n    value: 0.11\n"
+        "    source: campos_2018\n    locator: a reviewer's choice within the range it discusses\n"
     )
     monkeypatch.setattr(params, "DATA_DIR", data_copy)
     monkeypatch.setattr(params.load, "__defaults__", (None, None, data_copy, params.BIBLIOGRAPHY, "override"))
