@@ -262,6 +262,16 @@ def treatment_lines(result: dict) -> list:
     return [f"{head}:"] + [f"  {k:<28} {t}" for k, t in moved.items()]
 
 
+def treatment_text(result: dict) -> str:
+    """What the analysis did to the ranges and distributions, as one Markdown sentence."""
+    moved = {k: t for k, t in result["treatment"].items() if t != AS_DECLARED}
+    if not moved:
+        return "Every range and distribution is as declared in the parameter files."
+    rule = "moved with it" if result["follow"] == "shift" else "held at its value"
+    parts = "; ".join(f"`{k}` {t}" for k, t in moved.items())
+    return f"Where this page's scenario moves a parameter, its range and distribution are {rule}: {parts}."
+
+
 def analyse(
     evaluation: str,
     scenario: str | None = None,
