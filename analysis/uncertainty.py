@@ -254,7 +254,8 @@ def centred(sc, specs: dict, follow: str = "shift") -> tuple:
 
 def treatment_lines(result: dict) -> list:
     """What the analysis did to each range and distribution, as lines for the command line:
-    the rule, then one line per parameter whose value the scenario or an override moved."""
+    the rule, then one line per parameter whose value the scenario or an override moved.
+    ``result``: what :func:`analyse` returns, or its ``monte_carlo`` part (as in the JSON)."""
     moved = {k: t for k, t in result["treatment"].items() if t != AS_DECLARED}
     head = f"ranges and distributions follow the scenario (follow={result['follow']})"
     if not moved:
@@ -288,7 +289,7 @@ def analyse(
     entries, treatment = centred(sc, ev.parameters, follow)
     ranged = [k for k, e in sc.entries.items() if "range" in e or "distribution" in e]
     mc = monte_carlo(ev, p, entries, draws, seed)
-    mc["treatment"] = treatment  # also here, so that the sensitivity JSON carries it
+    mc["follow"], mc["treatment"] = follow, treatment  # also here, so that the sensitivity JSON carries them
     return {
         "evaluation": ev,
         "scenario": sc,

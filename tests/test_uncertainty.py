@@ -354,3 +354,12 @@ def test_the_book_scenarios_uncertainty_is_unchanged(evaluation):
     assert np.array_equal(res["monte_carlo"]["values"], mc["values"])
     assert res["tornado"].equals(uncertainty.tornado(ev, sc.values, sc.entries))
     assert res["sobol"].equals(uncertainty.sobol(ev, sc.values, sc.entries, seed=uncertainty.DEFAULT_SEED))
+
+
+def test_treatment_lines_from_the_result_or_its_json_part():
+    res = uncertainty.analyse("elsalvador", overrides={"rent_to_price": 0.07}, draws=500, follow="hold")
+    for part in (res, res["monte_carlo"]):
+        lines = uncertainty.treatment_lines(part)
+        assert "follow=hold" in lines[0] and len(lines) == 2 and "rent_to_price" in lines[1] and "held" in lines[1]
+    assert uncertainty.treatment_lines(uncertainty.analyse("elsalvador", draws=500))[0].endswith("as declared")
+    assert "`rent_to_price` held at 0.07" in uncertainty.treatment_text(res)
