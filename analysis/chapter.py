@@ -419,7 +419,8 @@ def switching_values(ev, unc, caption: str | None = None):
     """Switching values with each parameter's documented range and distribution and their sources."""
     from IPython.display import Markdown
 
-    entries, values = unc["scenario"].entries, unc["scenario"].values
+    # the ranges as the analysis used them: shifted with a moved value (uncertainty.centred)
+    entries, values = unc.get("entries", unc["scenario"].entries), unc["scenario"].values
     lines = [
         "| parameter | value | switching value | documented range | its source | distribution | its source |",
         "|---|---|---|---|---|---|---|",

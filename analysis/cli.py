@@ -245,12 +245,12 @@ def cmd_list(args) -> int:
     return 0
 
 
-def sensitivity_payload(evaluation, scenario, overrides, draws, seed) -> dict:
+def sensitivity_payload(evaluation, scenario, overrides, draws, seed, follow: str = "shift") -> dict:
     """Everything ``sensitivity --json`` prints, as a dict (no raw draws)."""
     from . import uncertainty
 
     _run(evaluation, scenario, overrides)  # bad input named as the command line's, before the long part
-    res = uncertainty.analyse(evaluation, scenario, overrides, draws, seed)
+    res = uncertainty.analyse(evaluation, scenario, overrides, draws, seed, follow)
     mc = {k: v for k, v in res["monte_carlo"].items() if k not in ("values", "irr_values")}
     return _clean(
         {
@@ -267,14 +267,19 @@ def sensitivity_payload(evaluation, scenario, overrides, draws, seed) -> dict:
 
 
 def cmd_sensitivity(args) -> int:
-    payload = sensitivity_payload(args.evaluation, args.scenario, _overrides(args.set), args.draws, args.seed)
+    from . import uncertainty
+
+    payload = sensitivity_payload(
+        args.evaluation, args.scenario, _overrides(args.set), args.draws, args.seed, args.follow
+    )
     if args.json:
         print(json.dumps(payload, indent=1, allow_nan=False))
         return 0
     mc = payload["monte_carlo"]
-    lines = [
+    lines = uncertainty.treatment_lines(mc)
+    lines.append(
         f"{payload['evaluation']} / {payload['scenario']}: switching values ({mc['metric']} = {mc['threshold']:g})"
-    ]
+    )
     for k, v in payload["switching_values"].items():
         lines.append(f"  {k:<28} {'none in range' if v is None else f'{v:.6g}'}")
     lines.append("tornado (metric at the low and high end of each documented range)")
@@ -399,6 +404,13 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--seed", type=_seed, default=20261124, help="random seed, a whole number >= 0 (same call, same result)"
+    )
+    p.add_argument(
+        "--follow",
+        choices=("shift", "hold"),
+        default="shift",
+        help="when the scenario or --set moves a parameter with a range or distribution: shift them with it "
+        "(same width, default) or hold the parameter at its value",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_sensitivity)

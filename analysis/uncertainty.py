@@ -4,14 +4,24 @@ Every evaluation provides ``evaluate_batch(p, draws)`` (N parameter sets at once
 leading axis) and its decision ``criterion`` (the metric, the threshold at which the conclusion
 changes and its direction: NPV >= 0, an effort rate <= its ceiling); see ``analysis.contract``.
 Ranges and distributions are declared, with their sources, in the parameter files.
+
+The analyses follow the scenario (:func:`centred`): a range or distribution is declared around
+the value its parameter has in the file that declares it. When a scenario file or an override
+moves that value, ``follow="shift"`` (the default) moves the range and the distribution with it
+(same width, clipped to the parameter's admissible values): the new value is the new central
+estimate and the uncertainty about it is the same. ``follow="hold"`` holds the parameter at its
+value instead (no longer drawn, no tornado bar). ``analyse`` returns what it did to each parameter
+as ``treatment``; :func:`treatment_lines` says it in words.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-from . import evaluations
+from . import evaluations, params
 
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
 DEFAULT_DRAWS = 100_000
@@ -166,24 +176,129 @@ def sobol(ev, p, entries, n: int = 8192, seed: int = DEFAULT_SEED) -> pd.DataFra
     return pd.DataFrame(rows).sort_values("total", ascending=False, ignore_index=True)
 
 
+FOLLOW = ("shift", "hold")
+AS_DECLARED = "as declared"
+
+
+def declared_values(sc) -> dict:
+    """For each parameter with a range or a distribution, the value it had in the scenario file
+    that declared them (the value they were declared around): ``{key: {"range": v, ...}}``."""
+    value, out = {}, {}
+    for path in sc.files:
+        for key, e in params._read(Path(path))["parameters"].items():
+            if "value" in e:
+                value[key] = e["value"]
+            for block in ("range", "distribution"):
+                if block in e:
+                    out.setdefault(key, {})[block] = value.get(key)
+    return out
+
+
+def _bounds(spec) -> tuple:
+    if spec.kind == "share":
+        return 0.0, 1.0
+    return (-np.inf if spec.low is None else spec.low), (np.inf if spec.high is None else spec.high)
+
+
+def centred(sc, specs: dict, follow: str = "shift") -> tuple:
+    """The scenario's entries with every range and distribution centred on the scenario's value.
+
+    Returns ``(entries, treatment)``: copies of the entries whose ``range`` and ``distribution``
+    are shifted by (value - the value they were declared around), same width, clipped to the
+    Spec's bounds (``follow="shift"``), or removed so that the parameter stays at its value
+    (``follow="hold"``, and a shift clipped to nothing); ``treatment`` says, for each parameter
+    with a range or a distribution, "as declared", "shifted by ..." or "held at ...".
+    """
+    if follow not in FOLLOW:
+        raise ValueError(f"follow must be one of {', '.join(FOLLOW)}, got {follow!r}")
+    declared = declared_values(sc)
+    entries, treatment = {}, {}
+    for key, e in sc.entries.items():
+        entries[key] = e
+        if key not in declared:
+            continue
+        value = e["value"]
+        moves = {b: value - float(v) for b, v in declared[key].items() if v is not None and value != v}
+        if not moves:
+            treatment[key] = AS_DECLARED
+            continue
+        anchors = {f"{declared[key][b]:g}" for b in moves}
+        around = f"{' and '.join(moves)} declared around {' and '.join(sorted(anchors))}"
+        e = dict(e)
+        lo, hi = _bounds(specs[key])
+        clipped = False
+        if follow == "shift":
+            for block, delta in moves.items():
+                shifted = {f: e[block][f] + delta for f in ("low", "mode", "high") if f in e[block]}
+                kept = {f: float(np.clip(v, lo, hi)) for f, v in shifted.items()}
+                clipped |= kept != shifted
+                if kept["low"] >= kept["high"]:
+                    break
+                if "mode" in kept:
+                    kept["mode"] = min(max(kept["mode"], kept["low"]), kept["high"])
+                e[block] = {**e[block], **kept}
+            else:
+                delta = next(iter(moves.values()))
+                treatment[key] = f"shifted by {delta:+.6g} with its value {value:g} ({around})" + (
+                    ", clipped to its admissible values" if clipped else ""
+                )
+                entries[key] = e
+                continue
+        for block in moves:
+            e.pop(block, None)
+        why = "" if follow == "hold" else ": shifted and clipped to its admissible values, its range would be empty"
+        treatment[key] = f"held at {value:g} ({around}){why}"
+        entries[key] = e
+    return entries, treatment
+
+
+def treatment_lines(result: dict) -> list:
+    """What the analysis did to each range and distribution, as lines for the command line:
+    the rule, then one line per parameter whose value the scenario or an override moved.
+    ``result``: what :func:`analyse` returns, or its ``monte_carlo`` part (as in the JSON)."""
+    moved = {k: t for k, t in result["treatment"].items() if t != AS_DECLARED}
+    head = f"ranges and distributions follow the scenario (follow={result['follow']})"
+    if not moved:
+        return [f"{head}: every one as declared"]
+    return [f"{head}:"] + [f"  {k:<28} {t}" for k, t in moved.items()]
+
+
+def treatment_text(result: dict) -> str:
+    """What the analysis did to the ranges and distributions, as one Markdown sentence."""
+    moved = {k: t for k, t in result["treatment"].items() if t != AS_DECLARED}
+    if not moved:
+        return "Every range and distribution is as declared in the parameter files."
+    rule = "moved with it" if result["follow"] == "shift" else "held at its value"
+    parts = "; ".join(f"`{k}` {t}" for k, t in moved.items())
+    return f"Where this page's scenario moves a parameter, its range and distribution are {rule}: {parts}."
+
+
 def analyse(
     evaluation: str,
     scenario: str | None = None,
     overrides: dict | None = None,
     draws: int = DEFAULT_DRAWS,
     seed: int = DEFAULT_SEED,
+    follow: str = "shift",
 ) -> dict:
-    """Switching values, tornado, Monte Carlo and Sobol indices of one scenario."""
+    """Switching values, tornado, Monte Carlo and Sobol indices of one scenario, centred on its
+    values (see :func:`centred`; ``treatment`` says what was done to each parameter)."""
     ev = evaluations.get(evaluation)
     sc = ev.load(scenario, overrides)
-    p, entries = sc.values, sc.entries
-    ranged = [k for k, e in entries.items() if "range" in e or "distribution" in e]
+    p = sc.values
+    entries, treatment = centred(sc, ev.parameters, follow)
+    ranged = [k for k, e in sc.entries.items() if "range" in e or "distribution" in e]
+    mc = monte_carlo(ev, p, entries, draws, seed)
+    mc["follow"], mc["treatment"] = follow, treatment  # also here, so that the sensitivity JSON carries them
     return {
         "evaluation": ev,
         "scenario": sc,
+        "entries": entries,
+        "follow": follow,
+        "treatment": treatment,
         "switching_values": {k: switching_value(ev, p, k, ev.parameters[k]) for k in ranged},
         "tornado": tornado(ev, p, entries),
-        "monte_carlo": monte_carlo(ev, p, entries, draws, seed),
+        "monte_carlo": mc,
         "sobol": sobol(ev, p, entries, seed=seed),
     }
 
@@ -207,7 +322,7 @@ def fragility(result: dict) -> pd.DataFrame:
     switching value lies inside the parameter's documented range (the conclusion then changes
     under a reading the sources themselves allow).
     """
-    entries, values = result["scenario"].entries, result["scenario"].values
+    entries, values = result.get("entries", result["scenario"].entries), result["scenario"].values
     rows = []
     for key, sv in result["switching_values"].items():
         base, rng = values[key], entries[key].get("range")

@@ -216,7 +216,9 @@ def test_metrics_match_the_released_snapshot():
     snap = pd.read_csv(DATA_DIR / "results" / "0.1.0" / "headline.csv").query("evaluation == 'gret'")
     for scenario, part in snap.groupby("scenario"):
         m = EV.run(scenario)[1].metrics
-        assert set(m) == set(part["metric"]), scenario
+        # the criterion's metric is new; at the document's reference income it is the 200 USD column
+        assert set(m) - {"effort_rate.reference"} == set(part["metric"]), scenario
+        assert m["effort_rate.reference"] == m["effort_rate.200"]
         for name, value in zip(part["metric"], part["value"]):
             assert m[name] == pytest.approx(value, rel=1e-12, abs=1e-12), (scenario, name)
 
@@ -291,7 +293,7 @@ def test_effort_grid():
 
 def test_reference_income_summary():
     grid = explore.reference_grid(P)
-    assert set(grid["income"]) == {model.REFERENCE_INCOME_USD}
+    assert set(grid["income"]) == {P["reference_income"]} == {200}
     assert len(grid) == len(explore.GRID_RATIOS) * len(explore.GRID_SAVINGS_RATES)
     s = explore.grid_summary(grid)
     assert s["worst"] == grid["effort_rate"].max() and s["best"] == grid["effort_rate"].min()
@@ -394,6 +396,58 @@ def test_treasury_structure():
     diff = model.treasury(P)["to_finance"] - model.treasury(q)["to_finance"]
     assert diff.iloc[:9].abs().max() == pytest.approx(0)
     assert diff.iloc[14] == pytest.approx(model.treasury(q)["loan2"].iloc[8])  # fully repaid by year 15
+
+
+# Saving years: every combination the Spec and check() admit around the printed 3 and 5, including
+# solidarity savers who save exactly as long as the borrowers (refund and transfer in the core year).
+SAVING_YEARS = [(n1, n2) for n1 in (1, 2, 3) for n2 in (2, 3, 4) if n2 >= n1]
+
+
+@pytest.mark.parametrize("base", [P, PC], ids=["as_published", "corrected"])
+@pytest.mark.parametrize("n1, n2", SAVING_YEARS)
+def test_uses_pay_out_what_each_generation_saved(base, n1, n2):
+    q = {**base, "borrower_saving_years": n1, "solidarity_saving_years": n2}
+    assert model.check(q) is None
+    sav = model.savings_tables(q)
+    years = list(range(1, q["horizon_years"] + 1))
+    sources, uses = sav["sources"][years].to_numpy(), sav["uses"][years].to_numpy()
+    for g in range(2, 11):  # generation 1 keeps its topped-up year's solidarity share in the sheet
+        s = sav["generations"][g]
+        # everything saved leaves as the transfer (core year g + 2) and the refund
+        assert uses[g - 1].sum() == pytest.approx(-sources[g - 1].sum(), rel=1e-12), (g, n1, n2)
+        # the transfer is in the core year, together with the refund when both fall there
+        both = s["refund"] if g + 2 - n1 + n2 == g + 2 else 0.0
+        assert uses[g - 1, g + 1] == pytest.approx(-(s["transfer"] + both), rel=1e-12)
+        assert s["transfer"] > 0
+    tot = sav["totals"]
+    assert tot["uses"].to_numpy() == pytest.approx(uses.sum(axis=0))
+    assert tot["balance"].to_numpy() == pytest.approx(sources.sum(axis=0) + uses.sum(axis=0))
+
+
+@pytest.mark.parametrize("base", [P, PC], ids=["as_published", "corrected"])
+@pytest.mark.parametrize("n1, n2", SAVING_YEARS)
+def test_treasury_counts_the_parameters_saving_years(base, n1, n2):
+    q = {**base, "borrower_saving_years": n1, "solidarity_saving_years": n2}
+    tr = model.treasury(q).set_index("year")
+    c1, c2, ratio = 100 * q["borrower_savings_rate"], 100 * q["solidarity_savings_rate"], q["subsidy_to_savings_ratio"]
+    # % of origin value: each category's yearly rate times its years
+    assert tr["savings1_cum"].iloc[-1] == pytest.approx(c1 * n1)
+    assert list(tr.index[tr["savings1"] > 0]) == list(range(1, n1 + 1))
+    assert tr.loc[n2, "savings2_cum"] == pytest.approx(c2 * n2)
+    assert tr.loc[n2 + 1, "savings2"] == pytest.approx(-c2 * n2) and tr["savings2_cum"].iloc[-1] == pytest.approx(0)
+    # the subsidy: booked in the core year on both categories' savings of the borrowers' years
+    assert tr["subsidy"].sum() == tr.loc[3, "subsidy"] == pytest.approx(ratio * (c1 + c2) * n1)
+    f = 1 + q["inflation"]
+    inflated = sum((c1 + c2) * f ** (j - 1) for j in range(1, n1 + 1))
+    assert tr.attrs["recordar"]["subsidy"] == pytest.approx(ratio * inflated)
+    assert tr.attrs["recordar"]["savings1_inflated"] == pytest.approx(sum(c1 * f ** (j - 1) for j in range(1, n1 + 1)))
+
+
+def test_saving_years_move_the_treasury_as_section_4():
+    # fewer borrower years: less saved and less subsidy in 3.3, as in section 4's loan 1
+    short = {**P, "borrower_saving_years": 2}
+    assert model.treasury(short).attrs["recordar"]["loan1"] > model.treasury(P).attrs["recordar"]["loan1"]
+    assert model.test_loans(short)["loan1"] > model.test_loans(P)["loan1"]
 
 
 def test_growth_raises_units_of_later_generations():
@@ -559,11 +613,46 @@ def test_batch_without_draws_is_the_scalar_result_and_the_criterion_is_the_contr
     b = model.evaluate_batch(P, {})
     assert set(b) <= set(m) and all(b[k][0] == m[k] for k in b)
     crit = EV.criterion
-    assert (crit.metric, crit.threshold, crit.direction) == ("effort_rate.200", 0.5, "<=")
+    assert (crit.metric, crit.threshold, crit.direction) == ("effort_rate.reference", 0.5, "<=")
+    # at the document's reference family (200 USD) the 50 % ceiling is the 100 USD living minimum
+    assert P["reference_income"] == 200 and b["effort_rate.reference"][0] == b["effort_rate.200"][0]
     assert b["left_to_live.200"][0] - model.LIVING_MINIMUM_USD == pytest.approx(
-        200 * (crit.threshold - b["effort_rate.200"][0])
+        200 * (crit.threshold - b["effort_rate.reference"][0])
     )
-    assert crit.passes(m["effort_rate.200"]) and crit.fails(0.5 + 1e-9) and not crit.fails(0.5)
+    assert crit.passes(m["effort_rate.reference"]) and crit.fails(0.5 + 1e-9) and not crit.fails(0.5)
+
+
+def test_reference_income_is_a_parameter_the_criterion_follows():
+    monthly = model.evaluate(P).metrics["monthly_payment_usd"]
+    for ref, incomes in ((150, P["incomes"]), (180, P["incomes"]), (200, [150]), (120, [100, 400])):
+        sc, res = EV.run("as_published", {"reference_income": ref, "incomes": incomes})
+        m = res.metrics
+        # computed whether or not the reference income is one of the incomes shown
+        assert m[EV.criterion.metric] == pytest.approx(monthly / ref)
+        assert {k for k in m if k.startswith("effort_rate.")} == {"effort_rate.reference"} | {
+            f"effort_rate.{model.number_key(i)}" for i in incomes
+        }
+        assert explore.key_figures(sc.values)["effort_rate"] == pytest.approx(monthly / ref)
+        assert set(explore.reference_grid(sc.values)["income"]) == {ref}
+    low = uncertainty.analyse("gret", overrides={"reference_income": 120}, draws=2000)["monte_carlo"]
+    high = uncertainty.analyse("gret", overrides={"reference_income": 300}, draws=2000)["monte_carlo"]
+    assert low["p_fails"] > high["p_fails"]
+
+
+def test_sensitivity_runs_when_the_incomes_leave_out_the_reference(capsys):
+    args = ["sensitivity", "gret", "--set", "incomes=[150]", "--draws", "1000", "--json"]
+    assert cli.main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["monte_carlo"]["metric"] == "effort_rate.reference"
+
+
+@pytest.mark.parametrize(
+    "incomes, words", [([], "at least one"), ([150, 200, 150], "150 more than once"), ([200, 200.0], "200 more")]
+)
+def test_empty_or_duplicate_incomes_are_rejected(incomes, words):
+    with pytest.raises(ParameterError) as exc:
+        EV.load("as_published", {"incomes": incomes})
+    assert exc.value.key == "incomes" and words in exc.value.reason
 
 
 @pytest.mark.parametrize("scenario, tol", [("corrected", 1e-9), ("as_published", 1e-4)])

@@ -9,12 +9,14 @@ from analysis import __version__, results
 
 
 def release_changes(version: str) -> tuple:
-    """What changed in the scenarios the release's snapshot holds: a scenario file added since
-    is new, not a change to the release (removing or changing a released scenario still is)."""
+    """What changed in the scenarios the release's snapshot holds: a scenario file, a metric or a
+    parameter added since is new, not a change of a released number (What changed lists it);
+    removing or changing a released one still is."""
     old, new = results.snapshot(version), results.current()
     released = set(zip(old[0]["evaluation"], old[0]["scenario"]))
     new = tuple(frame[[pair in released for pair in zip(frame["evaluation"], frame["scenario"])]] for frame in new)
-    return results.changes(old, new)
+    metrics, parameters = results.changes(old, new)
+    return metrics[metrics["value_previous"].notna()], parameters[parameters["value_previous"].notna()]
 
 
 def test_the_current_release_reproduces_its_snapshot():

@@ -253,3 +253,113 @@ def test_every_range_and_distribution_is_listed_with_its_source_and_why_it_goes_
     dists = table.dropna(subset=["distribution"])
     assert set(dists["bounds"]) <= {"document", "this book"}
     assert ((table["bounds"] == "this book") | (table["bounds"] == "document") | table["distribution"].isna()).all()
+
+
+# --- the analyses follow the scenario ---------------------------------------------------------------
+
+
+def test_an_override_moves_the_probability_of_failing_with_the_parameter():
+    base = uncertainty.analyse("elsalvador", draws=4000)
+    low = uncertainty.analyse("elsalvador", overrides={"rent_to_price": 0.07}, draws=4000)
+    assert low["treatment"]["rent_to_price"].startswith("shifted by -0.015")
+    assert low["monte_carlo"]["treatment"] == low["treatment"]  # carried by the sensitivity JSON
+    assert all(t == uncertainty.AS_DECLARED for k, t in low["treatment"].items() if k != "rent_to_price")
+    # a lower rent-to-price ratio (the benefit) fails more often; the old analysis drew 8-9 % anyway
+    assert low["monte_carlo"]["p_fails"] > base["monte_carlo"]["p_fails"]
+    assert any("rent_to_price" in line and "shifted" in line for line in uncertainty.treatment_lines(low))
+
+
+def test_shifted_draws_keep_their_width_and_follow_the_value():
+    sc = es.load("as_published", {"rent_to_price": 0.07})
+    entries, treatment = uncertainty.centred(sc, es.parameters, "shift")
+    declared = es.load().entries["rent_to_price"]
+    moved = entries["rent_to_price"]
+    for block in ("range", "distribution"):
+        for f in ("low", "high"):
+            assert moved[block][f] == pytest.approx(declared[block][f] - 0.015)
+    a = uncertainty.draw(es.load().entries, 3000, 5)
+    b = uncertainty.draw(entries, 3000, 5)
+    assert b["rent_to_price"] == pytest.approx(a["rent_to_price"] - 0.015)  # same seed, same draws, moved
+    assert all(np.array_equal(a[k], b[k]) for k in a if k != "rent_to_price")
+    # the tornado bar is centred on the override and evaluated there
+    t = uncertainty.tornado(es, sc.values, entries).set_index("parameter")
+    row = t.loc["rent_to_price"]
+    assert row["base_value"] == 0.07
+    assert (row["low"], row["high"]) == pytest.approx((0.065, 0.075))
+    assert row["metric_at_low"] == pytest.approx(es.evaluate({**sc.values, "rent_to_price": 0.065}).metrics["npv"])
+
+
+def test_a_held_parameter_never_varies():
+    res = uncertainty.analyse("elsalvador", overrides={"rent_to_price": 0.07}, draws=3000, follow="hold")
+    assert res["treatment"]["rent_to_price"].startswith("held at 0.07")
+    assert "rent_to_price" not in res["monte_carlo"]["parameters"]
+    assert "rent_to_price" not in set(res["tornado"]["parameter"]) | set(res["sobol"]["parameter"])
+    draws = uncertainty.draw(res["entries"], 3000, uncertainty.DEFAULT_SEED)
+    assert "rent_to_price" not in draws
+    # the Monte Carlo is the model at 7 % with the other parameters drawn
+    npv = es.evaluate_batch(res["scenario"].values, draws, with_irr=False)["npv"]
+    assert res["monte_carlo"]["p_fails"] == pytest.approx(np.mean(npv < 0))
+    assert list(res["monte_carlo"]["values"]) == pytest.approx(list(npv))
+
+
+def test_switching_values_are_searched_from_the_override():
+    sc = es.load("as_published", {"rent_to_price": 0.07})
+    res = uncertainty.analyse("elsalvador", overrides={"rent_to_price": 0.07}, draws=1000)
+    sv = res["switching_values"]
+    assert sv["rent_to_price"] == pytest.approx(
+        uncertainty.analyse("elsalvador", draws=1000)["switching_values"]["rent_to_price"]
+    )
+    moved = [k for k, v in sv.items() if v is not None and k != "rent_to_price"]
+    assert moved
+    for key in moved:  # the NPV crosses zero there with every other parameter at the override's values
+        assert abs(es.evaluate({**sc.values, key: sv[key]}).metrics["npv"]) < 1.0, key
+
+
+def test_a_scenario_file_moves_the_distribution_too():
+    # h1_s1 sets rent_to_price to 8 % without declaring its own range or distribution
+    sc = es.load("h1_s1")
+    entries, treatment = uncertainty.centred(sc, es.parameters)
+    assert sc.values["rent_to_price"] == 0.08 and treatment["rent_to_price"].startswith("shifted by -0.005")
+    assert entries["rent_to_price"]["distribution"]["low"] == pytest.approx(
+        es.load().entries["rent_to_price"]["distribution"]["low"] - 0.005
+    )
+
+
+def test_a_shift_is_clipped_to_the_admissible_values_or_held():
+    gret = evaluations.get("gret")
+    sc = gret.load("as_published", {"solidarity_savings_rate": 0.0, "inflation": 0.01})
+    entries, treatment = uncertainty.centred(sc, gret.parameters)
+    # inflation 2-10 % around 5 %, moved to 1 %: -2 % .. 6 % clipped at zero
+    assert entries["inflation"]["distribution"]["low"] == 0.0
+    assert entries["inflation"]["distribution"]["high"] == pytest.approx(0.06)
+    assert "clipped" in treatment["inflation"]
+    # 0-5 % around 5 %, moved to 0: nothing left after clipping, so held
+    assert (
+        "distribution" not in entries["solidarity_savings_rate"] and "held at 0" in treatment["solidarity_savings_rate"]
+    )
+    with pytest.raises(ValueError, match="follow"):
+        uncertainty.centred(sc, gret.parameters, "ignore")
+
+
+@pytest.mark.parametrize("evaluation", list(evaluations.REGISTRY))
+def test_the_book_scenarios_uncertainty_is_unchanged(evaluation):
+    # every range and distribution of the book's scenario is as declared: the analysis equals the
+    # one on the file's entries
+    ev = evaluations.get(evaluation)
+    sc = ev.load()
+    res = uncertainty.analyse(evaluation, draws=2000)
+    assert set(res["treatment"].values()) == {uncertainty.AS_DECLARED}
+    assert res["entries"] == sc.entries
+    mc = uncertainty.monte_carlo(ev, sc.values, sc.entries, 2000, uncertainty.DEFAULT_SEED)
+    assert np.array_equal(res["monte_carlo"]["values"], mc["values"])
+    assert res["tornado"].equals(uncertainty.tornado(ev, sc.values, sc.entries))
+    assert res["sobol"].equals(uncertainty.sobol(ev, sc.values, sc.entries, seed=uncertainty.DEFAULT_SEED))
+
+
+def test_treatment_lines_from_the_result_or_its_json_part():
+    res = uncertainty.analyse("elsalvador", overrides={"rent_to_price": 0.07}, draws=500, follow="hold")
+    for part in (res, res["monte_carlo"]):
+        lines = uncertainty.treatment_lines(part)
+        assert "follow=hold" in lines[0] and len(lines) == 2 and "rent_to_price" in lines[1] and "held" in lines[1]
+    assert uncertainty.treatment_lines(uncertainty.analyse("elsalvador", draws=500))[0].endswith("as declared")
+    assert "`rent_to_price` held at 0.07" in uncertainty.treatment_text(res)

@@ -55,8 +55,8 @@ def minimum_income(monthly_payment_usd: float) -> float:
 
 
 def reference_grid(p: dict, ratios=GRID_RATIOS, savings_rates=GRID_SAVINGS_RATES) -> pd.DataFrame:
-    """:func:`effort_grid` at the reference income alone (200 USD a month)."""
-    return effort_grid(p, ratios, savings_rates, incomes=[model.REFERENCE_INCOME_USD])
+    """:func:`effort_grid` at the reference income alone (parameter ``reference_income``)."""
+    return effort_grid(p, ratios, savings_rates, incomes=[p["reference_income"]])
 
 
 def grid_summary(grid: pd.DataFrame) -> dict:
@@ -161,15 +161,17 @@ def financing_conventions(p: dict) -> dict:
 def key_figures(p: dict) -> dict:
     """The numbers the chapter's prose quotes for one parameter set: loan 1 (k$), the family's
     monthly payment (USD), the cost of a dwelling (USD, today's prices), the effort rate at the
-    reference income, one generation's peak 'a financiar' (%), the programme's need in the last
-    year (k$) and the range of the 1.6 payments (USD a month)."""
+    reference income and what that family has left to live on (USD a month), one generation's
+    peak 'a financiar' (%), the programme's need in the last year (k$) and the range of the 1.6
+    payments (USD a month)."""
     loans = model.test_loans(p)
     payments = model.intro_payments(p)["monthly_payment"]
     return {
         "loan1": float(loans["loan1"]),
         "monthly_payment_usd": float(loans["monthly_payment_usd"]),
         "unit_cost_usd": 1000 * float(p["land_cost"] + p["core_cost"] + p["materials_cost"]),
-        "effort_rate": float(loans["monthly_payment_usd"]) / model.REFERENCE_INCOME_USD,
+        "effort_rate": float(loans["monthly_payment_usd"]) / p["reference_income"],
+        "left_to_live": p["reference_income"] - float(loans["monthly_payment_usd"]),
         **treasury_figures(p),
         "intro_payment_max": float(payments.max()),
         "intro_payment_min": float(payments.min()),

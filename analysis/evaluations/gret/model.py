@@ -32,12 +32,15 @@ from ...params import Spec
 from ...result import Result
 
 LIVING_MINIMUM_USD = 100  # 1.6: a family needs at least 100 USD a month besides housing
-REFERENCE_INCOME_USD = 200  # 1.6: 'el ingreso familiar más bajo compatible con el cúmulo de hipótesis'
-# The decision rule (the evaluation's criterion): the effort rate of the 200 USD family, the lowest
-# income the document calls compatible with its hypotheses (1.6). The document states no
+DOCUMENT_REFERENCE_INCOME_USD = 200  # 1.6: 'el ingreso familiar más bajo compatible con el cúmulo de hipótesis'
+# The decision rule (the evaluation's criterion): the effort rate of the family earning the
+# reference income (parameter ``reference_income``; the document's is 200 USD, the lowest income
+# it calls compatible with its hypotheses, 1.6) is at most a ceiling. The document states no
 # effort-rate ceiling; its one affordability rule is 100 USD a month left to live on (1.6), which
-# at 200 USD is an effort rate of (200 - 100) / 200 = 50 %. Above that the family cannot afford loan 1.
-EFFORT_CEILING = (REFERENCE_INCOME_USD - LIVING_MINIMUM_USD) / REFERENCE_INCOME_USD
+# at its 200 USD is an effort rate of (200 - 100) / 200 = 50 %. The criterion's threshold is a
+# constant of the evaluation (analysis.contract), so the ceiling stays that 50 % when the
+# reference income moves; the chapter shows what the family then has left to live on.
+EFFORT_CEILING = (DOCUMENT_REFERENCE_INCOME_USD - LIVING_MINIMUM_USD) / DOCUMENT_REFERENCE_INCOME_USD
 
 PARAMETERS = {
     # 1. macro table (cuadro de parámetros macro-económicos)
@@ -120,6 +123,13 @@ PARAMETERS = {
     ),
     "test_generation": Spec("integer", 1, 100, doc="the generation whose two loans section 4 tests"),
     "incomes": Spec("number_list", 0.01, None, doc="monthly family incomes at which the effort rate is shown"),
+    "reference_income": Spec(
+        "number",
+        0.01,
+        None,
+        doc="monthly income of the family whose effort rate decides affordability (the criterion); "
+        "its effort rate is computed whether or not it is one of the incomes shown",
+    ),
     # section 1.6 table of monthly payments
     "intro_principal": Spec("number", 0, None, doc="amount of the operation in section 1.6's payment table"),
     "intro_financed_share": Spec("share", doc="share of that amount lent in section 1.6's payment table"),
@@ -179,6 +189,12 @@ PARAMETERS = {
 def check(p: dict):
     """Rules across parameters; returns (key, reason) for the first one broken, else None."""
     h, x = p["horizon_years"], p["years_between"]
+    if not p["incomes"]:
+        return "incomes", "must list at least one monthly income (the effort table has one column per income)"
+    keys = [number_key(i) for i in p["incomes"]]
+    twice = sorted({k for k in keys if keys.count(k) > 1}, key=keys.index)
+    if twice:
+        return "incomes", f"lists {', '.join(twice)} more than once (each income is one column and one metric)"
     if p["land_cost"] + p["core_cost"] + p["materials_cost"] <= 0:
         return "core_cost", "the unit cost (land + core + materials) must be positive"
     if 3 + 2 * x > h:
@@ -388,14 +404,21 @@ def _year_frame(p, rows: dict) -> pd.DataFrame:
     return df
 
 
+def _uses(s: dict) -> dict:
+    """A generation's uses by calendar year: the transfer to the operation and the solidarity
+    refund, added up when they fall in the same year (solidarity savers who save as long as the
+    borrowers are refunded in the core year)."""
+    out = {s["transfer_year"]: -s["transfer"]}
+    out[s["refund_year"]] = out.get(s["refund_year"], 0.0) - s["refund"]
+    return out
+
+
 def savings_tables(p) -> dict:
     """3.1 A sources, B uses, C balance and 3.2 subsidies, rows = generation, columns = year (k$)."""
     h, ratio = p["horizon_years"], p["subsidy_to_savings_ratio"]
     gens = {g: generation_savings(p, g) for g in range(1, h + 1)}
     sources = _year_frame(p, {g: s["cells"] for g, s in gens.items()})
-    uses = _year_frame(
-        p, {g: {s["transfer_year"]: -s["transfer"], s["refund_year"]: -s["refund"]} for g, s in gens.items()}
-    )
+    uses = _year_frame(p, {g: _uses(s) for g, s in gens.items()})
     subsidy = _year_frame(
         p, {g: {s["transfer_year"]: ratio * (s["basis_borrowers"] + s["basis_solidarity"])} for g, s in gens.items()}
     )
@@ -434,14 +457,18 @@ def treasury(p) -> pd.DataFrame:
     s1 = np.where(j <= n1, c1, 0.0)
     s2 = np.where(j <= n2, c2, 0.0)
     s2[n2] = -c2 * n2  # refund the year after the last deposit
+    d2 = np.where(j <= n2, c2, 0.0)  # solidarity deposits, without the refund
+    # The subsidy is booked in the core year on what both categories saved while the borrowers
+    # saved (their n1 years), as in 3.2 and section 4.
+    saving = j <= n1
     sub = np.zeros(h)
-    sub[2] = ratio * (s1 + s2)[j <= 3].sum()  # booked in the core year, on savings so far
+    sub[2] = ratio * (s1 + d2)[saving].sum()
     refund_price = f ** (n2 - 1) if p["treasury_refund_price"] == "last_deposit" else price[n2]
-    inflated_savings = ((s1 + np.where(j <= n2, c2, 0.0)) * price)[j <= 3].sum()
-    loan1 = (inv * price)[:3].sum() - (s1 * price)[:3].sum() - ratio * inflated_savings
+    inflated_savings = ((s1 + d2) * price)[saving].sum()
+    loan1 = (inv * price)[:3].sum() - (s1 * price)[saving].sum() - ratio * inflated_savings
     loan1 = max(loan1, 0.0)
     sub_nominal = sub[2] * price[2] if p["treasury_subsidy"] == "origin_share" else ratio * inflated_savings
-    fin_flow = s1 * price + np.where(j <= n2, c2, 0.0) * price
+    fin_flow = s1 * price + d2 * price
     fin_flow[n2] += s2[n2] * refund_price
     fin_flow[2] += sub_nominal
     rate = p["loan_spread"] if p["treasury_loan_rate"] == "spread" else loan_rate(p)
@@ -481,7 +508,7 @@ def treasury(p) -> pd.DataFrame:
     )
     df.attrs["recordar"] = {
         "investment_inflated": (inv * price)[:3].sum(),
-        "savings1_inflated": (s1 * price)[:3].sum(),
+        "savings1_inflated": (s1 * price)[saving].sum(),
         "subsidy": ratio * inflated_savings,
         "loan1": loan1,
     }
@@ -559,12 +586,14 @@ def buyer_loans(p, tables: dict | None = None) -> dict:
 
 
 def affordability(p, loans: dict | None = None) -> dict:
-    """Headline metrics: the loans, their payments and, per income, the effort rate (tasa de
-    esfuerzo: loan-1 monthly instalment over income) and what is left to live on (saldo para
-    vivir). The unrounded instalment is used, as the sheet does. Batch-friendly."""
+    """Headline metrics: the loans, their payments, the effort rate (tasa de esfuerzo: loan-1
+    monthly instalment over income) of the reference family (``effort_rate.reference``) and, per
+    income, the effort rate and what is left to live on (saldo para vivir). The unrounded
+    instalment is used, as the sheet does. Batch-friendly."""
     ln = loans or test_loans(p)
     monthly = ln["monthly_payment_usd"]
     out = {k: ln[k] for k in ("loan1", "loan2", "loan1_payment", "loan2_payment", "monthly_payment_usd")}
+    out["effort_rate.reference"] = monthly / p["reference_income"]  # the criterion's metric
     for inc in p["incomes"]:
         out[f"effort_rate.{number_key(inc)}"] = monthly / inc
     for inc in p["incomes"]:

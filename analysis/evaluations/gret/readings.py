@@ -2,7 +2,7 @@
 scenario ``corrected`` applies them all.
 
 The effects on the headline metrics (loan 1, the family's monthly payment, the effort rate at
-200 USD) come from ``analysis.readings.effects``. The corrections to table 3.3 (tesorería) move
+the reference income) come from ``analysis.readings.effects``. The corrections to table 3.3 (tesorería) move
 nothing the families pay, so :func:`treasury_effects` shows what they move instead: what one
 generation and the whole programme must finance.
 """
@@ -11,6 +11,14 @@ import pandas as pd
 
 from ...contract import Reading
 from . import model
+
+# Figures of the text that no parameter and no printed table holds, which the chapter quotes
+# where the text contradicts the sheet: (value, locator).
+TEXT_FIGURES = {
+    "recommended_term_low": (7, "2.2.4 (the recommended loan term, low end)"),
+    "recommended_term_high": (8, "2.2.4 (the recommended loan term, high end)"),
+    "dwelling_cost_usd": (10000, "1.6 ('cerca de 10000 usd')"),
+}
 
 READINGS = (
     Reading(

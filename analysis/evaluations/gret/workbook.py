@@ -394,13 +394,13 @@ def _treasury(book: Book, p: dict, result):
         ws.write(R[key or label], 0, label)
     # the 'recordar' block and the choices, below the table
     top = len(TREASURY_ROWS) + 2
-    f, n2 = 1 + p["inflation"], p["solidarity_saving_years"]
+    f, n1, n2 = 1 + p["inflation"], p["borrower_saving_years"], p["solidarity_saving_years"]
     j = np.arange(1, h + 1)
     price = f ** (j - 1.0)
     s1 = tr["savings1"].to_numpy()
     d2 = np.where(j <= n2, 100 * p["solidarity_savings_rate"], 0.0)
     ratio = p["subsidy_to_savings_ratio"]
-    inflated_savings = float(((s1 + d2) * price)[:3].sum())
+    inflated_savings = float(((s1 + d2) * price)[j <= n1].sum())  # while the borrowers save
     refund_price = f ** (n2 - 1) if p["treasury_refund_price"] == "last_deposit" else f**n2
     sub_nominal = tr["subsidy"].iloc[2] * f**2 if p["treasury_subsidy"] == "origin_share" else ratio * inflated_savings
     rate = p["loan_spread"] if p["treasury_loan_rate"] == "spread" else p["inflation"] + p["loan_spread"]
@@ -417,12 +417,13 @@ def _treasury(book: Book, p: dict, result):
         ),
         (
             "savings cat. 1, inflated, to the core (recordar)",
-            f'=SUMIF({hdr},"<=3",{row("savings cat. 1 x price")})',
+            f'=SUMIF({hdr},"<="&p_borrower_saving_years,{row("savings cat. 1 x price")})',
             rec["savings1_inflated"],
         ),
         (
-            "savings of both categories, inflated, to the core",
-            f'=SUMIF({hdr},"<=3",{row("savings cat. 1 x price")})+SUMIF({hdr},"<=3",{row("deposits cat. 2 x price")})',
+            "savings of both categories, inflated, while the borrowers save",
+            f'=SUMIF({hdr},"<="&p_borrower_saving_years,{row("savings cat. 1 x price")})'
+            f'+SUMIF({hdr},"<="&p_borrower_saving_years,{row("deposits cat. 2 x price")})',
             inflated_savings,
         ),
         ("subsidy on the inflated savings (recordar)", f"=p_subsidy_to_savings_ratio*B{top + 3}", rec["subsidy"]),
@@ -478,8 +479,8 @@ def _treasury(book: Book, p: dict, result):
             ),
             "savings2_cum": cum("savings2"),
             "subsidy": (
-                f'=IF({jj}=3,p_subsidy_to_savings_ratio*(SUMIF({hdr},"<=3",{row("savings1")})'
-                f'+SUMIF({hdr},"<=3",{row("savings2")})),0)'
+                f'=IF({jj}=3,p_subsidy_to_savings_ratio*(SUMIF({hdr},"<="&p_borrower_saving_years,{row("savings1")})'
+                f'+SUMIF({hdr},"<="&p_borrower_saving_years,{row("deposits cat. 2")})),0)'
             ),
             "subsidy_cum": cum("subsidy"),
             "financing": f"={r('savings1_cum')}+{r('savings2_cum')}+{r('subsidy_cum')}",
@@ -638,6 +639,15 @@ def _effort(book: Book, p: dict, result, loans_ws):
         book.formula(ws, 1, c, f"={monthly}", float(e["monthly_payment"]), "money")
         book.formula(ws, 2, c, f"={L}2/{L}1", float(e["effort_rate"]), "percent")
         book.formula(ws, 3, c, f"={L}1-{L}2", float(e["left_to_live"]), "money")
+    # the reference family (the criterion), whether or not its income is one of the above
+    c = len(p["incomes"]) + 2
+    L = col_letter(c)
+    monthly_usd = float(result.metrics["monthly_payment_usd"])
+    ws.write(0, c - 1, "reference income:", book.fmt("header"))
+    book.formula(ws, 0, c, f"={book.name('reference_income')}", float(p["reference_income"]), "money")
+    book.formula(ws, 1, c, f"={monthly}", monthly_usd, "money")
+    book.formula(ws, 2, c, f"={L}2/{L}1", float(result.metrics["effort_rate.reference"]), "percent")
+    book.formula(ws, 3, c, f"={L}1-{L}2", float(p["reference_income"]) - monthly_usd, "money")
     return ws
 
 
@@ -675,17 +685,15 @@ def calculation(book: Book, p: dict, result) -> None:
     m = result.metrics
     pub = book.published
     lref = lambda r: book.ref(loans_ws, r, 1)  # noqa: E731
-    for i, inc in enumerate(p["incomes"]):
-        key = model.number_key(inc)
-        if key == str(model.REFERENCE_INCOME_USD):
-            book.output(
-                f"effort_rate.{key}",
-                f"effort rate of a family earning {key} USD a month (loan-1 instalment / income)",
-                "share of income",
-                f"={book.ref(eff_ws, 2, i + 1)}",
-                m[f"effort_rate.{key}"],
-                pub("gret", "effort", "effort_rate", key, scale=0.01),
-            )
+    ref = model.number_key(p["reference_income"])
+    book.output(
+        "effort_rate.reference",
+        f"effort rate of the family earning the reference income, {ref} USD a month (loan-1 instalment / income)",
+        "share of income",
+        f"={book.ref(eff_ws, 2, len(p['incomes']) + 2)}",
+        m["effort_rate.reference"],
+        pub("gret", "effort", "effort_rate", ref, scale=0.01),
+    )
     book.output(
         "monthly_payment_usd",
         "monthly loan-1 instalment per family",
@@ -728,15 +736,14 @@ def calculation(book: Book, p: dict, result) -> None:
     )
     for i, inc in enumerate(p["incomes"]):
         key = model.number_key(inc)
-        if key != str(model.REFERENCE_INCOME_USD):
-            book.output(
-                f"effort_rate.{key}",
-                f"effort rate at {key} USD a month",
-                "share of income",
-                f"={book.ref(eff_ws, 2, i + 1)}",
-                m[f"effort_rate.{key}"],
-                pub("gret", "effort", "effort_rate", key, scale=0.01),
-            )
+        book.output(
+            f"effort_rate.{key}",
+            f"effort rate at {key} USD a month",
+            "share of income",
+            f"={book.ref(eff_ws, 2, i + 1)}",
+            m[f"effort_rate.{key}"],
+            pub("gret", "effort", "effort_rate", key, scale=0.01),
+        )
     for i, inc in enumerate(p["incomes"]):
         key = model.number_key(inc)
         book.output(
