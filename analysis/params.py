@@ -307,9 +307,7 @@ def load(
     overrides = dict(overrides or {})
     for key, value in overrides.items():
         if key not in specs:
-            raise ParameterError(
-                origin, key, f"unknown parameter for {evaluation} (known: {', '.join(sorted(specs))})"
-            )
+            raise ParameterError(origin, key, f"unknown parameter for {evaluation} (known: {', '.join(sorted(specs))})")
         value = check_value(origin, key, value, specs[key])
         before = entries[key]
         entries[key] = {

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import math
 import re
+import time
 
 import nbformat
 import pytest
 
-from analysis import build
+from analysis import build, evaluations
 from analysis.evaluations import REGISTRY
 from analysis.params import ROOT
 
@@ -79,3 +80,102 @@ def test_typed_numbers_finds_values_and_lets_labels_through():
 def test_chapter_prose_types_no_number(name):
     typed = [(i, n) for i, text in _markdown(name) for n in typed_numbers(text)]
     assert not typed, f"notebooks/{name}.ipynb: numbers typed in markdown (cell, number): {typed}"
+
+
+# --- the glued text follows the parameters (executes every chapter twice) --------------------------
+
+# Per chapter, overrides that move the discount rate (where the evaluation has one) and a key
+# driver of the result.
+PERTURBED = {
+    "peru": {"discount_rate": 0.10, "monthly_rent_yield": 0.006},
+    "elsalvador": {"discount_rate": 0.10, "rent_to_price": 0.07},
+    "gret": {"years_between": 8, "intro_principal": 8000.0},
+}
+_GLUE_ROLE = re.compile(r"\{glue(?::text|:md)?\}`([\w]+)")
+
+
+def glued(path) -> dict:
+    """The values an executed notebook glues (myst-nb's scrapbook outputs), by name, as text."""
+    nb = nbformat.read(path, as_version=4)
+    out = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                data = o["data"]
+                out[name] = data.get("application/papermill.record/text/markdown") or data.get(
+                    "application/papermill.record/text/plain"
+                )
+    return out
+
+
+def used_in_prose(name: str) -> set:
+    """The glue names the chapter's markdown cells use."""
+    return {n for _, text in _markdown(name) for n in _GLUE_ROLE.findall(text)}
+
+
+def _number(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _shows(values: dict, x: float) -> bool:
+    """Whether some glued number is ``x`` (as a fraction, or in percent)."""
+    return any(
+        v is not None and any(math.isclose(v, y, rel_tol=1e-9, abs_tol=1e-12) for y in (x, 100 * x))
+        for v in values.values()
+    )
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory, monkeypatch_module):
+    """Each chapter executed at the book's scenario and with the perturbed overrides (seconds it took)."""
+    monkeypatch_module.setenv("PYTHONPATH", str(ROOT))  # the kernel imports this checkout's package
+    out, start = {}, time.perf_counter()
+    for name in CHAPTERS:
+        ev = evaluations.get(name)
+        for run, overrides in (("book", {}), ("perturbed", PERTURBED[name])):
+            dest = tmp_path_factory.mktemp(f"{name}-{run}") / f"{name}.ipynb"
+            build.execute(
+                ROOT / "notebooks" / f"{name}.ipynb", dest, {"scenario": ev.scenario, "overrides": overrides}, ""
+            )
+            out[name, run] = glued(dest)
+    out["seconds"] = time.perf_counter() - start
+    return out
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_glued_prose_follows_the_parameters(executed, name):
+    ev, overrides = evaluations.get(name), PERTURBED[name]
+    used = used_in_prose(name)
+    book, perturbed = ({k: v for k, v in executed[name, run].items() if k in used} for run in ("book", "perturbed"))
+    assert used <= set(book) and used <= set(perturbed), f"{name}: prose uses unglued names {used - set(book)}"
+    for run, values in (("book", book), ("perturbed", perturbed)):
+        nan = sorted(k for k, v in values.items() if str(v).strip().lower() in ("nan", "inf", "-inf", "none"))
+        assert not nan, f"{name} ({run}): glued numbers the prose uses are not numbers: {nan}"
+    numbers = {
+        run: {k: _number(v) for k, v in values.items()} for run, values in (("book", book), ("perturbed", perturbed))
+    }
+    base_values = ev.load().values
+    for key, value in overrides.items():
+        # the prose shows each overridden value in the perturbed run, and the book's value in the book's run
+        assert _shows(numbers["perturbed"], value), f"{name}: no glued number of the prose shows {key} = {value}"
+        assert _shows(numbers["book"], base_values[key]), f"{name}: no glued number shows {key} = {base_values[key]}"
+    # the decision measure, as the prose shows it, moves with the parameters
+    metric = ev.criterion.metric
+    at_book, at_perturbed = ev.run()[1].metrics[metric], ev.run(None, overrides)[1].metrics[metric]
+    assert at_book != at_perturbed
+    assert _shows(numbers["book"], at_book) and _shows(numbers["perturbed"], at_perturbed), (
+        f"{name}: {metric} not glued"
+    )
+    changed = {k for k in used if book[k] != perturbed[k]}
+    assert len(changed) >= 3, f"{name}: only {sorted(changed)} of the glued prose change with {overrides}"
