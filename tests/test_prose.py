@@ -29,12 +29,17 @@ _MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.S)
 # Numbers a formula may hold: its structure (first period, squares, months in a year), never a
 # parameter value.
 MATH_NUMBERS = {"0", "1", "2", "12"}
-_SYMBOL_INDEX = re.compile(r"(?<=[A-Za-z])\^\d(?!\d)")  # numbered symbols: the benefits B^1, B^2, B^3
+# numbered symbols: the benefits B^1, B^2, B^3, the categories' rates c_1, c_2
+_SYMBOL_INDEX = re.compile(r"(?<=[A-Za-z])[\^_]\d(?!\d)")
 
 # Labels that hold digits but are no value: each pattern names the kind of label it lets through.
 ALLOWED = (
     r"\bTablas?\s+\d+(?:\s*(?:-|–|,|and|y)\s*\d+)*",  # the document's tables: "Tabla 6", "Tablas 1-3"
-    r"\bTable\s+\d+",  # the book's own table numbers
+    r"\b[Tt]ables?\s+\d+(?:\.\d+)*",  # the book's table numbers, the GRET document's "table 3.3"
+    r"\b[Ss]ections?\s+\d+(?:\.\d+)*",  # the document's sections: "section 1.6"
+    r"^#+\s+\d+(?:\.\d+)*\.?\s",  # headings numbered as the document's sections: "### 3.1 Savings"
+    r"\b(?:[Ll]oans?|[Cc]ategory|préstamo)[\s-]\d\b",  # the document's two loans and two saver categories
+    r"\bíndices?\s+\d+(?:\s+to\s+\d+)?",  # the document's numbered interest-rate indices
     r"\b[Pp]aras?\.\s+\d+(?:\.\d+)*(?:\([ivx]+\))?",  # paragraphs: "para. 2.17", "para. 5.3(ii)"
     r"\b[Ff]ootnotes?\s+\d+(?:\s*(?:,|and)\s*\d+)*",  # footnotes: "footnote 2", "footnotes 1 and 2"
     r"\bHipótesis\s+\d+(?:\s*(?:,|and)\s*\d+)*",  # the document's hypotheses
@@ -42,7 +47,7 @@ ALLOWED = (
     r"\bConclusion\s+\d+(?:\.\d+)*",  # the document's numbered conclusions
     r"\b[Ss]ub(?:component\s+|componente\s+)?\d\b",  # the subcomponents: "Subcomponent 1", "Sub1"
     r"\bBenefits?\s+\d+(?:\s*(?:,|and)\s*\d+)*",  # the numbered benefits of a cash-flow table
-    r"\b(?:year|period)[\s-]1\b",  # the first period, a position, not a value
+    r"\b(?:year|period|generation)[\s-]1\b",  # the first period or generation, a position, not a value
     r"\b(?:19|20)\d\d\b(?![.,]\d)",  # years: of a survey, of national accounts, of publication
     r"\bSHA-256\b",  # the name of the hash
     r"^\s*\d+\.\s",  # numbered lists
@@ -62,6 +67,7 @@ def typed_numbers(text: str) -> list:
     the structural numbers of formulas are taken out."""
     for pattern in _STRIPPED:
         text = pattern.sub(" ", text)
+    text = text.replace("\\$", " ")  # an escaped dollar sign (k\$ in GRET's text) opens no formula
     formulas = [_SYMBOL_INDEX.sub(" ", m) for m in _MATH.findall(text)]
     found = [n for m in formulas for n in _NUMBER.findall(m) if n not in MATH_NUMBERS]
     text = _ALLOWED.sub(" ", _MATH.sub(" ", text))
@@ -74,6 +80,9 @@ def test_typed_numbers_finds_values_and_lets_labels_through():
     assert typed_numbers("Tabla 6, para. 2.5 and footnote 11 (ENAHO 2022); Subcomponent 1") == []
     assert typed_numbers("USD {glue:text}`pe_npv:,.0f` ({cite}`idb_pe_fmv`), `h1_s1.yaml`") == []
     assert typed_numbers("1. **Home value** is 42,582") == ["42,582"]
+    assert typed_numbers("### 3.1 Savings of category 1, loan 2 (section 1.6, table 3.3)\n$c_1 + B^2$") == []
+    assert typed_numbers("loan 1 over 7 to 8 years") == ["7", "8"]
+    assert typed_numbers("in k\\$. Generation $g = 1, \\dots, H$ at 5 %") == ["5"]
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
