@@ -128,7 +128,10 @@ COMMAND_LINES = [
         'run elsalvador --set "disbursements=[1e308, 1e308, 1e308, 1e308, 1e308]"',
         r"command line: npv: the result is inf \(net present value, VNA\): the computation overflows",
     ),
-    ("run gret --set materials_cost=1.7e308", r"command line: effort_rate\.reference: the result is (nan|inf) .*overflows"),
+    (
+        "run gret --set materials_cost=1.7e308",
+        r"command line: effort_rate\.reference: the result is (nan|inf) .*overflows",
+    ),
     ("workbook peru --set sub1_loan=1e308 --out {tmp}/w.xlsx", r"command line: total\.npv: the result is nan"),
     # list
     ("list atlantis", r"command line: evaluation: unknown evaluation 'atlantis'"),

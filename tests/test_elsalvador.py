@@ -313,3 +313,54 @@ def test_published_csv_is_the_only_published_file():
     assert sorted(p.name for p in folder.iterdir()) == ["published.csv"]
     pub = pd.read_csv(folder / "published.csv")
     assert list(pub.columns) == reconcile.PUBLISHED_COLUMNS
+
+
+# --- the figures and phrases of the prose ----------------------------------------------------------
+
+
+def test_term_mix_text():
+    assert findings.term_mix_text({20: 1.0}) == "everything at 20 years"
+    assert findings.term_mix_text({10: 1 / 3, 20: 1 / 3, 30: 1 / 3}) == "equal shares at 10, 20 and 30 years"
+    assert findings.term_mix_text({10: 0.25, 20: 0.75, 30: 0.0}) == "25 % at 10 and 75 % at 20 years"
+
+
+def test_slip_follows_the_parameters(base):
+    assert findings.slip(base) == {
+        "payments": 20,
+        "title": "21 payments for disbursements 4 and 5.",
+        "text": "disbursements 4 and 5 over 21 years, disbursements 1, 2 and 3 over 20",
+    }
+    moved = findings.slip({**base, "slip_disbursements": [2], "slip_term_years": [10]})
+    assert (
+        moved["title"] == "11 payments for disbursements 2." and "disbursements 1, 3, 4 and 5 over 10" in moved["text"]
+    )
+    assert findings.slip({**base, "slip_disbursements": []})["title"] == "No extra payment."
+
+
+def test_negative_scenarios_besides_a_higher_construction_weight():
+    names = findings.negative_besides_construction_weight(EV)
+    npv = reconcile.published("elsalvador").query("table == 'Tabla 6' and column == 'npv'").set_index("scenario")
+    weight = EV.load("as_published").values["construction_weight"]
+    negative = [s for s in npv.index if npv.loc[s, "published"] < 0]
+    assert set(names) == {s for s in negative if EV.load(s).values["construction_weight"] <= weight}
+    assert set(negative) - set(names)  # the higher construction weight is one of the negatives
+    assert (
+        findings.negative_text(["h2_s2", "h3_s2", "h3_s3"])
+        == "Hipótesis 2 Escenario 2 and Hipótesis 3 Escenarios 2 and 3"
+    )
+    assert findings.scenario_label("h3_s5") == "Hipótesis 3 Escenario 5"
+
+
+def test_recovery_shares_and_the_reproducing_term_mix():
+    shares = findings.recovery_shares(EV)
+    assert shares == sorted(shares, reverse=True) and all(0 < s < 1 for s in shares)
+    assert set(shares) == {EV.load(s).values["recovery_share"] for s in EV.scenarios() if s.startswith("h3_")} - {1.0}
+    mix = findings.reproducing_term_mix(EV)
+    printed = next(r for r in EV.readings if r.key == "printed_term_mix")
+    assert mix != printed.overrides["term_mix"]
+    assert all(EV.load(s).values["term_mix"] == mix for s in printed.scenarios)
+
+
+def test_verdict_follows_the_parameters():
+    assert "is met" in findings.verdict(EV, EV.run()[1].metrics)
+    assert "is not met" in findings.verdict(EV, EV.run(None, {"discount_rate": 0.3})[1].metrics)

@@ -599,3 +599,51 @@ def test_revolving_verdicts(rec):
     ]
     assert (rev[sub1] == EXPLAINED).all()
     assert (rev[["Sub1 capital lent", "Sub2 capital lent"]] == EXACT).all()
+
+
+# ---- the figures and phrases of the prose ------------------------------------------------------
+
+
+def test_document_figures_come_from_the_files_the_readings_and_the_published_figures():
+    fig, base, cons = findings.document_figures(EV), EV.load("base").values, EV.load("conservative").values
+    pub = reconciliation.published("revolving").set_index("row")["published"]
+    assert fig["capital"] == 1e6 * (pub["Sub1 capital lent"] + pub["Sub2 capital lent"])
+    assert fig["sub1_direct_credits"] == pub["Sub1 credits financed directly"]
+    assert fig["house_value_stated"] == base["sub1_house_value_stated"]
+    assert fig["growth_cons"] == cons["house_price_growth"] != fig["growth_base"]
+    rent055 = next(r for r in EV.readings if r.key == "rent055").overrides["monthly_rent_yield"]
+    assert fig["rent_yield_tabla4"] == rent055 != fig["rent_yield"]
+    # the exact mean of the conservative growth is the mean of the two rates the chapter names
+    assert (fig["growth_other"] + fig["growth_base"]) / 2 == pytest.approx(fig["growth_exact_mean"], rel=1e-12)
+    assert fig["daily_wage"] == base["minimum_wage_monthly"] / base["wage_days_per_month"]
+
+
+def test_improved_home_rent_under_both_readings():
+    p = EV.load("base").values
+    rent = findings.improved_home_rent(p)
+    works = p["sub2_subsidy"] + p["sub2_contribution"] + p["sub2_loan"]
+    before = p["sub2_house_value_before"]
+    assert rent["works_plus_premium"] == pytest.approx(p["monthly_rent_yield"] * (before + 1.1 * works))
+    assert rent["house_times_factor"] == pytest.approx(p["monthly_rent_yield"] * 1.1 * before)
+
+
+def test_mortgage_cost_phrase_follows_the_discount_rate():
+    for rate, phrase in ((0.12, "costs less than its principal"), (0.05, "costs more than its principal")):
+        sc, res = EV.run("base", {"discount_rate": rate})
+        cost = findings.mortgage_cost(sc.values, res)
+        assert cost["phrase"] == phrase
+        assert (cost["pv_instalments"] < cost["loan"]) == (rate > sc.values["sub1_loan_rate"])
+
+
+def test_verdict_and_discounting_phrases_follow_the_parameters():
+    assert "is met" in findings.verdict(EV, EV.run("base")[1].metrics)
+    assert "is not met" in findings.verdict(EV, EV.run("base", {"discount_rate": 0.5})[1].metrics)
+    assert "once" in findings.discounting({"discount_first_period": 1})
+    assert "not discounted" in findings.discounting({"discount_first_period": 0})
+
+
+def test_largest_differences(rec):
+    diff = findings.largest_differences(rec)
+    t6 = rec[(rec["table"] == "tabla6") & (rec["row"] == "sub2 per beneficiary")]
+    assert diff["sub2"] == t6.loc[t6["column"].isin(["PV costs", "PV benefits", "NPV"]), "difference"].abs().max()
+    assert 0 < diff["costs"] < 1.5  # within the USD 1 of the printing, plus its half dollar

@@ -100,3 +100,86 @@ def general_value_added_as_text_states(ev) -> float:
     coefficients the text states (the ``value_added_text`` reading): the text calls it 65 %."""
     text = next(r.overrides for r in ev.readings if r.key == "value_added_text")
     return reconciliation.general_value_added({**ev.load("as_published").values, **text})
+
+
+# ---- figures and phrases of the prose -----------------------------------------------------------
+
+
+def and_list(items) -> str:
+    """A list for the prose: "4", "4 and 5", "2, 3, 5 and 6"."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.4g} %"
+
+
+def term_mix_text(mix: dict) -> str:
+    """A term mix (years -> share of each disbursement) in words: "everything at 20 years",
+    "equal shares at 10, 20 and 30 years", "50 % at 20 and 25 % at 30 years"."""
+    mix = {int(n): s for n, s in sorted(mix.items()) if s > 0}
+    if len(mix) == 1:
+        return f"everything at {next(iter(mix))} years"
+    if len({round(s, 12) for s in mix.values()}) == 1:
+        return f"equal shares at {and_list(mix)} years"
+    return and_list(f"{_percent(s)} at {n}" for n, s in mix.items()) + " years"
+
+
+def slip(p: dict) -> dict:
+    """The spreadsheet's extra payment (``slip_disbursements``, ``slip_term_years``) in words: the
+    title and the sentence of the chapter's list, and the payments every disbursement should get."""
+    terms, slipped = p["slip_term_years"], p["slip_disbursements"]
+    others = [i for i in range(1, len(p["disbursements"]) + 1) if i not in slipped]
+    term = terms[0] if terms else None
+    if not slipped or term is None:
+        return {"payments": term, "title": "No extra payment.", "text": "every disbursement over its term"}
+    text = f"disbursements {and_list(slipped)} over {term + 1} years"
+    if others:
+        text += f", disbursement{'s' if len(others) > 1 else ''} {and_list(others)} over {term}"
+    return {"payments": term, "title": f"{term + 1} payments for disbursements {and_list(slipped)}.", "text": text}
+
+
+def scenario_label(name: str) -> str:
+    """The document's name of a Tabla 6 scenario file: h3_s2 -> "Hipótesis 3 Escenario 2"."""
+    h, s = name.split("_")
+    return f"Hipótesis {h[1:]} Escenario {s[1:]}"
+
+
+def negative_besides_construction_weight(ev) -> list:
+    """The Tabla 6 scenarios with a negative printed NPV that do not raise the construction weight
+    (conclusion 6.2 names that as the only cause of a negative result)."""
+    npv = _published(ev, "Tabla 6").query("column == 'npv'").set_index("scenario")["published"]
+    weight = ev.load("as_published").values["construction_weight"]
+    return [s for s in tabla6_scenarios(ev) if npv[s] < 0 and ev.load(s).values["construction_weight"] <= weight]
+
+
+def negative_text(names: list) -> str:
+    """Tabla 6 scenario files as the document names them, grouped by hypothesis:
+    "Hipótesis 2 Escenario 2 and Hipótesis 3 Escenarios 2, 3, 5 and 6"."""
+    groups = {}
+    for name in names:
+        h, s = name.split("_")
+        groups.setdefault(h[1:], []).append(s[1:])
+    return and_list(f"Hipótesis {h} Escenario{'s' if len(s) > 1 else ''} {and_list(s)}" for h, s in groups.items())
+
+
+def recovery_shares(ev) -> list:
+    """The shares of the credit recovered (``recovery_share``) that Hipótesis 3 tests below 1, highest first."""
+    shares = {ev.load(s).values["recovery_share"] for s in tabla6_scenarios(ev) if s.startswith("h3_")}
+    return sorted((s for s in shares if s < 1), reverse=True)
+
+
+def verdict(ev, metrics: dict) -> str:
+    """Whether the run meets the decision criterion, as a sentence for the prose."""
+    c = ev.criterion
+    value = metrics[c.metric]
+    met = value >= c.threshold if c.direction == ">=" else value <= c.threshold
+    return f"The criterion ({c.label}) is {'met' if met else 'not met'} in this run."
+
+
+def reproducing_term_mix(ev) -> dict:
+    """The term mix of the scenario files the ``printed_term_mix`` reading applies to (the one
+    that reproduces their printed NPVs; they all share it)."""
+    reading = next(r for r in ev.readings if r.key == "printed_term_mix")
+    return ev.load(reading.scenarios[0]).values["term_mix"]

@@ -17,7 +17,11 @@ READINGS = (
         "document slip",
     ),
     Reading(
-        "irr_all_periods", "IRR over all 35 periods", {"irr_last_period": 35}, "para. 4.1 vs Tabla 6", "document slip"
+        "irr_all_periods",
+        "IRR over all periods, the last included",
+        {"irr_last_period": 35},
+        "para. 4.1 vs Tabla 6",
+        "document slip",
     ),
     Reading(
         "corrected",
@@ -49,7 +53,7 @@ READINGS = (
     ),
     Reading(
         "discount_from_1",
-        "Discounting by 1.12^t from t = 1",
+        "Discounting from period 1 (period 1 discounted once)",
         {"discount_first_period": 1},
         "para. 4.2 vs Tabla 5 FFNVA",
         "alternative reading",

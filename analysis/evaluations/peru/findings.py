@@ -162,3 +162,104 @@ def most_fragile(alone: pd.DataFrame) -> dict:
         "p_fails_alone": float(top["p_fails_alone"]),
         "others": dict(zip(others["parameter"], others["p_fails_alone"].astype(float))),
     }
+
+
+# ---- figures and phrases of the prose -----------------------------------------------------------
+
+
+def reading_overrides(ev, key: str) -> dict:
+    """The parameter values a reading of the document sets (its alternative figures)."""
+    return next(r.overrides for r in ev.readings if r.key == key)
+
+
+def document_figures(ev) -> dict:
+    """The figures the chapter's text quotes from the document, each from where the book keeps it:
+    the published scenarios' parameter files, the readings' alternative values and the published
+    revolving figures. Shares as fractions, money in USD."""
+    base, cons = ev.load("base").values, ev.load("conservative").values
+    pub = reconciliation.revolving_published()
+    growth_exact = reading_overrides(ev, "growth5865")["house_price_growth"]
+    return {
+        "capital": pub["sub1_direct_amount"] + pub["sub2_direct_amount"],
+        "sub1_capital": pub["sub1_direct_amount"],
+        "sub2_capital": pub["sub2_direct_amount"],
+        "sub1_direct_credits": pub["sub1_direct_credits"],
+        "sub2_direct_credits": pub["sub2_direct_credits"],
+        "horizon": base["horizon_years"],
+        "discount_rate": base["discount_rate"],
+        "house_value_stated": base["sub1_house_value_stated"],
+        "precarious_rent": base["precarious_rent_monthly"],
+        "precarious_share": base["precarious_share"],
+        "used_home_share": base["used_home_share"],
+        "used_home_factor": 1 - base["used_home_share"],
+        "sub1_loan_rate": base["sub1_loan_rate"],
+        "sub2_loan_rate": base["sub2_loan_rate"],
+        "rent_yield": base["monthly_rent_yield"],
+        "rent_yield_year": 12 * base["monthly_rent_yield"],
+        "rent_yield_tabla4": reading_overrides(ev, "rent055")["monthly_rent_yield"],
+        "value_premium": base["sub2_value_factor"] - 1,
+        "value_factor": base["sub2_value_factor"],
+        "minimum_wage": base["minimum_wage_monthly"],
+        "wage_days": base["wage_days_per_month"],
+        "daily_wage": base["minimum_wage_monthly"] / base["wage_days_per_month"],
+        "wage_days_footnote": reading_overrides(ev, "wage20")["wage_days_per_month"],
+        "cpi": base["cpi_growth"],
+        "cpi_tabla4": reading_overrides(ev, "cpi40")["cpi_growth"],
+        "growth_base": base["house_price_growth"],
+        "growth_cons": cons["house_price_growth"],
+        "growth_exact_mean": growth_exact,
+        # the other rate of that mean: the mean is (other + base) / 2
+        "growth_other": 2 * growth_exact - base["house_price_growth"],
+        "rent_yield_cons": cons["monthly_rent_yield"],
+        "rent_yield_cons_exact": reading_overrides(ev, "rent04842")["monthly_rent_yield"],
+        "school_days": base["school_absence_days"],
+        "absence_reduction": base["absence_reduction"],
+        "children": base["children_per_household"],
+        "maintenance": base["maintenance_rate"],
+        "coincidence_share": reading_overrides(ev, "prec50")["precarious_share"],
+    }
+
+
+def improved_home_rent(p: dict) -> dict:
+    """The monthly imputed rent of a home after the Subcomponent 2 works, year 1, under each
+    reading of how the works raise its value (the text checks it against a quoted rent)."""
+    rent = {}
+    for rule in ("works_plus_premium", "house_times_factor"):
+        value = p["sub2_house_value_before"] + model.sub2_value_gain({**p, "sub2_value_rule": rule})
+        rent[rule] = float(p["monthly_rent_yield"] * value)
+    return rent
+
+
+def mortgage_cost(p: dict, result) -> dict:
+    """The present value, at the discount rate, of the Sub1 mortgage's instalments beside its
+    principal, and a phrase saying which is larger (true at any parameters)."""
+    pv = npv(p["discount_rate"], result.tables["sub1_cash_flow"]["credit_instalments"], p["discount_first_period"])
+    loan = p["sub1_loan"]
+    word = "less than" if pv < loan else "more than" if pv > loan else "exactly"
+    return {"pv_instalments": float(pv), "loan": float(loan), "phrase": f"costs {word} its principal"}
+
+
+def verdict(ev, metrics: dict) -> str:
+    """Whether the run meets the decision criterion, as a sentence for the prose."""
+    c = ev.criterion
+    value = metrics[c.metric]
+    met = value >= c.threshold if c.direction == ">=" else value <= c.threshold
+    return f"The criterion ({c.label}) is {'met' if met else 'not met'} in this run."
+
+
+def largest_differences(rec: pd.DataFrame) -> dict:
+    """The largest absolute difference, USD per beneficiary, between published and reproduced
+    Tabla 6 cells: of the PV costs of both subcomponents, and of every Subcomponent 2 cell."""
+    t6 = rec[(rec["table"] == "tabla6") & rec["row"].str.endswith("per beneficiary")]
+    money = t6[t6["column"].isin(["PV costs", "PV benefits", "NPV"])]
+    return {
+        "costs": float(money.loc[money["column"] == "PV costs", "difference"].abs().max()),
+        "sub2": float(money.loc[money["row"] == "sub2 per beneficiary", "difference"].abs().max()),
+    }
+
+
+def discounting(p: dict) -> str:
+    """How year 1 is discounted at ``discount_first_period``, as words for the prose."""
+    if p["discount_first_period"] == 1:
+        return "year 1 is discounted once, as Excel's `NPV()` does"
+    return "year 1 is not discounted, as numpy-financial's `npv` does"
