@@ -135,6 +135,8 @@ class Evaluation:
     rate_of_return: str | None = None  # the IRR metric, for Monte Carlo percentiles
     tables: tuple = field(default=())  # Result tables offered as downloads (default: all)
     workbook: object = None  # module with STRUCTURAL and calculation(book, values, result); see analysis.workbook
+    explore: tuple = ()  # parameters of the chapter's explorer (default: the 3 largest total Sobol indices)
+    explore_series: str | None = None  # prefix of batch outputs the explorer adds (e.g. "effort_rate.")
 
     def __post_init__(self):
         names = {m.name for m in self.metrics}

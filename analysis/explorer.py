@@ -1,0 +1,248 @@
+"""What-if explorer: the headline metrics on a grid over the parameters that matter most.
+
+The engine evaluates the grid at build time (``evaluate_batch``: one call for every grid point);
+the page embeds it as JSON and ``book/_static/explorer.js`` interpolates between grid points in the
+reader's browser, offline, with no Python. Interpolation is multilinear, the same here (to measure
+its error at random off-grid points) as in the browser (to show values).
+
+Which parameters: the evaluation's ``explore`` (contract) or, by default, the three with the
+largest total Sobol index. Each axis spans the parameter's documented range (its ``range``, else
+its distribution's bounds), widened to include the scenario's value when an override moved it
+outside; a whole-number parameter gets one grid point per whole number.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+
+from . import uncertainty
+
+POINTS = 11  # grid points per axis of a continuous parameter
+MAX_WHOLE_POINTS = 41  # a whole-number axis with more values than this is treated as continuous
+CHECKS = 400  # random off-grid points at which the interpolation error is measured
+SEED = 20261203
+SLIDER_STEPS = 200  # a continuous slider moves in steps of 1/SLIDER_STEPS of its span
+SIGNIFICANT = 10  # digits kept in the embedded grid (the rounding is inside the measured error)
+
+
+def chosen(ev, sc, n: int = 3) -> list:
+    """The parameters the explorer varies: the contract's ``explore``, else the ``n`` with the
+    largest total Sobol index among those with a documented range or distribution."""
+    if ev.explore:
+        return list(ev.explore)
+    sob = uncertainty.sobol(ev, sc.values, sc.entries, n=2048, seed=SEED)
+    return list(sob.sort_values("total", ascending=False, kind="stable")["parameter"][:n])
+
+
+def span(entry: dict) -> tuple:
+    """(low, high, the block that cites them) of a parameter's documented range."""
+    block = entry.get("range") or entry.get("distribution")
+    if block is None:
+        raise ValueError(f"parameter value {entry['value']!r} has no range or distribution to explore")
+    low, high = float(block["low"]), float(block["high"])
+    value = float(entry["value"])
+    return min(low, value), max(high, value), block
+
+
+def axis(spec, entry: dict) -> np.ndarray:
+    """The grid points of one parameter."""
+    low, high, _ = span(entry)
+    if spec.kind == "integer" and high - low + 1 <= MAX_WHOLE_POINTS:
+        return np.arange(round(low), round(high) + 1, dtype=float)
+    return np.linspace(low, high, POINTS)
+
+
+def outputs(ev, values: dict) -> list:
+    """The metrics the explorer shows: the headline metrics, then the evaluation's series
+    (``explore_series``: e.g. the effort rate at every income), in the engine's names."""
+    names = [m.name for m in ev.metrics]
+    if ev.explore_series:
+        batch = ev.evaluate_batch(values, {})
+        names += [k for k in batch if k.startswith(ev.explore_series) and k not in names]
+    return names
+
+
+def evaluate(ev, values: dict, keys: list, points: np.ndarray, names: list) -> dict:
+    """The metrics at each row of ``points`` (one column per parameter of ``keys``)."""
+    draws = {k: points[:, i] for i, k in enumerate(keys)}
+    out = ev.evaluate_batch(values, draws)
+    n = len(points)
+    return {name: np.broadcast_to(np.asarray(out[name], dtype=float), (n,)).copy() for name in names}
+
+
+def interpolate(axes: list, table: np.ndarray, point) -> float:
+    """Multilinear interpolation of ``table`` (shape: one axis per parameter) at ``point``; NaN
+    when a corner it needs is NaN (no IRR there). ``explorer.js`` does the same."""
+    lows, weights = [], []
+    for ax, x in zip(axes, point):
+        if len(ax) == 1:
+            lows.append(0)
+            weights.append(0.0)
+            continue
+        i = int(np.clip(np.searchsorted(ax, x, side="right") - 1, 0, len(ax) - 2))
+        lows.append(i)
+        weights.append(float(np.clip((x - ax[i]) / (ax[i + 1] - ax[i]), 0.0, 1.0)))
+    total = 0.0
+    for corner in itertools.product((0, 1), repeat=len(axes)):
+        w = 1.0
+        for c, t in zip(corner, weights):
+            w *= t if c else 1.0 - t
+        if w == 0.0:
+            continue
+        index = tuple(min(i + c, len(ax) - 1) for i, c, ax in zip(lows, corner, axes))
+        total += w * table[index]
+    return float(total)
+
+
+def _round(x: np.ndarray) -> list:
+    return [None if not np.isfinite(v) else float(f"{v:.{SIGNIFICANT}g}") for v in np.asarray(x, dtype=float)]
+
+
+def build(ev, sc, result=None, keys: list | None = None) -> dict:
+    """Everything the page embeds: axes, grid values, the scenario's and published values, the
+    criterion, and the interpolation error measured at random off-grid points."""
+    from . import reconcile
+
+    values = sc.values
+    keys = keys or chosen(ev, sc)
+    axes = [axis(ev.parameters[k], sc.entries[k]) for k in keys]
+    names = outputs(ev, values)
+    grid = np.array(list(itertools.product(*axes)), dtype=float)
+    at_grid = evaluate(ev, values, keys, grid, names)
+    shape = tuple(len(a) for a in axes)
+    tables = {n: np.array(_round(at_grid[n]), dtype=float).reshape(shape) for n in names}  # None -> NaN
+
+    # The error of what the page shows: interpolation of the rounded grid against the engine.
+    rng = np.random.default_rng(SEED)
+    checks = np.column_stack(
+        [
+            np.round(rng.uniform(a[0], a[-1], CHECKS))
+            if ev.parameters[k].kind == "integer"
+            else rng.uniform(a[0], a[-1], CHECKS)
+            for k, a in zip(keys, axes)
+        ]
+    )
+    exact = evaluate(ev, values, keys, checks, names)
+    errors, flips = {}, {}
+    for n in names:
+        approx = np.array([interpolate(axes, tables[n], pt) for pt in checks])
+        both = np.isfinite(approx) & np.isfinite(exact[n])
+        errors[n] = float(np.max(np.abs(approx[both] - exact[n][both]))) if both.any() else 0.0
+        if n == ev.criterion.metric:
+            flips[n] = int(np.sum(ev.criterion.passes(approx[both]) != ev.criterion.passes(exact[n][both])))
+
+    result = result if result is not None else ev.evaluate(values)
+    metrics = []
+    for n in names:
+        m = next((m for m in ev.metrics if m.name == n), None)
+        published = reconcile.published_metric(ev, m, sc.name) if m is not None else None
+        metrics.append(
+            {
+                "name": n,
+                "label": m.label if m else n.replace("_", " ").replace(".", " at "),
+                "unit": m.unit if m else "",
+                "fmt": m.fmt if m else ("percent" if n.startswith(("effort_rate", "irr")) else "number"),
+                "decimals": m.decimals if m else 1,
+                "values": _round(at_grid[n]),
+                "scenario": _round([result.metrics.get(n, np.nan)])[0],
+                "published": published,
+                "error": errors[n],
+            }
+        )
+    params = []
+    for k, ax in zip(keys, axes):
+        spec, entry = ev.parameters[k], sc.entries[k]
+        low, high, block = span(entry)
+        params.append(
+            {
+                "key": k,
+                "label": spec.doc or k.replace("_", " "),
+                "unit": entry["unit"],
+                "percent": spec.kind == "share" or spec.fmt == "percent",
+                "whole": spec.kind == "integer",
+                "low": low,
+                "high": high,
+                "step": 1.0 if spec.kind == "integer" else (high - low) / SLIDER_STEPS,
+                "value": float(entry["value"]),
+                "axis": [float(x) for x in ax],
+                "source": block["source"],
+                "locator": block["locator"],
+            }
+        )
+    crit = ev.criterion
+    return {
+        "evaluation": ev.name,
+        "scenario": sc.name,
+        "parameters": params,
+        "metrics": metrics,
+        "criterion": {
+            "metric": crit.metric,
+            "threshold": crit.threshold,
+            "direction": crit.direction,
+            "label": crit.label,
+        },
+        "checks": CHECKS,
+        "flips": flips.get(crit.metric, 0),
+        "points": int(grid.shape[0]),
+    }
+
+
+def held(ev, sc, keys: list) -> list:
+    """The parameters the explorer keeps at the scenario's values: (key, value, unit)."""
+    return [(k, e["value"], e["unit"]) for k, e in sc.entries.items() if k not in keys]
+
+
+def embedded(payload: dict) -> str:
+    """The payload as the text of a ``<script type="application/json">`` element: no ``<`` at
+    all, so that no text from a parameter file can close the element or open another."""
+    text = json.dumps(payload, separators=(",", ":"), allow_nan=False, ensure_ascii=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render(ev, sc, result=None) -> str:
+    """The chapter's Explore part as MyST Markdown: a sentence on what the sliders do, the
+    parameters they move with their ranges' live citations, the explorer itself (raw HTML with the
+    embedded grid; ``explorer.js`` draws it) and the parameters held at the scenario's values."""
+    import html
+
+    from . import chapter
+
+    payload = build(ev, sc, result)
+    keys = [p["key"] for p in payload["parameters"]]
+    how = "the evaluation declares them" if ev.explore else "they explain the largest shares of its variance"
+    lines = ["| parameter | range explored | scenario's value | source of the range |", "|---|---|---|---|"]
+    for p in payload["parameters"]:
+        spec = ev.parameters[p["key"]]
+        lines.append(
+            f"| {chapter._cell(p['label'])} | {chapter._cell(chapter.format_value(p['low'], spec))} to "
+            f"{chapter._cell(chapter.format_value(p['high'], spec))} | "
+            f"{chapter._cell(chapter.format_value(p['value'], spec))} | "
+            f"{{cite:p}}`{p['source']}`, {chapter._cell(p['locator'])} |"
+        )
+    others = "".join(
+        f"<li><code>{html.escape(k)}</code>: {html.escape(chapter.format_value(v, ev.parameters.get(k)))} "
+        f"{html.escape(str(unit))}</li>"
+        for k, v, unit in held(ev, sc, keys)
+    )
+    text = [
+        f"Move the sliders to see {ev.criterion.label} and the other headline results change. They move the "
+        f"{len(keys)} assumptions of the decision measure that matter most ({how}), each over its documented "
+        f"range; every other assumption stays at the value of scenario `{sc.name}`. The page holds the engine's "
+        f"results at {payload['points']:,} points of a grid over these ranges, computed when the book was built, and "
+        f"interpolates between them in the browser: no Python, no connection needed. The last column states the "
+        f"largest difference from the engine at {payload['checks']} random points off the grid. For exact values, "
+        f"run `python -m analysis run {ev.name} --set KEY=VALUE`.",
+        "",
+        chapter._myst_table("The assumptions the explorer moves, their documented ranges and sources", lines),
+        "",
+        f'<div class="explorer" data-evaluation="{html.escape(ev.name)}">'
+        f'<script type="application/json">{embedded(payload)}</script>'
+        "<noscript>The explorer needs JavaScript; the tables above give the scenario's values.</noscript></div>",
+        "",
+        f"<details><summary>The other {len(sc.entries) - len(keys)} assumptions, held at the scenario's values"
+        f"</summary><ul>{others}</ul></details>",
+    ]
+    return "\n".join(text)
