@@ -45,6 +45,25 @@ def workbooks(folder) -> dict:
     return out
 
 
+def explorer_grid(ev, sc) -> dict:
+    """The chapter's explorer: time to compute its grid (with the error measurement and the
+    choice of parameters) and the size it embeds in the page (goal: under 1 s and 500 KB)."""
+    import time
+
+    from . import explorer
+
+    start = time.perf_counter()
+    payload = explorer.build(ev, sc)
+    seconds = time.perf_counter() - start
+    if payload is None:
+        return {}
+    return {
+        f"{ev.name}.explorer_grid_seconds": seconds,
+        f"{ev.name}.explorer_grid_points": payload["points"],
+        f"{ev.name}.explorer_embedded_kb": len(explorer.embedded(payload).encode()) / 1000,
+    }
+
+
 def run(n: int = 100_000, npf_sample: int = 300, with_workbooks: bool = True) -> dict:
     """Scenario evaluations per second (headline metric, no IRR) and the time of a Monte Carlo
     run for each evaluation with a batch path; IRRs per second (vectorised vs numpy-financial,
@@ -61,6 +80,7 @@ def run(n: int = 100_000, npf_sample: int = 300, with_workbooks: bool = True) ->
         metrics[f"{name}.scenarios_per_second"] = n / t
         t = _seconds(lambda ev=ev, sc=sc: uncertainty.monte_carlo(ev, sc.values, sc.entries, n), repeat=1)
         metrics[f"{name}.monte_carlo_seconds_{n}_draws"] = t
+        metrics.update(explorer_grid(ev, sc))
     # The IRR benchmark runs on El Salvador's cash flows (35 periods, one sign change).
     sc = evaluations.load("elsalvador")
     draws = uncertainty.draw(sc.entries, n, uncertainty.DEFAULT_SEED)

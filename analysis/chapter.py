@@ -2,8 +2,9 @@
 
 Every evaluation chapter has the same parts in the same order (``PARTS``), each a section whose
 label is ``<evaluation>-<part>``: the operation, the model, the assumptions register, results,
-reconciliation, readings, uncertainty, downloads. The helpers below render each part from the
-evaluation contract, so that every chapter delivers the same things in the same form.
+reconciliation, readings, uncertainty, explore (a what-if on the engine's grid), downloads. The
+helpers below render each part from the evaluation contract, so that every chapter delivers the
+same things in the same form.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ import re
 import numpy as np
 import pandas as pd
 
-PARTS = ("operation", "model", "assumptions", "results", "reconciliation", "readings", "uncertainty", "downloads")
+PARTS = (
+    "operation",
+    "model",
+    "assumptions",
+    "results",
+    "reconciliation",
+    "readings",
+    "uncertainty",
+    "explore",
+    "downloads",
+)
 PART_TITLES = {
     "operation": "The operation",
     "model": "The model",
@@ -24,6 +35,7 @@ PART_TITLES = {
     "reconciliation": "Reconciliation with the published tables",
     "readings": "Readings of the document",
     "uncertainty": "Uncertainty",
+    "explore": "Explore the assumptions",
     "downloads": "Downloads",
 }
 
@@ -463,6 +475,19 @@ def sobol(unc, caption: str = "Sobol indices: the share of the decision measure'
         ),
         caption,
     )
+
+
+# --- the what-if explorer -----------------------------------------------------------------------
+
+
+def explore(ev, sc, res):
+    """The Explore part: sliders over the assumptions that matter most, on the engine's grid
+    (``analysis.explorer``; drawn in the browser by ``book/_static/explorer.js``)."""
+    from IPython.display import Markdown
+
+    from . import explorer
+
+    return Markdown(explorer.render(ev, sc, res))
 
 
 # --- downloads and glue -------------------------------------------------------------------------

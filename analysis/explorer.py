@@ -6,9 +6,11 @@ reader's browser, offline, with no Python. Interpolation is multilinear, the sam
 its error at random off-grid points) as in the browser (to show values).
 
 Which parameters: the evaluation's ``explore`` (contract) or, by default, the three with the
-largest total Sobol index. Each axis spans the parameter's documented range (its ``range``, else
-its distribution's bounds), widened to include the scenario's value when an override moved it
-outside; a whole-number parameter gets one grid point per whole number.
+largest total Sobol index (then, when fewer than three have a distribution, those with only a
+range, by their tornado swing). Each axis spans the parameter's documented range (its ``range``,
+else its distribution's bounds) centred on the scenario's value as the uncertainty analysis
+centres it (``uncertainty.centred``: an override shifts the range with it), and always includes
+the scenario's value; a whole-number parameter gets one grid point per whole number.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 
 from . import uncertainty
 
-POINTS = 11  # grid points per axis of a continuous parameter
+POINTS = 11  # grid points per axis of a continuous parameter (plus the scenario's value)
 MAX_WHOLE_POINTS = 41  # a whole-number axis with more values than this is treated as continuous
 CHECKS = 400  # random off-grid points at which the interpolation error is measured
 SEED = 20261203
@@ -28,13 +30,18 @@ SLIDER_STEPS = 200  # a continuous slider moves in steps of 1/SLIDER_STEPS of it
 SIGNIFICANT = 10  # digits kept in the embedded grid (the rounding is inside the measured error)
 
 
-def chosen(ev, sc, n: int = 3) -> list:
+def chosen(ev, sc, entries: dict, n: int = 3) -> list:
     """The parameters the explorer varies: the contract's ``explore``, else the ``n`` with the
-    largest total Sobol index among those with a documented range or distribution."""
+    largest total Sobol index, then those with only a documented range by tornado swing."""
     if ev.explore:
         return list(ev.explore)
-    sob = uncertainty.sobol(ev, sc.values, sc.entries, n=2048, seed=SEED)
-    return list(sob.sort_values("total", ascending=False, kind="stable")["parameter"][:n])
+    keys = []
+    if any("distribution" in e for e in entries.values()):
+        sob = uncertainty.sobol(ev, sc.values, entries, n=2048, seed=SEED)
+        keys = list(sob.sort_values("total", ascending=False, kind="stable")["parameter"])
+    if len(keys) < n and any("range" in e for e in entries.values()):
+        keys += [k for k in uncertainty.tornado(ev, sc.values, entries)["parameter"] if k not in keys]
+    return keys[:n]
 
 
 def span(entry: dict) -> tuple:
@@ -52,7 +59,8 @@ def axis(spec, entry: dict) -> np.ndarray:
     low, high, _ = span(entry)
     if spec.kind == "integer" and high - low + 1 <= MAX_WHOLE_POINTS:
         return np.arange(round(low), round(high) + 1, dtype=float)
-    return np.linspace(low, high, POINTS)
+    # the scenario's value is a grid point: the page opens on the engine's exact results
+    return np.unique(np.append(np.linspace(low, high, POINTS), float(entry["value"])))
 
 
 def outputs(ev, values: dict) -> list:
@@ -107,8 +115,11 @@ def build(ev, sc, result=None, keys: list | None = None) -> dict:
     from . import reconcile
 
     values = sc.values
-    keys = keys or chosen(ev, sc)
-    axes = [axis(ev.parameters[k], sc.entries[k]) for k in keys]
+    entries, _ = uncertainty.centred(sc, ev.parameters, "shift")
+    keys = keys or chosen(ev, sc, entries)
+    if not keys:
+        return None
+    axes = [axis(ev.parameters[k], entries[k]) for k in keys]
     names = outputs(ev, values)
     grid = np.array(list(itertools.product(*axes)), dtype=float)
     at_grid = evaluate(ev, values, keys, grid, names)
@@ -154,7 +165,7 @@ def build(ev, sc, result=None, keys: list | None = None) -> dict:
         )
     params = []
     for k, ax in zip(keys, axes):
-        spec, entry = ev.parameters[k], sc.entries[k]
+        spec, entry = ev.parameters[k], entries[k]
         low, high, block = span(entry)
         params.append(
             {
@@ -211,6 +222,8 @@ def render(ev, sc, result=None) -> str:
     from . import chapter
 
     payload = build(ev, sc, result)
+    if payload is None:
+        return "No assumption of this scenario has a documented range or distribution: there is nothing to explore."
     keys = [p["key"] for p in payload["parameters"]]
     how = "the evaluation declares them" if ev.explore else "they explain the largest shares of its variance"
     lines = ["| parameter | range explored | scenario's value | source of the range |", "|---|---|---|---|"]
@@ -228,7 +241,8 @@ def render(ev, sc, result=None) -> str:
         for k, v, unit in held(ev, sc, keys)
     )
     text = [
-        f"Move the sliders to see {ev.criterion.label} and the other headline results change. They move the "
+        f"Move the sliders to see whether the conclusion holds ({ev.criterion.label}) and how the headline "
+        f"results change. They move the "
         f"{len(keys)} assumptions of the decision measure that matter most ({how}), each over its documented "
         f"range; every other assumption stays at the value of scenario `{sc.name}`. The page holds the engine's "
         f"results at {payload['points']:,} points of a grid over these ranges, computed when the book was built, and "

@@ -36,3 +36,18 @@ def require_chromium(path) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message + " -- CI=true, so this is a failure, not a skip")
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium through Playwright, one for the whole session: Playwright's sync API
+    cannot start twice in one thread, so every browser test shares this one."""
+    from analysis import pdf
+
+    require_chromium(pdf.CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(pdf.CHROMIUM), args=pdf.LAUNCH_ARGS, headless=True)
+        yield b
+        b.close()

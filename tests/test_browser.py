@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
 
 import nbformat
+import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 from conftest import chapter_parts, require_chromium
@@ -125,17 +126,6 @@ def site(tmp_path_factory):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _chapters() -> list[str]:
@@ -607,3 +597,65 @@ def test_text_from_a_hostile_scenario_file_shows_literally_and_never_runs(hostil
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+# --- the what-if explorer of each chapter -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(evaluations.REGISTRY))
+def test_every_chapter_explorer_works_by_keyboard_and_shows_the_engines_values(site, browser, name):
+    """Sliders in words with their units, usable by keyboard (End: the top of the range, a grid
+    point, where the page must show the engine's value exactly; one step right: off the grid,
+    within the stated error), the verdict announced, readable at 390 px."""
+    import json as _json
+
+    base, html = site
+    ev = evaluations.get(name)
+    sc = ev.load()
+    for viewport in ("desktop", "phone"):
+        page = browser.new_page(viewport=VIEWPORTS[viewport])
+        problems = []
+        page.on("console", lambda m, p=problems: p.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e, p=problems: p.append(str(e)))
+        page.goto(f"{base}book/{name}.html", wait_until="load")
+        data = _json.loads(page.text_content("div.explorer script[type='application/json']"))
+        sliders = page.locator("div.explorer input[type=range]")
+        assert sliders.count() == len(data["parameters"]) >= 1
+        assert page.get_attribute(".explorer-verdict", "aria-live") == "polite"
+        for i, p in enumerate(data["parameters"]):
+            label = page.text_content(f"label[for='{sliders.nth(i).get_attribute('id')}']")
+            assert p["unit"] in label and "_" not in label.split("(")[0]
+        first = data["parameters"][0]
+        sliders.nth(0).focus()
+        page.keyboard.press("End")  # the top of the range: a grid point
+        shown = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('td[data-metric]')]"
+            ".map(td => [td.dataset.metric, td.dataset.value]))"
+        )
+        exact = ev.run(None, {first["key"]: _typed(ev, first["key"], first["high"])})[1].metrics
+        for m in data["metrics"]:
+            if shown[m["name"]]:
+                assert float(shown[m["name"]]) == pytest.approx(exact[m["name"]], rel=1e-8, abs=1e-8), m["name"]
+        page.keyboard.press("Home")
+        page.keyboard.press("ArrowRight")  # one step in: off the grid for a continuous slider
+        value = float(sliders.nth(0).input_value())
+        assert value > first["low"]
+        exact = ev.run(None, {first["key"]: _typed(ev, first["key"], value)})[1].metrics
+        shown = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('td[data-metric]')]"
+            ".map(td => [td.dataset.metric, td.dataset.value]))"
+        )
+        for m in data["metrics"]:
+            if shown[m["name"]] and np.isfinite(exact[m["name"]]):
+                assert abs(float(shown[m["name"]]) - exact[m["name"]]) <= 1.5 * m["error"] + 1e-8 * abs(
+                    exact[m["name"]]
+                ), m["name"]
+        assert page.text_content(".explorer-verdict").startswith(("Passes", "Fails", "Too close", "No value"))
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= VIEWPORTS[viewport]["width"]
+        page.close()
+        assert not problems, problems
+    assert sc.name == ev.scenario
+
+
+def _typed(ev, key, value):
+    return int(round(value)) if ev.parameters[key].kind == "integer" else value

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import ROOT, require_chromium
+from conftest import ROOT
 
 from analysis import evaluations, explorer
 
@@ -74,17 +74,37 @@ def test_default_parameters_are_the_largest_total_sobol_indices(payloads):
     from analysis import uncertainty
 
     ev, sc, payload = payloads["elsalvador"]
-    sob = uncertainty.sobol(ev, sc.values, sc.entries, n=2048, seed=explorer.SEED)
+    entries, _ = uncertainty.centred(sc, ev.parameters, "shift")
+    sob = uncertainty.sobol(ev, sc.values, entries, n=2048, seed=explorer.SEED)
     assert [p["key"] for p in payload["parameters"]] == list(sob["parameter"][:3])
 
 
-def test_an_override_outside_the_range_widens_the_axis_to_include_it():
+def test_an_override_moves_the_axis_with_it_as_the_uncertainty_analysis_does():
+    from analysis import uncertainty
+
     ev = evaluations.get("elsalvador")
+    declared = ev.load().entries["rent_to_price"]["range"]
     sc = ev.load(None, {"rent_to_price": 0.2})
-    low, high, block = explorer.span(sc.entries["rent_to_price"])
-    assert high == 0.2 and block["high"] < 0.2
-    axis = explorer.axis(ev.parameters["rent_to_price"], sc.entries["rent_to_price"])
-    assert axis[-1] == 0.2 and axis[0] == low
+    payload = explorer.build(ev, sc, keys=["rent_to_price", "new_home_share"])
+    rent = payload["parameters"][0]
+    entries, _ = uncertainty.centred(sc, ev.parameters, "shift")
+    assert (rent["low"], rent["high"]) == (
+        entries["rent_to_price"]["range"]["low"],
+        entries["rent_to_price"]["range"]["high"],
+    )
+    assert rent["high"] - rent["low"] == pytest.approx(declared["high"] - declared["low"])
+    assert rent["low"] <= 0.2 <= rent["high"] and rent["value"] == 0.2
+    # an entry whose value lies outside its range (no shift): the axis still includes the value
+    low, high, _ = explorer.span({"value": 0.3, "range": {"low": 0.0, "high": 0.1}})
+    assert (low, high) == (0.0, 0.3)
+
+
+def test_an_evaluation_with_ranges_but_few_distributions_still_gets_three_parameters():
+    ev = evaluations.get("elsalvador")
+    sc = ev.load()
+    entries = {k: {kk: vv for kk, vv in e.items() if kk != "distribution"} for k, e in sc.entries.items()}
+    keys = explorer.chosen(ev, sc, entries)
+    assert len(keys) == 3 and all("range" in entries[k] for k in keys)
 
 
 def _typed(ev, point: dict) -> dict:
@@ -125,51 +145,44 @@ def _shown(page) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", EVALUATIONS)
-def test_sliders_in_the_browser_show_the_engines_values(payloads, tmp_path, name):
-    from playwright.sync_api import sync_playwright
-
-    from analysis import pdf
-
-    require_chromium(pdf.CHROMIUM)
+def test_sliders_in_the_browser_show_the_engines_values(payloads, tmp_path, browser, name):
     ev, sc, payload = payloads[name]
     params = payload["parameters"]
     errors, failed = [], []
     rng = np.random.default_rng(11)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(pdf.CHROMIUM), args=pdf.LAUNCH_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 390, "height": 800})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("requestfailed", lambda r: failed.append(r.url))
-        page.goto(_page(tmp_path, payload))
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.goto(_page(tmp_path, payload))
+    shown = _shown(page)
+    assert set(shown) == {m["name"] for m in payload["metrics"]}
+    cases = []
+    for _ in range(4):  # grid points: equal to the engine
+        cases.append(("grid", {p["key"]: p["axis"][rng.integers(0, len(p["axis"]))] for p in params}))
+    for _ in range(4):  # off-grid slider positions: within the stated error
+        point = {}
+        for p in params:
+            steps = round((p["high"] - p["low"]) / p["step"])
+            point[p["key"]] = p["low"] + p["step"] * int(rng.integers(0, steps + 1))
+        cases.append(("off", point))
+    for kind, point in cases:
+        actual = {}
+        for key, value in point.items():
+            _set(page, key, value)
+            actual[key] = float(page.eval_on_selector(f'input[data-parameter="{key}"]', "i => i.value"))
+        exact = ev.evaluate({**sc.values, **_typed(ev, actual)}).metrics
         shown = _shown(page)
-        assert set(shown) == {m["name"] for m in payload["metrics"]}
-        cases = []
-        for _ in range(4):  # grid points: equal to the engine
-            cases.append(("grid", {p["key"]: p["axis"][rng.integers(0, len(p["axis"]))] for p in params}))
-        for _ in range(4):  # off-grid slider positions: within the stated error
-            point = {}
-            for p in params:
-                steps = round((p["high"] - p["low"]) / p["step"])
-                point[p["key"]] = p["low"] + p["step"] * int(rng.integers(0, steps + 1))
-            cases.append(("off", point))
-        for kind, point in cases:
-            actual = {}
-            for key, value in point.items():
-                _set(page, key, value)
-                actual[key] = float(page.eval_on_selector(f'input[data-parameter="{key}"]', "i => i.value"))
-            exact = ev.evaluate({**sc.values, **_typed(ev, actual)}).metrics
-            shown = _shown(page)
-            for m in payload["metrics"]:
-                want = exact[m["name"]]
-                if not np.isfinite(want) or shown[m["name"]] == "":
-                    continue
-                got = float(shown[m["name"]])
-                tol = 1e-8 * max(1.0, abs(want)) if kind == "grid" else m["error"] * 1.5 + 1e-8 * abs(want)
-                assert abs(got - want) <= tol, (kind, actual, m["name"], got, want, m["error"])
-        verdict = page.text_content(".explorer-verdict")
-        assert verdict.startswith(("Passes", "Fails", "Too close", "No value"))
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= 390
-        browser.close()
+        for m in payload["metrics"]:
+            want = exact[m["name"]]
+            if not np.isfinite(want) or shown[m["name"]] == "":
+                continue
+            got = float(shown[m["name"]])
+            tol = 1e-8 * max(1.0, abs(want)) if kind == "grid" else m["error"] * 1.5 + 1e-8 * abs(want)
+            assert abs(got - want) <= tol, (kind, actual, m["name"], got, want, m["error"])
+    verdict = page.text_content(".explorer-verdict")
+    assert verdict.startswith(("Passes", "Fails", "Too close", "No value"))
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390
+    page.close()
     assert not errors and not failed

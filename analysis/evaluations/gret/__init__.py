@@ -61,6 +61,7 @@ EVALUATION = Evaluation(
     compared=("as_published", "corrected"),
     corrected="corrected",
     workbook=workbook,
+    explore_series="effort_rate.",  # the explorer shows the effort rate at every income
     tables=(
         "macro",
         "investment",
