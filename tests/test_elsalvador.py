@@ -294,6 +294,7 @@ def test_chapter_has_the_parts_in_order_and_the_plain_parameters_cell():
         "reconciliation",
         "readings",
         "uncertainty",
+        "explore",
         "downloads",
     ]
     params = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
