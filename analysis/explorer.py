@@ -235,6 +235,9 @@ def render(ev, sc, result=None) -> str:
             f"{chapter._cell(chapter.format_value(p['value'], spec))} | "
             f"{{cite:p}}`{p['source']}`, {chapter._cell(p['locator'])} |"
         )
+    ranges = chapter._myst_table("The assumptions the explorer moves, their documented ranges and sources", lines)
+    # the outputs table the browser draws is numbered with the page's tables (after the one above)
+    payload["caption"] = chapter.table_caption("What the engine's grid gives at the sliders' values")
     others = "".join(
         f"<li><code>{html.escape(k)}</code>: {html.escape(chapter.format_value(v, ev.parameters.get(k)))} "
         f"{html.escape(str(unit))}</li>"
@@ -250,7 +253,7 @@ def render(ev, sc, result=None) -> str:
         f"largest difference from the engine at {payload['checks']} random points off the grid. For exact values, "
         f"run `python -m analysis run {ev.name} --set KEY=VALUE`.",
         "",
-        chapter._myst_table("The assumptions the explorer moves, their documented ranges and sources", lines),
+        ranges,
         "",
         f'<div class="explorer" data-evaluation="{html.escape(ev.name)}">'
         f'<script type="application/json">{embedded(payload)}</script>'

@@ -103,7 +103,7 @@
     controls.appendChild(reset);
 
     var table = el("table", { "class": "explorer-outputs analysis-table" });
-    table.appendChild(el("caption", {}, "What the engine's grid gives at these values"));
+    table.appendChild(el("caption", {}, data.caption || "What the engine's grid gives at the sliders' values"));
     var head = el("tr");
     ["metric", "at these values", "scenario", "published", "interpolation error (largest)"].forEach(function (t) {
       head.appendChild(el("th", { scope: "col" }, t));
