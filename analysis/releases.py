@@ -1,0 +1,238 @@
+"""Releases: make one, find them in history, and say what changed between two.
+
+A release is a version with a results snapshot, ``data/results/<version>/``, and a CHANGELOG
+section ``## <version> (<date>)``. Its commit is the one that added its snapshot (found in git
+history, so that a clone without tags still finds it); the tag ``v<version>`` is a convenience.
+
+``python -m analysis release VERSION`` sets the version, re-executes the book so that every page
+states it, writes the snapshot and commits; ``python -m analysis diff OLD NEW`` lists every
+headline metric and every parameter (value and source) that differs, and the changelog entries
+in between.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .params import ROOT
+
+VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
+CHANGELOG = "CHANGELOG.md"
+VERSION_FILE = "analysis/__init__.py"
+CITATION = "CITATION.cff"
+
+
+class ReleaseError(RuntimeError):
+    """A release cannot be made or found; the message says which and why, in one line."""
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    commit: str  # the commit that added the snapshot
+    date: str  # its date, YYYY-MM-DD
+
+
+def version_key(v: str) -> tuple:
+    return tuple(int(x) for x in v.split(".")[:3])
+
+
+def git(*args, repo: Path = ROOT, check: bool = True) -> str:
+    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise ReleaseError(f"git {' '.join(args)}: {done.stderr.strip().splitlines()[-1] if done.stderr else 'failed'}")
+    return done.stdout.strip()
+
+
+def history(repo: Path = ROOT) -> list:
+    """The releases of ``repo`` at HEAD, oldest first: each snapshot's version and adding commit."""
+    names = git("ls-tree", "--name-only", "HEAD", "data/results/", repo=repo, check=False).splitlines()
+    out = []
+    for name in names:
+        version = Path(name).name
+        if not VERSION_RE.match(version):
+            continue
+        log = git(
+            "log", "--diff-filter=A", "--format=%H %cs", "--", f"data/results/{version}/headline.csv", repo=repo
+        ).splitlines()
+        if log:
+            commit, date = log[-1].split()
+            out.append(Release(version, commit, date))
+    return sorted(out, key=lambda r: version_key(r.version))
+
+
+def find(version: str, repo: Path = ROOT) -> Release:
+    for r in history(repo):
+        if r.version == version:
+            return r
+    known = ", ".join(r.version for r in history(repo)) or "none"
+    raise ReleaseError(f"version {version!r}: no release of that version (released: {known})")
+
+
+# --- the changelog ------------------------------------------------------------------------------
+
+
+def changelog(text: str) -> list:
+    """The CHANGELOG's sections, newest first: (title, version or None, date or None, body)."""
+    parts = re.split(r"^## +(.+)$", text, flags=re.M)
+    out = []
+    for title, body in zip(parts[1::2], parts[2::2]):
+        m = re.match(r"(\d+\.\d+\.\d+)\s*(?:\((\d{4}-\d{2}-\d{2})\))?", title.strip())
+        out.append((title.strip(), m.group(1) if m else None, m.group(2) if m and m.group(2) else None, body.strip()))
+    return out
+
+
+def headline(body: str) -> str:
+    """A section's headline: its first paragraph, on one line."""
+    return " ".join(body.split("\n\n", 1)[0].split())
+
+
+def entries_between(text: str, old: str, new: str) -> list:
+    """Changelog sections of the versions after ``old`` up to ``new``, oldest first."""
+    lo, hi = version_key(old), version_key(new)
+    picked = [(v, d, body) for _, v, d, body in changelog(text) if v and lo < version_key(v) <= hi]
+    return sorted(picked, key=lambda x: version_key(x[0]))
+
+
+# --- what changed -------------------------------------------------------------------------------
+
+
+def _show(commit: str, path: str, repo: Path) -> str | None:
+    done = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=repo, capture_output=True)
+    return done.stdout.decode("utf-8") if done.returncode == 0 else None
+
+
+def sources_at(commit: str, repo: Path = ROOT) -> pd.DataFrame:
+    """(evaluation, scenario, parameter, source, locator) of every scenario at ``commit``, read from
+    its parameter files (following ``extends``) as they were then: a snapshot keeps values only."""
+    files = git("ls-tree", "-r", "--name-only", commit, "data/", repo=repo).splitlines()
+    docs = {}
+    for f in files:
+        parts = Path(f).parts
+        if len(parts) == 3 and f.endswith(".yaml") and parts[1] not in ("results", "published"):
+            docs[(parts[1], Path(f).stem)] = yaml.safe_load(_show(commit, f, repo)) or {}
+
+    def entries(evaluation, scenario, depth=0):
+        doc = docs.get((evaluation, scenario), {})
+        parent = doc.get("extends")
+        out = entries(evaluation, parent, depth + 1) if parent and depth < 20 else {}
+        for k, e in (doc.get("parameters") or {}).items():
+            out[k] = {**out.get(k, {}), **(e or {})}
+        return out
+
+    rows = []
+    for evaluation, scenario in sorted(docs):
+        for k, e in entries(evaluation, scenario).items():
+            rows.append(
+                {
+                    "evaluation": evaluation,
+                    "scenario": scenario,
+                    "parameter": k,
+                    "source": e.get("source", ""),
+                    "locator": str(e.get("locator", "")),
+                }
+            )
+    return pd.DataFrame(rows, columns=["evaluation", "scenario", "parameter", "source", "locator"])
+
+
+def snapshot_at(release: Release, repo: Path = ROOT) -> tuple:
+    """(headline, parameters with source and locator) of a release, from its commit."""
+    import io
+
+    d = f"data/results/{release.version}"
+    head = pd.read_csv(io.StringIO(_show(release.commit, f"{d}/headline.csv", repo)))
+    par = pd.read_csv(io.StringIO(_show(release.commit, f"{d}/parameters.csv", repo)), dtype={"value": str})
+    par = par.drop(columns=[c for c in ("source", "locator") if c in par.columns])
+    par = par.merge(sources_at(release.commit, repo), on=["evaluation", "scenario", "parameter"], how="left")
+    return head, par
+
+
+def diff(old: str, new: str, repo: Path = ROOT, rel_tol: float = 1e-9) -> dict:
+    """Every headline metric and every parameter (value, source, locator) that differs between two
+    releases, and the changelog entries in between (from the newer release's CHANGELOG)."""
+    if version_key(old) >= version_key(new):
+        raise ReleaseError(f"diff {old} {new}: the first version must be the older one")
+    a, b = find(old, repo), find(new, repo)
+    (ha, pa), (hb, pb) = snapshot_at(a, repo), snapshot_at(b, repo)
+    key = ["evaluation", "scenario", "metric"]
+    h = ha.merge(hb, on=key, how="outer", suffixes=("_old", "_new"))
+    gap = (h["value_new"] - h["value_old"]).abs()
+    scale = h[["value_new", "value_old"]].abs().max(axis=1).clip(lower=1.0)
+    changed = (h["value_new"].isna() != h["value_old"].isna()) | (gap > rel_tol * scale)
+    metrics = h[changed].assign(change=lambda d: d["value_new"] - d["value_old"])
+    key = ["evaluation", "scenario", "parameter"]
+    p = pa.merge(pb, on=key, how="outer", suffixes=("_old", "_new"))
+    differs = pd.Series(False, index=p.index)
+    for col in ("value", "source", "locator"):
+        differs |= p[f"{col}_old"].fillna("").astype(str) != p[f"{col}_new"].fillna("").astype(str)
+    parameters = p[differs][key + [f"{c}_{s}" for c in ("value", "source", "locator") for s in ("old", "new")]]
+    text = _show(b.commit, CHANGELOG, repo) or ""
+    return {
+        "old": {"version": a.version, "commit": a.commit, "date": a.date},
+        "new": {"version": b.version, "commit": b.commit, "date": b.date},
+        "metrics": json.loads(
+            metrics[key[:2] + ["metric", "value_old", "value_new", "change"]].to_json(orient="records")
+        ),
+        "parameters": json.loads(parameters.to_json(orient="records")),
+        "changelog": [{"version": v, "date": d, "text": body} for v, d, body in entries_between(text, old, new)],
+    }
+
+
+# --- making a release ---------------------------------------------------------------------------
+
+
+def set_version(version: str, repo: Path = ROOT, date: str | None = None) -> None:
+    """Write ``version`` into the package (and the citation metadata, with the release date)."""
+    path = repo / VERSION_FILE
+    text = path.read_text(encoding="utf-8")
+    new, n = re.subn(r'^__version__ = "[^"]*"', f'__version__ = "{version}"', text, flags=re.M)
+    if n != 1:
+        raise ReleaseError(f"{VERSION_FILE}: __version__: no single assignment to update")
+    path.write_text(new, encoding="utf-8")
+    cff = repo / CITATION
+    if cff.is_file():
+        text = re.sub(r"^version: .*$", f'version: "{version}"', cff.read_text(encoding="utf-8"), flags=re.M)
+        if date:
+            text = re.sub(r"^date-released: .*$", f'date-released: "{date}"', text, flags=re.M)
+        cff.write_text(text, encoding="utf-8")
+
+
+def release(version: str, repo: Path = ROOT, build: bool = True, commit: bool = True) -> Release:
+    """Make release ``version``: refuse without a CHANGELOG section for it or with uncommitted
+    changes; set the version, re-execute the book (every page states the version), write the
+    results snapshot, commit ("Release X"), and tag ``vX`` (a convenience: releases are found by
+    their snapshot). ``build=False`` / ``commit=False`` for tests."""
+    if not VERSION_RE.match(version or ""):
+        raise ReleaseError(f"version {version!r}: expected MAJOR.MINOR.PATCH, e.g. 0.2.0")
+    released = [r.version for r in history(repo)]
+    if version in released:
+        raise ReleaseError(f"version {version}: already released (data/results/{version}/ exists in history)")
+    if released and version_key(version) <= version_key(released[-1]):
+        raise ReleaseError(f"version {version}: must be above the latest release, {released[-1]}")
+    sections = {v: d for _, v, d, _ in changelog((repo / CHANGELOG).read_text(encoding="utf-8")) if v}
+    if version not in sections:
+        raise ReleaseError(
+            f"{CHANGELOG}: no section '## {version} (YYYY-MM-DD)': write what this release changes first"
+        )
+    if commit and git("status", "--porcelain", "--untracked-files=no", repo=repo):
+        raise ReleaseError("the work tree has uncommitted changes: commit them before releasing")
+    set_version(version, repo, sections[version])
+    run = lambda *args: subprocess.run(args, cwd=repo, check=True)  # noqa: E731
+    python = str(Path(__import__("sys").executable))
+    if build:
+        run(python, "-m", "analysis", "build")
+    run(python, "-c", f"from analysis import results; print('wrote', results.write_release({version!r}))")
+    if not commit:
+        return Release(version, "", sections[version] or "")
+    paths = [p for p in ("analysis", "book", "data/results", CITATION) if (repo / p).exists()]
+    git("add", "-A", *paths, repo=repo)
+    git("commit", "-q", "-m", f"Release {version}", repo=repo)
+    git("tag", f"v{version}", repo=repo, check=False)
+    return find(version, repo)
