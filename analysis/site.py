@@ -122,7 +122,7 @@ def inject(root: Path, edition: str, editions: list, newest: str, pages: dict, l
         text = path.read_text(encoding="utf-8")
         text = re.sub(rf'<nav class="{SWITCHER_CLASS}".*?</nav>', "", text, flags=re.S)
         nav = switcher(edition, page, editions, newest, pages, labels)
-        text, n = re.subn(r"(<body[^>]*>)", lambda m: m.group(1) + nav, text, count=1)
+        text, n = re.subn(r"(<body[^>]*>)", lambda m, nav=nav: m.group(1) + nav, text, count=1)
         if n:
             path.write_text(text, encoding="utf-8")
 

@@ -1,6 +1,7 @@
 """Releases, what changed between two, the site of all editions, and the citation metadata."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -39,7 +40,10 @@ def test_history_finds_each_release_by_the_commit_that_added_its_snapshot():
 
 
 def test_changelog_sections_and_headlines():
-    text = "# Changelog\n\n## Unreleased\n\nSoon.\n\n## 0.2.0 (2026-12-03)\n\nTwo.\nLines.\n\n- a\n\n## 0.1.0 (2026-11-24)\n\nOne.\n"
+    text = (
+        "# Changelog\n\n## Unreleased\n\nSoon.\n\n## 0.2.0 (2026-12-03)\n\nTwo.\nLines.\n\n- a\n\n"
+        "## 0.1.0 (2026-11-24)\n\nOne.\n"
+    )
     sections = releases.changelog(text)
     assert [(v, d) for _, v, d, _ in sections] == [(None, None), ("0.2.0", "2026-12-03"), ("0.1.0", "2026-11-24")]
     assert releases.headline(sections[1][3]) == "Two. Lines."
@@ -160,8 +164,9 @@ def test_site_has_every_edition_and_its_switcher_links_resolve_in_the_browser(re
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("requestfailed", lambda r: failed.append(r.url))
-        for start in ("0.1.0/book/elsalvador.html", "latest/book/changes.html", "9.0.0/index.html"):
+        for start in ("0.1.0/book/elsalvador.html", "latest/book/changes.html", "9.0.0/book/intro.html"):
             page.goto((site / start).as_uri())
+            page.wait_for_load_state("load")
             links = page.eval_on_selector_all("nav.edition-switcher a", "as => as.map(a => a.href)")
             assert len(links) >= 3, start
             for href in links:
@@ -169,6 +174,7 @@ def test_site_has_every_edition_and_its_switcher_links_resolve_in_the_browser(re
                     continue
                 visited.add(href)
                 page.goto(href)
+                page.wait_for_load_state("load")
                 assert page.locator("nav.edition-switcher").count() == 1 or href.endswith("site/index.html")
         page.goto((site / "0.1.0" / "book" / "peru.html").as_uri())
         assert "older edition" in page.text_content("nav.edition-switcher")
@@ -176,5 +182,13 @@ def test_site_has_every_edition_and_its_switcher_links_resolve_in_the_browser(re
         assert page.url.endswith("latest/book/peru.html")
         browser.close()
     assert not errors and not failed, (errors, failed)
-    changes = (site / "9.0.0" / "book" / "changes.html").read_text(encoding="utf-8")
-    assert "0.1.0" in changes and "El Salvador" in changes
+    # What changed, in the newer edition, shows the NPV that moved, with both releases' values
+    done = _python(
+        released_clone, "import json; from analysis import releases; print(json.dumps(releases.diff('0.1.0', '9.0.0')))"
+    )
+    npv = next(
+        m for m in json.loads(done.stdout)["metrics"] if m["metric"] == "npv" and m["scenario"] == "as_published"
+    )
+    changes = re.sub(r"<[^>]+>", " ", (site / "9.0.0" / "book" / "changes.html").read_text(encoding="utf-8"))
+    assert "release 0.1.0" in changes
+    assert f"{npv['value_old']:,.0f}" in changes and f"{npv['value_new']:,.0f}" in changes
