@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: book test check lint clean chromium
+.PHONY: book test check lint clean chromium site release
 
 MATHJAX := 3.2.2
 STATIC := $(VENV)/book-static
@@ -43,6 +43,14 @@ $(STATIC)/mathjax/tex-chtml-full.js:
 	mkdir -p $(STATIC)/mathjax/output/chtml/fonts
 	cp $(VENV)/npm/node_modules/mathjax/es5/tex-chtml-full.js $(STATIC)/mathjax/
 	cp -r $(VENV)/npm/node_modules/mathjax/es5/output/chtml/fonts/woff-v2 $(STATIC)/mathjax/output/chtml/fonts/
+
+# Every release built from its own commit, and the current book, into site/ with a version switcher.
+site: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js  ## build site/: every release, latest, and the current book
+	$(PY) -m analysis site $(ARGS)
+
+# make release VERSION=0.2.0: needs a "## 0.2.0 (date)" section in CHANGELOG.md and a clean work tree.
+release: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js  ## set the version, rebuild, snapshot the results, commit and tag
+	$(PY) -m analysis release $(VERSION) $(ARGS)
 
 clean:
 	rm -rf book/_build $(VENV)

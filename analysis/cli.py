@@ -313,15 +313,38 @@ def cmd_bench(args) -> int:
 
 
 def cmd_release(args) -> int:
-    from . import results
+    from . import releases
 
     try:
-        print(f"wrote {results.write_release(overwrite=args.overwrite)}")
-    except FileExistsError as exc:
-        raise params.ParameterError(ORIGIN, "release", str(exc)) from None
-    except OSError as exc:  # the results folder cannot be written
-        where = exc.filename or results.RESULTS_DIR
-        raise params.ParameterError(where, "release", f"cannot write the snapshot ({exc.strerror or exc})") from None
+        r = releases.release(args.version, build=not args.no_build)
+    except releases.ReleaseError as exc:
+        raise params.ParameterError(ORIGIN, f"release {args.version}", str(exc)) from None
+    print(f"released {r.version}: commit {r.commit[:12]} ({r.date}), tag v{r.version}")
+    return 0
+
+
+def cmd_diff(args) -> int:
+    from . import releases
+
+    try:
+        d = releases.diff(args.old, args.new)
+    except releases.ReleaseError as exc:
+        raise params.ParameterError(ORIGIN, f"diff {args.old} {args.new}", str(exc)) from None
+    if args.json:
+        print(json.dumps(_clean(d), indent=1, allow_nan=False))
+        return 0
+    print("\n".join(releases.diff_lines(d)))
+    return 0
+
+
+def cmd_site(args) -> int:
+    from . import releases, site
+
+    try:
+        dest = site.build(current=not args.releases_only)
+    except releases.ReleaseError as exc:
+        raise params.ParameterError(ORIGIN, "site", str(exc)) from None
+    print(f"done: open {dest / 'index.html'}")
     return 0
 
 
@@ -424,9 +447,23 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-workbooks", action="store_true", help="skip writing and recomputing the workbooks")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_bench)
-    p = sub.add_parser("release", help="keep this version's headline results in data/results/VERSION/")
-    p.add_argument("--overwrite", action="store_true", help="rewrite an existing snapshot (before publishing only)")
+    p = sub.add_parser(
+        "release",
+        help="release VERSION: set the version, rebuild the book, keep the results in data/results/VERSION/, commit",
+    )
+    p.add_argument(
+        "version", metavar="VERSION", help="MAJOR.MINOR.PATCH; CHANGELOG.md needs a '## VERSION (date)' section"
+    )
+    p.add_argument("--no-build", action="store_true", help="do not re-execute the book before the snapshot")
     p.set_defaults(func=cmd_release)
+    p = sub.add_parser("diff", help="what changed between two releases: metrics, parameters, changelog")
+    p.add_argument("old", metavar="OLD", help="the older release, e.g. 0.1.0")
+    p.add_argument("new", metavar="NEW", help="the newer release, e.g. 0.2.0")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_diff)
+    p = sub.add_parser("site", help="build every release and the current book into site/, with a version switcher")
+    p.add_argument("--releases-only", action="store_true", help="leave out the current (unreleased) work tree")
+    p.set_defaults(func=cmd_site)
     p = sub.add_parser("workbook", help="write the evaluation as a live-formula XLSX workbook")
     p.add_argument("evaluation", **evaluation)
     p.add_argument("--scenario", **scenario)

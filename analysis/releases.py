@@ -185,6 +185,27 @@ def diff(old: str, new: str, repo: Path = ROOT, rel_tol: float = 1e-9) -> dict:
     }
 
 
+def diff_lines(d: dict) -> list:
+    """:func:`diff` as text lines for the command line."""
+    old, new = d["old"]["version"], d["new"]["version"]
+    num = lambda x: "-" if x is None else f"{x:,.6g}"  # noqa: E731
+    a, b = d["old"], d["new"]
+    out = [f"from {old} ({a['date']}, {a['commit'][:12]}) to {new} ({b['date']}, {b['commit'][:12]})"]
+    out.append(f"metrics that differ: {len(d['metrics'])}")
+    out += [
+        f"  {m['evaluation']} / {m['scenario']} / {m['metric']}: {num(m['value_old'])} -> {num(m['value_new'])}"
+        for m in d["metrics"]
+    ]
+    out.append(f"parameters that differ (value, source, locator): {len(d['parameters'])}")
+    for p in d["parameters"]:
+        changed = [c for c in ("value", "source", "locator") if p[f"{c}_old"] != p[f"{c}_new"]]
+        parts = "; ".join(f"{c} {p[f'{c}_old']!s} -> {p[f'{c}_new']!s}" for c in changed)
+        out.append(f"  {p['evaluation']} / {p['scenario']} / {p['parameter']}: {parts}")
+    out.append("changelog:")
+    out += [f"  {c['version']} ({c['date']}): {headline(c['text'])}" for c in d["changelog"]]
+    return out
+
+
 # --- making a release ---------------------------------------------------------------------------
 
 
@@ -224,11 +245,16 @@ def release(version: str, repo: Path = ROOT, build: bool = True, commit: bool = 
     if commit and git("status", "--porcelain", "--untracked-files=no", repo=repo):
         raise ReleaseError("the work tree has uncommitted changes: commit them before releasing")
     set_version(version, repo, sections[version])
-    run = lambda *args: subprocess.run(args, cwd=repo, check=True)  # noqa: E731
     python = str(Path(__import__("sys").executable))
-    if build:
-        run(python, "-m", "analysis", "build")
-    run(python, "-c", f"from analysis import results; print('wrote', results.write_release({version!r}))")
+    steps = [[python, "-c", f"from analysis import results; print('wrote', results.write_release({version!r}))"]]
+    if build:  # every page states the version: re-execute the book before the snapshot
+        steps.insert(0, [python, "-m", "analysis", "build"])
+    for step in steps:
+        if subprocess.run(step, cwd=repo).returncode != 0:
+            raise ReleaseError(
+                f"{' '.join(step[1:3])} failed (see above); {VERSION_FILE} now says {version}: "
+                "fix the cause and release again, or `git checkout analysis CITATION.cff` to undo"
+            )
     if not commit:
         return Release(version, "", sections[version] or "")
     paths = [p for p in ("analysis", "book", "data/results", CITATION) if (repo / p).exists()]

@@ -161,8 +161,13 @@ COMMAND_LINES = [
     ("workbook peru --out /proc/w.xlsx", r"--out: /proc/w\.xlsx: cannot write the file"),
     ("workbook atlantis --out {tmp}/w.xlsx", r"command line: evaluation: unknown evaluation 'atlantis'"),
     ("workbook peru --scenario nope --out {tmp}/w.xlsx", r"data/peru: scenario: no scenario 'nope'"),
-    # release: a snapshot is written once
-    ("release", r"command line: release: .*data/results/\d+\.\d+\.\d+ exists: a release's results are not rewritten"),
+    # release and diff: versions that cannot be released or compared
+    ("release 0.1.0", r"command line: release 0\.1\.0: version 0\.1\.0: already released"),
+    ("release 0.2", r"command line: release 0\.2: version '0\.2': expected MAJOR\.MINOR\.PATCH"),
+    ("release 0.0.1", r"command line: release 0\.0\.1: version 0\.0\.1: must be above the latest release"),
+    ("release 99.0.0", r"command line: release 99\.0\.0: CHANGELOG\.md: no section '## 99\.0\.0"),
+    ("diff 0.1.0 9.9.9", r"command line: diff 0\.1\.0 9\.9\.9: version '9\.9\.9': no release of that version"),
+    ("diff 0.1.0 0.1.0", r"command line: diff 0\.1\.0 0\.1\.0: diff 0\.1\.0 0\.1\.0: the first version must be"),
 ]
 
 
@@ -345,16 +350,6 @@ def test_an_alias_bomb_is_refused_at_once():
         timeout=60,
     )
     assert out.returncode == 2 and out.stdout == "" and out.stderr.count("\n") == 1, out.stderr
-
-
-def test_a_release_that_cannot_be_written(tmp_path, monkeypatch, capsys):
-    from analysis import results
-
-    (tmp_path / "file.txt").write_text("x")
-    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path / "file.txt" / "results")
-    expect_error(
-        capsys, ["release"], re.escape(str(tmp_path / "file.txt")) + r".*: release: cannot write the snapshot \("
-    )
 
 
 def test_a_closed_pipe_stops_quietly():

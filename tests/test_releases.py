@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import ROOT, require_chromium
+from conftest import ROOT
 
 from analysis import __version__, releases
 
@@ -89,9 +89,10 @@ def test_diff_refuses_unknown_or_reversed_versions():
 # --- two real releases of a temporary clone, and their site in the browser ----------------------
 
 
-def _python(repo, code: str):
+def _cli(repo, *args):
+    """``python -m analysis ARGS`` in ``repo`` (its own package, not this checkout's)."""
     env = {"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-c", code], cwd=repo, env=env, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=repo, env=env, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -117,18 +118,16 @@ def released_clone(tmp_path_factory):
         encoding="utf-8",
     )
     git("commit", "-qam", "Default rate 3 %")
-    done = _python(repo, "from analysis import releases; print(releases.release('9.0.0'))")
+    done = _cli(repo, "release", "9.0.0")
     assert done.returncode == 0, done.stderr[-2000:]
-    done = _python(repo, "from analysis import site; print(site.build())")
+    done = _cli(repo, "site")
     assert done.returncode == 0, done.stderr[-2000:]
     return repo
 
 
 @pytest.mark.slow
 def test_diff_between_two_releases_lists_the_metric_the_parameter_and_the_changelog(released_clone):
-    done = _python(
-        released_clone, "import json; from analysis import releases; print(json.dumps(releases.diff('0.1.0', '9.0.0')))"
-    )
+    done = _cli(released_clone, "diff", "0.1.0", "9.0.0", "--json")
     assert done.returncode == 0, done.stderr[-2000:]
     d = json.loads(done.stdout)
     npv = [
@@ -147,45 +146,36 @@ def test_diff_between_two_releases_lists_the_metric_the_parameter_and_the_change
 
 
 @pytest.mark.slow
-def test_site_has_every_edition_and_its_switcher_links_resolve_in_the_browser(released_clone):
-    from playwright.sync_api import sync_playwright
-
-    from analysis import pdf
-
-    require_chromium(pdf.CHROMIUM)
+def test_site_has_every_edition_and_its_switcher_links_resolve_in_the_browser(released_clone, browser):
     site = released_clone / "site"
     assert {p.name for p in site.iterdir() if p.is_dir()} >= {"0.1.0", "9.0.0", "latest"}
     front = (site / "index.html").read_text(encoding="utf-8")
     assert "A higher default rate for El Salvador." in front and "2026-11-24" in front
     errors, failed, visited = [], [], set()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(pdf.CHROMIUM), args=pdf.LAUNCH_ARGS, headless=True)
-        page = browser.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("requestfailed", lambda r: failed.append(r.url))
-        for start in ("0.1.0/book/elsalvador.html", "latest/book/changes.html", "9.0.0/book/intro.html"):
-            page.goto((site / start).as_uri())
+    page = browser.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    for start in ("0.1.0/book/elsalvador.html", "latest/book/changes.html", "9.0.0/book/intro.html"):
+        page.goto((site / start).as_uri())
+        page.wait_for_load_state("load")
+        links = page.eval_on_selector_all("nav.edition-switcher a", "as => as.map(a => a.href)")
+        assert len(links) >= 3, start
+        for href in links:
+            if href in visited:
+                continue
+            visited.add(href)
+            page.goto(href)
             page.wait_for_load_state("load")
-            links = page.eval_on_selector_all("nav.edition-switcher a", "as => as.map(a => a.href)")
-            assert len(links) >= 3, start
-            for href in links:
-                if href in visited:
-                    continue
-                visited.add(href)
-                page.goto(href)
-                page.wait_for_load_state("load")
-                assert page.locator("nav.edition-switcher").count() == 1 or href.endswith("site/index.html")
-        page.goto((site / "0.1.0" / "book" / "peru.html").as_uri())
-        assert "older edition" in page.text_content("nav.edition-switcher")
-        page.click("a.edition-latest")
-        assert page.url.endswith("latest/book/peru.html")
-        browser.close()
+            assert page.locator("nav.edition-switcher").count() == 1 or href.endswith("site/index.html")
+    page.goto((site / "0.1.0" / "book" / "peru.html").as_uri())
+    assert "older edition" in page.text_content("nav.edition-switcher")
+    page.click("a.edition-latest")
+    assert page.url.endswith("latest/book/peru.html")
+    page.close()
     assert not errors and not failed, (errors, failed)
     # What changed, in the newer edition, shows the NPV that moved, with both releases' values
-    done = _python(
-        released_clone, "import json; from analysis import releases; print(json.dumps(releases.diff('0.1.0', '9.0.0')))"
-    )
+    done = _cli(released_clone, "diff", "0.1.0", "9.0.0", "--json")
     npv = next(
         m for m in json.loads(done.stdout)["metrics"] if m["metric"] == "npv" and m["scenario"] == "as_published"
     )
