@@ -185,6 +185,28 @@ def diff(old: str, new: str, repo: Path = ROOT, rel_tol: float = 1e-9) -> dict:
     }
 
 
+def consecutive(repo: Path = ROOT) -> list:
+    """:func:`diff` of every pair of consecutive releases in history, oldest first."""
+    found = [r.version for r in history(repo)]
+    return [diff(a, b, repo) for a, b in zip(found, found[1:])]
+
+
+def diff_tables(d: dict) -> tuple:
+    """A :func:`diff` as two frames for the book: the metrics and the parameters that differ."""
+    metrics = pd.DataFrame(
+        d["metrics"], columns=["evaluation", "scenario", "metric", "value_old", "value_new", "change"]
+    )
+    metrics = metrics.rename(columns={"value_old": d["old"]["version"], "value_new": d["new"]["version"]})
+    cols = ["evaluation", "scenario", "parameter"] + [
+        f"{c}_{s}" for c in ("value", "source", "locator") for s in ("old", "new")
+    ]
+    parameters = pd.DataFrame(d["parameters"], columns=cols)
+    parameters.columns = [
+        c.replace("_old", f" ({d['old']['version']})").replace("_new", f" ({d['new']['version']})") for c in cols
+    ]
+    return metrics, parameters
+
+
 def diff_lines(d: dict) -> list:
     """:func:`diff` as text lines for the command line."""
     old, new = d["old"]["version"], d["new"]["version"]
