@@ -4,4 +4,4 @@
 one module per evaluation (``elsalvador``, ...); ``analysis.evaluations``: the registry.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
