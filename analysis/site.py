@@ -129,9 +129,13 @@ def inject(root: Path, edition: str, editions: list, newest: str, pages: dict, l
 
 def index_page(rows: list) -> str:
     """The site's front page: one row per edition (label, date, changelog headline)."""
+
+    def markdown(text):  # the changelog's `code` spans, on escaped text
+        return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
     items = "".join(
         f'<tr><td><a href="{html.escape(e)}/index.html">{html.escape(label)}</a></td>'
-        f"<td>{html.escape(date)}</td><td>{html.escape(text)}</td></tr>"
+        f"<td>{html.escape(date)}</td><td>{markdown(text)}</td></tr>"
         for e, label, date, text in rows
     )
     return (

@@ -182,3 +182,10 @@ def test_site_has_every_edition_and_its_switcher_links_resolve_in_the_browser(re
     changes = re.sub(r"<[^>]+>", " ", (site / "9.0.0" / "book" / "changes.html").read_text(encoding="utf-8"))
     assert "release 0.1.0" in changes
     assert f"{npv['value_old']:,.0f}" in changes and f"{npv['value_new']:,.0f}" in changes
+
+
+def test_the_site_front_page_shows_changelog_text_as_text():
+    from analysis import site
+
+    page = site.index_page([("0.2.0", "0.2.0", "2026-12-03", "Added `x<y>` and <b>z</b><script>alert(1)</script>")])
+    assert "<code>x&lt;y&gt;</code>" in page and "&lt;script&gt;" in page and "<script>" not in page
