@@ -6,7 +6,10 @@ import time
 
 import numpy as np
 
-from . import evaluations, finance, uncertainty
+from . import evaluations
+from .core import finance, grid, uncertainty
+from .evaluations.elsalvador import model as elsalvador
+from .publish import explorer, workbook
 
 
 def _seconds(fn, repeat: int = 3) -> float:
@@ -23,8 +26,6 @@ def workbooks(folder) -> dict:
     """Seconds to write each evaluation's live-formula workbook and to recompute it with the
     independent `formulas` engine (load + one full calculation)."""
     from pathlib import Path
-
-    from . import workbook
 
     try:
         import formulas
@@ -50,10 +51,8 @@ def explorer_grid(ev, sc) -> dict:
     choice of parameters) and the size it embeds in the page (goal: under 1 s and 500 KB)."""
     import time
 
-    from . import explorer
-
     start = time.perf_counter()
-    payload = explorer.build(ev, sc)
+    payload = grid.build(ev, sc)
     seconds = time.perf_counter() - start
     if payload is None:
         return {}
@@ -69,8 +68,6 @@ def run(n: int = 100_000, npf_sample: int = 300, with_workbooks: bool = True) ->
     run for each evaluation with a batch path; IRRs per second (vectorised vs numpy-financial,
     pyxirr if installed) on El Salvador's cash flows."""
     import numpy_financial as npf
-
-    from .evaluations.elsalvador import model as elsalvador
 
     metrics = {}
     for name, ev in evaluations.REGISTRY.items():

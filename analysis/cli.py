@@ -19,7 +19,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-from . import __version__, evaluations, params
+from . import __version__, bench, evaluations
+from .core import params, uncertainty
+from .publish import build, workbook
+from .release import releases, site
 
 # Monte Carlo draws are held in memory at once: about 0.3 KB a draw, so 5,000,000 draws take
 # about 2 GB.
@@ -247,10 +250,9 @@ def cmd_list(args) -> int:
 
 def sensitivity_payload(evaluation, scenario, overrides, draws, seed, follow: str = "shift") -> dict:
     """Everything ``sensitivity --json`` prints, as a dict (no raw draws)."""
-    from . import uncertainty
 
     _run(evaluation, scenario, overrides)  # bad input named as the command line's, before the long part
-    res = uncertainty.analyse(evaluation, scenario, overrides, draws, seed, follow)
+    res = uncertainty.analyse(evaluations.get(evaluation), scenario, overrides, draws, seed, follow)
     mc = {k: v for k, v in res["monte_carlo"].items() if k not in ("values", "irr_values")}
     return _clean(
         {
@@ -267,7 +269,6 @@ def sensitivity_payload(evaluation, scenario, overrides, draws, seed, follow: st
 
 
 def cmd_sensitivity(args) -> int:
-    from . import uncertainty
 
     payload = sensitivity_payload(
         args.evaluation, args.scenario, _overrides(args.set), args.draws, args.seed, args.follow
@@ -302,7 +303,6 @@ def cmd_sensitivity(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from . import bench
 
     metrics = bench.run(args.draws, with_workbooks=not args.no_workbooks)
     if args.json:
@@ -313,7 +313,6 @@ def cmd_bench(args) -> int:
 
 
 def cmd_release(args) -> int:
-    from . import releases
 
     try:
         r = releases.release(args.version, build=not args.no_build)
@@ -324,7 +323,6 @@ def cmd_release(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from . import releases
 
     try:
         d = releases.diff(args.old, args.new)
@@ -338,7 +336,6 @@ def cmd_diff(args) -> int:
 
 
 def cmd_site(args) -> int:
-    from . import releases, site
 
     try:
         dest = site.build(current=not args.releases_only)
@@ -366,8 +363,6 @@ def _writable(out: str) -> Path:
 
 def cmd_workbook(args) -> int:
     from xlsxwriter.exceptions import FileCreateError
-
-    from . import workbook
 
     path = _writable(args.out)
     overrides = _overrides(args.set)
@@ -470,7 +465,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--set", **override)
     p.add_argument("--out", required=True, help="the .xlsx file to write (its folder must exist)")
     p.set_defaults(func=cmd_workbook)
-    from . import build  # its options: the book, or an edition of it for other scenarios or parameters
 
     build.add_arguments(sub.add_parser("build", help="execute the notebooks (when changed) and build the HTML book"))
     return top

@@ -18,7 +18,7 @@ def chapter_parts(html: str, name: str) -> list:
     """The ids of an evaluation chapter's parts (``<name>-<part>`` sections), in page order."""
     from bs4 import BeautifulSoup
 
-    from analysis import chapter
+    from analysis.publish import chapter
 
     wanted = {f"{name}-{part}" for part in chapter.PARTS}
     soup = BeautifulSoup(html, "html.parser")
@@ -42,7 +42,7 @@ def require_chromium(path) -> None:
 def browser():
     """Debian's chromium through Playwright, one for the whole session: Playwright's sync API
     cannot start twice in one thread, so every browser test shares this one."""
-    from analysis import pdf
+    from analysis.publish import pdf
 
     require_chromium(pdf.CHROMIUM)
     from playwright.sync_api import sync_playwright

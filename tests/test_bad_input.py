@@ -15,7 +15,8 @@ import time
 import pytest
 from conftest import ROOT
 
-from analysis import cli, params
+from analysis import cli
+from analysis.core import params
 
 HUGE = "1" + "0" * 400  # an integer far beyond the range of a float
 BOMB = "[&a [1, 1, 1, 1, 1, 1, 1, 1, 1], &b [*a, *a, *a, *a, *a, *a, *a, *a, *a], [*b, *b, *b, *b, *b, *b]]"

@@ -183,7 +183,7 @@ def test_titles_and_urls_are_as_the_documents_give_them(bib):
 def test_built_references_and_citations(tmp_path, bib):
     from bs4 import BeautifulSoup
 
-    from analysis import build
+    from analysis.publish import build
 
     result = build.jupyter_book(tmp_path, capture=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -31,7 +31,8 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import chapter_parts, require_chromium
 
-from analysis import build, chapter, evaluations, pdf
+from analysis import evaluations
+from analysis.publish import build, chapter, contents, pdf
 
 pytestmark = pytest.mark.slow
 
@@ -130,7 +131,7 @@ def site(tmp_path_factory):
 
 def _chapters() -> list[str]:
     """The pages of the table of contents (as the build writes it), relative to the HTML root."""
-    return [f"{f}.html" for f in build.toc_pages()]
+    return [f"{f}.html" for f in contents.toc_pages()]
 
 
 def _redirect_target(path: Path) -> str | None:
@@ -499,8 +500,8 @@ def test_every_chapter_links_its_downloads_and_they_resolve(crawl, name):
     section = _section(html, f"book/{name}.html", f"{name}-downloads")
     hrefs = [a["href"] for a in section.find_all("a", href=True) if "_downloads" in a["href"]]
     ev = evaluations.get(name)
-    wanted = {f"{t}.csv" for t in build.download_tables(ev)} | {f"{name}.xlsx"}
-    wanted |= {build.workbook_name(ev)} - {None}
+    wanted = {f"{t}.csv" for t in contents.download_tables(ev)} | {f"{name}.xlsx"}
+    wanted |= {contents.workbook_name(ev)} - {None}
     assert {h.rsplit("/", 1)[-1] for h in hrefs} == wanted
     for h in hrefs:
         url = base + "book/" + h

@@ -10,14 +10,14 @@ import nbformat
 import pytest
 from conftest import ROOT, chapter_parts
 
-from analysis import build, chapter
+from analysis.publish import build, chapter, contents
 
-PAGES = build.pages()
+PAGES = contents.pages()
 
 
 @pytest.mark.parametrize("stem, evaluation, parameters", PAGES, ids=[n[0] for n in PAGES])
 def test_committed_notebook_is_up_to_date(stem, evaluation, parameters):
-    stored = build.stored_sha256(build.BOOK / f"{stem}.ipynb")
+    stored = build.stored_sha256(contents.BOOK / f"{stem}.ipynb")
     assert stored == build.inputs_sha256(stem, evaluation, parameters), (
         f"book/{stem}.ipynb was executed from other inputs: run `make book` and commit it"
     )

@@ -9,7 +9,8 @@ import sys
 import pytest
 from conftest import ROOT
 
-from analysis import __version__, cli, evaluations, params
+from analysis import __version__, cli, evaluations
+from analysis.core import params
 
 
 def cli_process(*args):

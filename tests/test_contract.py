@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import build, contract, evaluations, params, readings, reconcile
-from analysis.contract import Criterion, Metric, Reading
+from analysis import evaluations
+from analysis.core import contract, params, readings, reconcile
+from analysis.core.contract import Criterion, Metric, Reading
+from analysis.publish import build, contents
 
 EVALUATIONS = list(evaluations.REGISTRY.values())
 IDS = [ev.name for ev in EVALUATIONS]
@@ -41,12 +43,12 @@ def test_every_evaluation_has_its_notebook_data_and_published_tables(ev):
 
 
 def test_the_build_the_toc_and_the_release_read_the_registry():
-    chapters = [stem for stem, evaluation, _ in build.pages() if evaluation != "*"]
+    chapters = [stem for stem, evaluation, _ in contents.pages() if evaluation != "*"]
     assert chapters == list(evaluations.REGISTRY)
-    assert [p for p in build.toc_pages() if p.split("/")[-1] in evaluations.REGISTRY] == [
+    assert [p for p in contents.toc_pages() if p.split("/")[-1] in evaluations.REGISTRY] == [
         f"book/{n}" for n in evaluations.REGISTRY
     ]
-    for stem, _, parameters in build.pages():
+    for stem, _, parameters in contents.pages():
         if stem in evaluations.REGISTRY:
             assert parameters == {"scenario": evaluations.REGISTRY[stem].scenario, "overrides": {}}
 

@@ -17,7 +17,9 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT
 
-from analysis import build, chapter, cli, evaluations, params
+from analysis import cli, evaluations
+from analysis.core import params
+from analysis.publish import build, chapter, contents
 
 # --- bad options: one line naming the option, exit 2, nothing written -----------------------------
 
@@ -56,12 +58,12 @@ def _tree(path: Path) -> dict:
 
 @pytest.mark.parametrize("argv, message", BAD_OPTIONS, ids=[" ".join(a) for a, _ in BAD_OPTIONS])
 def test_a_bad_edition_option_is_one_line_exit_2_and_writes_nothing(argv, message, capsys):
-    before = _names(build.BOOK / "_build")
+    before = _names(contents.BOOK / "_build")
     assert cli.main(["build", *argv]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith("error: ") and re.search(message, err), err
-    assert _names(build.BOOK / "_build") == before
+    assert _names(contents.BOOK / "_build") == before
 
 
 @pytest.mark.parametrize(
@@ -85,13 +87,13 @@ def test_a_malformed_config_stops_the_build_in_one_line_and_keeps_the_book(
     monkeypatch.setattr(build, "ROOT", tmp_path)
     monkeypatch.setattr(build, "HTML", html)
     monkeypatch.setattr(build, "EDITIONS", html.parent / "editions")
-    notebooks = _tree(build.BOOK)
+    notebooks = _tree(contents.BOOK)
     assert cli.main(["build", *argv]) == 1
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and re.match(message, err), err
     assert (html / "index.html").read_text() == "previous book"
     assert sorted(p.name for p in html.parent.iterdir()) == ["html"]  # stale staging removed, no edition
-    assert _tree(build.BOOK) == notebooks
+    assert _tree(contents.BOOK) == notebooks
 
 
 def test_edition_options_become_scenarios_and_overrides_and_a_default_name():
@@ -296,7 +298,7 @@ def test_exporting_twice_gives_the_same_xlsx_bytes(tmp_path):
 def test_text_in_the_downloads_is_text_never_a_formula_or_a_link(tmp_path, monkeypatch):
     import openpyxl
 
-    from analysis import workbook
+    from analysis.publish import workbook
 
     hostile = {"unit": "=1+1", "locator": "external:c:\\evil.exe", "note": "http://example.com/<script>"}
     original = params.load
@@ -345,7 +347,7 @@ def test_a_build_stopped_by_a_signal_removes_its_staging_folder(tmp_path, signum
         f"""
         import sys, time
         from pathlib import Path
-        from analysis import build
+        from analysis.publish import build
         build.HTML = Path({str(html)!r})
         def slow(out, **kwargs):
             print("staging", out, flush=True)
@@ -384,9 +386,9 @@ ARGS = ["--scenario", "elsalvador=corrected", "--set", "elsalvador.rent_to_price
 def edition():
     """Build one edition; yields (its folder, the hashes of what the book keeps, before and after)."""
     kept = {
-        "notebooks": build.BOOK,  # book/*.ipynb (and the book's downloads in book/_generated)
+        "notebooks": contents.BOOK,  # book/*.ipynb (and the book's downloads in book/_generated)
         "results": params.DATA_DIR / "results",
-        "html": build.HTML,
+        "html": contents.HTML,
     }
     before = {k: _tree(v) if k != "notebooks" else _notebooks() for k, v in kept.items()}
     start = time.perf_counter()
@@ -410,8 +412,8 @@ def edition():
 
 def _notebooks() -> dict:
     return {
-        **{p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(build.BOOK.glob("*.ipynb"))},
-        **{f"_generated/{k}": v for k, v in _tree(build.BOOK / "_generated").items()},
+        **{p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(contents.BOOK.glob("*.ipynb"))},
+        **{f"_generated/{k}": v for k, v in _tree(contents.BOOK / "_generated").items()},
     }
 
 
@@ -419,14 +421,14 @@ def _notebooks() -> dict:
 def test_an_edition_leaves_the_book_untouched(edition):
     folder, before, after = edition
     assert before == after
-    assert not list(build.HTML.parent.glob("staging-*"))
+    assert not list(contents.HTML.parent.glob("staging-*"))
 
 
 @pytest.mark.slow
 def test_every_page_of_an_edition_carries_its_banner(edition):
     folder, _, _ = edition
     pages = [p for p in folder.rglob("*.html") if "_static" not in p.parts]
-    assert len(pages) >= len(build.toc_pages())
+    assert len(pages) >= len(contents.toc_pages())
     facts = json.loads((folder / "edition.json").read_text())
     es = next(e for e in facts["evaluations"] if e["evaluation"] == "elsalvador")
     for page in pages:
@@ -438,7 +440,7 @@ def test_every_page_of_an_edition_carries_its_banner(edition):
         text = banner.get_text(" ", strip=True)
         for part in (EDITION, "corrected", "rent_to_price", "9 %", "replaces 8.5 %", es["sha256"], facts["commit"]):
             assert part in text, f"{page.relative_to(folder)}: {part!r} missing from the banner"
-    main = build.HTML / "book" / "elsalvador.html"
+    main = contents.HTML / "book" / "elsalvador.html"
     if main.is_file():  # the book itself has no banner
         assert "edition-banner" not in main.read_text(encoding="utf-8")
 

@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import evaluations, reconcile, results
+from analysis import evaluations
+from analysis.core import reconcile
 from analysis.evaluations.elsalvador import findings, model, reconciliation
+from analysis.release import releases
 
 ROOT = Path(__file__).resolve().parent.parent
 EV = evaluations.get("elsalvador")
@@ -194,7 +196,7 @@ def test_corrected_fixes_the_slips(base):
 
 
 def test_metrics_match_the_released_snapshot():
-    head, _ = results.snapshot("0.1.0")
+    head, _ = releases.snapshot("0.1.0")
     head = head[head["evaluation"] == "elsalvador"]
     for scenario, rows in head.groupby("scenario"):
         m = EV.run(scenario)[1].metrics

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from analysis import evaluations, explorer
+from analysis import evaluations
+from analysis.core import grid
+from analysis.publish import explorer
 
 EVALUATIONS = list(evaluations.REGISTRY)
 
@@ -18,7 +20,7 @@ def payloads():
     out = {}
     for name, ev in evaluations.REGISTRY.items():
         sc, res = ev.run()
-        out[name] = (ev, sc, explorer.build(ev, sc, res))
+        out[name] = (ev, sc, grid.build(ev, sc, res))
     return out
 
 
@@ -27,11 +29,11 @@ def test_interpolation_is_exact_at_grid_points_and_linear_between():
     table = np.array([[1.0, 2.0], [3.0, 5.0], [7.0, 11.0]])
     for i, x in enumerate(axes[0]):
         for j, y in enumerate(axes[1]):
-            assert explorer.interpolate(axes, table, (x, y)) == table[i, j]
-    assert explorer.interpolate(axes, table, (0.5, 10.0)) == pytest.approx(2.0)
-    assert explorer.interpolate(axes, table, (2.0, 15.0)) == pytest.approx(0.5 * (4.0 + 9.0))
+            assert grid.interpolate(axes, table, (x, y)) == table[i, j]
+    assert grid.interpolate(axes, table, (0.5, 10.0)) == pytest.approx(2.0)
+    assert grid.interpolate(axes, table, (2.0, 15.0)) == pytest.approx(0.5 * (4.0 + 9.0))
     table[1, 1] = np.nan
-    assert math.isnan(explorer.interpolate(axes, table, (0.5, 15.0)))
+    assert math.isnan(grid.interpolate(axes, table, (0.5, 15.0)))
 
 
 @pytest.mark.parametrize("name", EVALUATIONS)
@@ -55,8 +57,8 @@ def test_grid_values_are_the_engines_and_the_stated_error_bounds_fresh_off_grid_
         for i, k in enumerate(keys):
             if ev.parameters[k].kind == "integer":
                 pts[:, i] = np.round(pts[:, i])
-        got = explorer.evaluate(ev, sc.values, keys, pts, [m["name"]])[m["name"]]
-        approx = np.array([explorer.interpolate(axes, table, p) for p in pts])
+        got = grid.evaluate(ev, sc.values, keys, pts, [m["name"]])[m["name"]]
+        approx = np.array([grid.interpolate(axes, table, p) for p in pts])
         ok = np.isfinite(got) & np.isfinite(approx)
         assert np.all(np.abs(approx[ok] - got[ok]) <= 1.5 * m["error"] + 1e-9 * np.abs(got[ok]) + 1e-12)
 
@@ -71,21 +73,21 @@ def test_embedded_payload_is_small_and_cannot_close_its_script_element(payloads,
 
 
 def test_default_parameters_are_the_largest_total_sobol_indices(payloads):
-    from analysis import uncertainty
+    from analysis.core import uncertainty
 
     ev, sc, payload = payloads["elsalvador"]
     entries, _ = uncertainty.centred(sc, ev.parameters, "shift")
-    sob = uncertainty.sobol(ev, sc.values, entries, n=2048, seed=explorer.SEED)
+    sob = uncertainty.sobol(ev, sc.values, entries, n=2048, seed=grid.SEED)
     assert [p["key"] for p in payload["parameters"]] == list(sob["parameter"][:3])
 
 
 def test_an_override_moves_the_axis_with_it_as_the_uncertainty_analysis_does():
-    from analysis import uncertainty
+    from analysis.core import uncertainty
 
     ev = evaluations.get("elsalvador")
     declared = ev.load().entries["rent_to_price"]["range"]
     sc = ev.load(None, {"rent_to_price": 0.2})
-    payload = explorer.build(ev, sc, keys=["rent_to_price", "new_home_share"])
+    payload = grid.build(ev, sc, keys=["rent_to_price", "new_home_share"])
     rent = payload["parameters"][0]
     entries, _ = uncertainty.centred(sc, ev.parameters, "shift")
     assert (rent["low"], rent["high"]) == (
@@ -95,7 +97,7 @@ def test_an_override_moves_the_axis_with_it_as_the_uncertainty_analysis_does():
     assert rent["high"] - rent["low"] == pytest.approx(declared["high"] - declared["low"])
     assert rent["low"] <= 0.2 <= rent["high"] and rent["value"] == 0.2
     # an entry whose value lies outside its range (no shift): the axis still includes the value
-    low, high, _ = explorer.span({"value": 0.3, "range": {"low": 0.0, "high": 0.1}})
+    low, high, _ = grid.span({"value": 0.3, "range": {"low": 0.0, "high": 0.1}})
     assert (low, high) == (0.0, 0.3)
 
 
@@ -103,7 +105,7 @@ def test_an_evaluation_with_ranges_but_few_distributions_still_gets_three_parame
     ev = evaluations.get("elsalvador")
     sc = ev.load()
     entries = {k: {kk: vv for kk, vv in e.items() if kk != "distribution"} for k, e in sc.entries.items()}
-    keys = explorer.chosen(ev, sc, entries)
+    keys = grid.chosen(ev, sc, entries)
     assert len(keys) == 3 and all("range" in entries[k] for k in keys)
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from analysis import finance as f
+from analysis.core import finance as f
 
 
 def test_level_payment_textbook_mortgage():

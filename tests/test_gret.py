@@ -10,10 +10,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from analysis import cli, evaluations, reconcile, uncertainty
-from analysis.evaluations.gret import explore, model, readings, reconciliation
-from analysis.finance import level_payment
-from analysis.params import DATA_DIR, ParameterError
+from analysis import cli, evaluations
+from analysis.core import reconcile, uncertainty
+from analysis.core.finance import level_payment
+from analysis.core.params import DATA_DIR, ParameterError
+from analysis.evaluations.gret import extensions, model, readings, reconciliation
 
 EV = evaluations.get("gret")
 P = EV.load("as_published").values
@@ -281,37 +282,37 @@ def test_treasury_effects_of_the_corrections():
 
 
 def test_effort_grid():
-    grid = explore.effort_grid(P, ratios=(0.5, 1.0, 2.0), savings_rates=(0.02, 0.05))
+    grid = extensions.effort_grid(P, ratios=(0.5, 1.0, 2.0), savings_rates=(0.02, 0.05))
     assert len(grid) == 3 * 2 * len(P["incomes"])
     at100 = grid[grid["income"] == 100].set_index(["subsidy_to_savings_ratio", "savings_rate"])["effort_rate"]
     assert at100[(1.0, 0.05)] == pytest.approx(model.evaluate(P).metrics["effort_rate.100"])
     assert at100[(0.5, 0.02)] > at100[(1.0, 0.02)] > at100[(2.0, 0.02)]
     assert at100[(1.0, 0.02)] > at100[(1.0, 0.05)]
-    fine = explore.effort_grid(P, (1.0,), (0.05,), incomes=explore.income_range(P, 5))
+    fine = extensions.effort_grid(P, (1.0,), (0.05,), incomes=extensions.income_range(P, 5))
     assert list(fine["income"]) == [100, 175, 250, 325, 400]
 
 
 def test_reference_income_summary():
-    grid = explore.reference_grid(P)
+    grid = extensions.reference_grid(P)
     assert set(grid["income"]) == {P["reference_income"]} == {200}
-    assert len(grid) == len(explore.GRID_RATIOS) * len(explore.GRID_SAVINGS_RATES)
-    s = explore.grid_summary(grid)
+    assert len(grid) == len(extensions.GRID_RATIOS) * len(extensions.GRID_SAVINGS_RATES)
+    s = extensions.grid_summary(grid)
     assert s["worst"] == grid["effort_rate"].max() and s["best"] == grid["effort_rate"].min()
     assert s["combinations"] == 16
     assert s["affordable"] == int((grid["effort_rate"] <= model.EFFORT_CEILING).sum())
     assert 0 < s["affordable"] < s["combinations"]
-    table = explore.grid_table(grid)
-    assert list(table.columns) == ["subsidy_to_savings_ratio", *explore.GRID_SAVINGS_RATES]
+    table = extensions.grid_table(grid)
+    assert list(table.columns) == ["subsidy_to_savings_ratio", *extensions.GRID_SAVINGS_RATES]
     assert table.set_index("subsidy_to_savings_ratio").loc[1.0, 0.05] == pytest.approx(
         model.evaluate(P).metrics["effort_rate.200"]
     )
 
 
 def test_living_minimum_and_income_extremes():
-    assert explore.living_minimum_effort([200, 400]) == pytest.approx([0.5, 0.75])
+    assert extensions.living_minimum_effort([200, 400]) == pytest.approx([0.5, 0.75])
     m = model.evaluate(P).metrics
-    assert explore.minimum_income(m["monthly_payment_usd"]) == pytest.approx(m["monthly_payment_usd"] + 100)
-    ext = explore.income_extremes(model.effort(P))
+    assert extensions.minimum_income(m["monthly_payment_usd"]) == pytest.approx(m["monthly_payment_usd"] + 100)
+    ext = extensions.income_extremes(model.effort(P))
     assert (ext["income_low"], ext["income_high"]) == (100, 400)
     assert ext["effort_low"] == pytest.approx(m["effort_rate.100"])
     assert ext["effort_high"] == pytest.approx(m["effort_rate.400"])
@@ -326,11 +327,11 @@ def test_financing_need():
 
 
 def test_treasury_peak_and_the_other_loan2_convention():
-    peak = explore.treasury_peak(P)
+    peak = extensions.treasury_peak(P)
     tr = model.treasury(P)
     assert peak["peak_pct"] == tr["to_finance"].max()
     assert tr.set_index("year").loc[peak["year"], "to_finance"] == peak["peak_pct"]
-    both = explore.financing_conventions(P)
+    both = extensions.financing_conventions(P)
     assert both["page"]["label"] == "loan-2 repayments ignored (sheet)"
     assert both["other"]["label"] == "loan-2 repayments deducted"
     assert both["page"]["need"]["need"].to_numpy() == pytest.approx(model.financing_need(P)["need"].to_numpy())
@@ -338,11 +339,11 @@ def test_treasury_peak_and_the_other_loan2_convention():
         model.financing_need({**P, "include_loan2_repayments": True})["need"].iloc[-1]
     )
     assert both["other"]["need"]["need"].iloc[-1] < both["page"]["need"]["need"].iloc[-1]
-    assert explore.other_loan2_convention(explore.other_loan2_convention(P)) == P
+    assert extensions.other_loan2_convention(extensions.other_loan2_convention(P)) == P
 
 
 def test_key_figures():
-    k, kc = explore.key_figures(P), explore.key_figures(PC)
+    k, kc = extensions.key_figures(P), extensions.key_figures(PC)
     assert k["loan1"] == pytest.approx(336.075)
     assert k["effort_rate"] == pytest.approx(model.evaluate(P).metrics["effort_rate.200"])
     assert kc["monthly_payment_usd"] == pytest.approx(model.evaluate(PC).metrics["monthly_payment_usd"])
@@ -632,10 +633,10 @@ def test_reference_income_is_a_parameter_the_criterion_follows():
         assert {k for k in m if k.startswith("effort_rate.")} == {"effort_rate.reference"} | {
             f"effort_rate.{model.number_key(i)}" for i in incomes
         }
-        assert explore.key_figures(sc.values)["effort_rate"] == pytest.approx(monthly / ref)
-        assert set(explore.reference_grid(sc.values)["income"]) == {ref}
-    low = uncertainty.analyse("gret", overrides={"reference_income": 120}, draws=2000)["monte_carlo"]
-    high = uncertainty.analyse("gret", overrides={"reference_income": 300}, draws=2000)["monte_carlo"]
+        assert extensions.key_figures(sc.values)["effort_rate"] == pytest.approx(monthly / ref)
+        assert set(extensions.reference_grid(sc.values)["income"]) == {ref}
+    low = uncertainty.analyse(evaluations.get("gret"), overrides={"reference_income": 120}, draws=2000)["monte_carlo"]
+    high = uncertainty.analyse(evaluations.get("gret"), overrides={"reference_income": 300}, draws=2000)["monte_carlo"]
     assert low["p_fails"] > high["p_fails"]
 
 
@@ -660,7 +661,7 @@ def test_switching_values_put_the_effort_rate_at_the_ceiling_smooth(scenario, to
     # as_published uses generation 2's savings as displayed (0.1 k$): the effort rate moves in
     # steps of about 1e-5 there, and the switching value sits on the step that crosses 50 %.
     sc = EV.load(scenario)
-    sv = uncertainty.analyse("gret", scenario, draws=1000)["switching_values"]
+    sv = uncertainty.analyse(evaluations.get("gret"), scenario, draws=1000)["switching_values"]
     metric, ceiling = EV.criterion.metric, EV.criterion.threshold
     for key, value in sv.items():
         if value is not None and model.PARAMETERS[key].kind != "integer":
@@ -669,7 +670,7 @@ def test_switching_values_put_the_effort_rate_at_the_ceiling_smooth(scenario, to
 
 def test_switching_values_put_the_effort_rate_at_the_ceiling():
     sc = EV.load()
-    sv = uncertainty.analyse("gret", draws=1000)["switching_values"]
+    sv = uncertainty.analyse(evaluations.get("gret"), draws=1000)["switching_values"]
     metric, ceiling = EV.criterion.metric, EV.criterion.threshold
     at = lambda **o: model.evaluate({**sc.values, **o}).metrics[metric]  # noqa: E731
     # Whole numbers: the nearest value that crosses the ceiling, the next one towards the base does not.
@@ -702,14 +703,14 @@ def test_verdict_counts_and_rounding_ties():
 
 
 def test_loan_box_and_the_display_helpers():
-    box = explore.loan_box(P).set_index("loan")
+    box = extensions.loan_box(P).set_index("loan")
     m = model.evaluate(P).metrics
     assert box["amount"].tolist() == pytest.approx([m["loan1"], m["loan2"]])
     assert box.loc["loan 1", "monthly_per_family"] == pytest.approx(m["monthly_payment_usd"])
     assert box.loc["loan 2", "monthly_per_family"] == pytest.approx(m["loan2_payment"] / 100 * 1000 / 12)
     assert (box["term"] == P["years_between"]).all() and box["rate"].tolist() == pytest.approx([0.085, 0.085])
-    running = explore.running_years(model.evaluate(P).tables["loan_schedules"])
+    running = extensions.running_years(model.evaluate(P).tables["loan_schedules"])
     assert list(running["year"]) == list(range(4, 16))  # loan 1 years 4-9, loan 2 years 10-15
-    checked = explore.effort_with_check(model.effort(P)).set_index("income")["keeps_minimum"]
+    checked = extensions.effort_with_check(model.effort(P)).set_index("income")["keeps_minimum"]
     assert not checked[100] and not checked[150] and checked[200] and checked.sum() == len(P["incomes"]) - 2
-    assert explore.key_figures(P)["unit_cost_usd"] == pytest.approx(9000)
+    assert extensions.key_figures(P)["unit_cost_usd"] == pytest.approx(9000)

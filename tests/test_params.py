@@ -7,7 +7,8 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from analysis import evaluations, params
+from analysis import evaluations
+from analysis.core import params
 
 es = evaluations.get("elsalvador")  # the contract: parameters and the cross-parameter check
 

@@ -19,7 +19,8 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT, require_chromium
 
-from analysis import __version__, build, evaluations, pdf
+from analysis import __version__, evaluations
+from analysis.publish import build, contents, pdf
 
 
 def _require_chromium() -> None:
@@ -39,7 +40,7 @@ def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("book")
     done = build.jupyter_book(out, capture=True)
     assert done.returncode == 0, f"jupyter-book build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-    return out / "_build" / "html", build.git_commit()
+    return out / "_build" / "html", contents.git_commit()
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +60,7 @@ def pdf_text(built):
 def _titles(html: Path) -> list:
     """The title (h1, without its permalink) of every page of the table of contents, in order."""
     titles = []
-    for page in build.toc_pages():
+    for page in contents.toc_pages():
         soup = BeautifulSoup((html / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
         h1 = soup.select_one("article h1") or soup.find("h1")
         for link in h1.select(".headerlink"):
@@ -139,7 +140,7 @@ def test_the_print_style_hides_the_navigation_the_footer_and_the_code_toggles(bu
 def test_every_page_footer_links_the_pdf_and_the_link_resolves(built):
     html, _ = built
     pages = sorted(p for p in html.rglob("*.html") if "_static" not in p.parts and p.name != "index.html")
-    assert len(pages) >= len(build.toc_pages())
+    assert len(pages) >= len(contents.toc_pages())
     for page in pages:
         links = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("a.pdf-edition")
         assert len(links) == 1, f"{page.relative_to(html)}: no link to the PDF edition in the footer"
@@ -183,7 +184,10 @@ def test_without_chromium_the_pdf_is_skipped_with_one_line_and_no_link(monkeypat
         def connect(self, event, handler):
             self.connected.append(event)
 
-    pdf.setup(App())
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    import pdf_link
+
+    pdf_link.setup(App())
     assert App.connected == [], "no footer link to a PDF that is not written"
 
 
@@ -206,7 +210,7 @@ def test_the_print_layout_keeps_every_paragraph_within_the_page(built, pdf_text)
     html, _ = built
     text = re.sub(r"\s", "", _squash(" ".join(pdf_text[0])))
     checked, missing = 0, []
-    for page in build.toc_pages():
+    for page in contents.toc_pages():
         soup = BeautifulSoup((html / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
         for p in soup.select("article p"):
             if p.find_parent(["table", "footer", "details", "nav"]) or p.select("code, .math, span.pasted-text, img"):

@@ -17,10 +17,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import evaluations, reconcile, uncertainty
+from analysis import evaluations
+from analysis.core import reconcile, uncertainty
+from analysis.core.finance import npv
+from analysis.core.params import ParameterError, load
 from analysis.evaluations.peru import findings, model, reconciliation
-from analysis.finance import npv
-from analysis.params import ParameterError, load
 
 ROOT = Path(__file__).resolve().parent.parent
 EV = evaluations.get("peru")
@@ -532,7 +533,7 @@ def test_tables_come_from_the_array_flows(runs):
 
 @pytest.fixture(scope="module")
 def sensitivity():
-    return uncertainty.analyse("peru", draws=2000)
+    return uncertainty.analyse(evaluations.get("peru"), draws=2000)
 
 
 def test_switching_values_zero_the_programme_npv(runs, sensitivity):

@@ -11,9 +11,10 @@ import time
 import nbformat
 import pytest
 
-from analysis import build, evaluations
+from analysis import evaluations
+from analysis.core.params import ROOT
 from analysis.evaluations import REGISTRY
-from analysis.params import ROOT
+from analysis.publish import build
 
 CHAPTERS = list(REGISTRY)
 

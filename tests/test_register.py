@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from analysis import chapter, evaluations, params, reconcile
+from analysis import evaluations
+from analysis.core import params, reconcile
+from analysis.publish import chapter, markup
 
 
 class Tracking(dict):
@@ -136,7 +138,7 @@ def test_numeric_columns_are_aligned_as_numbers_and_text_is_not():
             "flag": [True, False],
         }
     )
-    assert chapter._numeric_columns(df) == [1, 2]
+    assert markup._numeric_columns(df) == [1, 2]
     out = chapter.show(df).data
     assert '<td class="num">1,234.5</td>' in out and '<th class="num">money</th>' in out
     assert "<td>Tabla 3</td>" in out and "<td>a b</td>" in out and "<td>True</td>" in out

@@ -10,7 +10,8 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from analysis import __version__, releases
+from analysis import __version__
+from analysis.release import releases
 
 
 def test_citation_cff_is_valid_against_the_cff_schema_and_states_this_version():
@@ -187,7 +188,7 @@ def test_site_has_every_edition_and_its_switcher_links_resolve_in_the_browser(re
 
 
 def test_the_site_front_page_shows_changelog_text_as_text():
-    from analysis import site
+    from analysis.release import site
 
     page = site.index_page([("0.2.0", "0.2.0", "2026-12-03", "Added `x<y>` and <b>z</b><script>alert(1)</script>")])
     assert "<code>x&lt;y&gt;</code>" in page and "&lt;script&gt;" in page and "<script>" not in page

@@ -5,22 +5,24 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from analysis import __version__, results
+from analysis import __version__
+from analysis.publish import summary
+from analysis.release import releases
 
 
 def release_changes(version: str) -> tuple:
     """What changed in the scenarios the release's snapshot holds: a scenario file, a metric or a
     parameter added since is new, not a change of a released number (What changed lists it);
     removing or changing a released one still is."""
-    old, new = results.snapshot(version), results.current()
+    old, new = releases.snapshot(version), summary.current()
     released = set(zip(old[0]["evaluation"], old[0]["scenario"]))
     new = tuple(frame[[pair in released for pair in zip(frame["evaluation"], frame["scenario"])]] for frame in new)
-    metrics, parameters = results.changes(old, new)
+    metrics, parameters = releases.changes(old, new)
     return metrics[metrics["value_previous"].notna()], parameters[parameters["value_previous"].notna()]
 
 
 def test_the_current_release_reproduces_its_snapshot():
-    if __version__ not in results.releases():
+    if __version__ not in releases.releases():
         pytest.skip(f"{__version__} is not released yet (no data/results/{__version__}/)")
     metrics, parameters = release_changes(__version__)
     assert metrics.empty, f"headline results of released {__version__} changed: bump the version\n{metrics}"
@@ -31,9 +33,9 @@ def test_an_added_scenario_file_keeps_the_release_comparison_green(tmp_path, mon
     """Adding data/<evaluation>/<name>.yaml needs no version bump; changing a released one does."""
     import shutil
 
-    from analysis import params
+    from analysis.core import params
 
-    if __version__ not in results.releases():
+    if __version__ not in releases.releases():
         pytest.skip(f"{__version__} is not released yet")
     data = tmp_path / "data"
     for name in ("peru", "elsalvador", "gret"):
@@ -45,7 +47,7 @@ def test_an_added_scenario_file_keeps_the_release_comparison_green(tmp_path, mon
         "  rent_to_price: {value: 0.07, source: gpg_elsalvador, locator: an illustration}\n",
         encoding="utf-8",
     )
-    assert "rent_7" in set(results.current()[0]["scenario"])
+    assert "rent_7" in set(summary.current()[0]["scenario"])
     metrics, parameters = release_changes(__version__)
     assert metrics.empty and parameters.empty
     path = data / "elsalvador" / "corrected.yaml"  # a released scenario changed: flagged
@@ -55,8 +57,8 @@ def test_an_added_scenario_file_keeps_the_release_comparison_green(tmp_path, mon
 
 
 def test_every_release_snapshot_is_complete():
-    for version in results.releases():
-        head, par = results.snapshot(version)
+    for version in releases.releases():
+        head, par = releases.snapshot(version)
         assert {"evaluation", "scenario", "metric", "value"} <= set(head.columns)
         assert {"evaluation", "scenario", "parameter", "value", "parameters_sha256"} <= set(par.columns)
         assert len(head) and len(par)
@@ -91,16 +93,16 @@ def test_changes_finds_changed_added_and_removed_rows():
     )
     new_par = par.copy()
     new_par.loc[1, "value"] = "[1, 3]"
-    m, p = results.changes((head, par), (new_head, new_par))
+    m, p = releases.changes((head, par), (new_head, new_par))
     assert set(m["metric"]) == {"npv", "old", "new"}
     assert m.set_index("metric").loc["npv", "change"] == pytest.approx(0.5)
     assert list(p["parameter"]) == ["y"]
 
 
 def test_a_release_is_written_once(tmp_path, monkeypatch):
-    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    monkeypatch.setattr(releases, "RESULTS_DIR", tmp_path)
     monkeypatch.setattr(
-        results,
+        releases,
         "current",
         lambda: (
             pd.DataFrame({"evaluation": ["a"], "scenario": ["s"], "metric": ["npv"], "value": [1.0]}),
@@ -109,20 +111,20 @@ def test_a_release_is_written_once(tmp_path, monkeypatch):
             ),
         ),
     )
-    results.write_release("0.1.0")
+    releases.write_release("0.1.0")
     with pytest.raises(FileExistsError, match="not rewritten"):
-        results.write_release("0.1.0")
-    results.write_release("0.2.0")
-    assert results.releases() == ["0.1.0", "0.2.0"]
-    assert results.previous_release("0.2.0") == "0.1.0" and results.previous_release("0.1.0") is None
-    assert results.previous_release("0.10.0") == "0.2.0"  # versions sort as numbers, not text
+        releases.write_release("0.1.0")
+    releases.write_release("0.2.0")
+    assert releases.releases() == ["0.1.0", "0.2.0"]
+    assert releases.previous_release("0.2.0") == "0.1.0" and releases.previous_release("0.1.0") is None
+    assert releases.previous_release("0.10.0") == "0.2.0"  # versions sort as numbers, not text
 
 
 def test_the_summary_covers_every_registered_evaluation_and_equals_the_current_results():
     from analysis import evaluations
 
-    frame = results.summary()
-    head = results.current()[0].set_index(["evaluation", "scenario", "metric"])["value"]
+    frame = summary.summary()
+    head = summary.current()[0].set_index(["evaluation", "scenario", "metric"])["value"]
     for ev in evaluations.REGISTRY.values():
         part = frame[frame["evaluation"] == ev.name]
         assert list(dict.fromkeys(part["scenario"])) == list(ev.summary_scenarios())
@@ -130,7 +132,7 @@ def test_the_summary_covers_every_registered_evaluation_and_equals_the_current_r
         for row in part.itertuples():
             assert row.value == head[(row.evaluation, row.scenario, row.metric)]
             assert row.criterion_holds == ev.criterion.passes(head[(row.evaluation, row.scenario, ev.criterion.metric)])
-        table = results.summary_table(frame, ev.name)
+        table = summary.summary_table(frame, ev.name)
         assert list(table.columns) == ["measure", "scenario", "published", "this book", "difference", "note"]
         assert table["measure"].iloc[-1].startswith("the conclusion holds")
         assert len(table) == len(part) + len(ev.summary_scenarios())
@@ -154,10 +156,11 @@ def test_summary_page_shows_every_evaluation():
 
 @pytest.mark.slow
 def test_findings_are_the_model_the_published_figures_and_the_monte_carlo():
-    from analysis import evaluations, reconcile, uncertainty
+    from analysis import evaluations
+    from analysis.core import reconcile
 
-    found = results.findings(draws=2000).set_index("evaluation")
-    summary, _, _ = uncertainty.comparison(draws=2000)
+    found = summary.findings(draws=2000).set_index("evaluation")
+    across, _, _ = summary.comparison(draws=2000)
     for name, ev in evaluations.REGISTRY.items():
         row = found.loc[name]
         metric = ev.metric(ev.criterion.metric)
@@ -168,7 +171,7 @@ def test_findings_are_the_model_the_published_figures_and_the_monte_carlo():
             assert row["corrected"] == ev.run(ev.corrected)[1].metrics[metric.name]
         else:
             assert pd.isna(row["corrected"])
-        assert row["p_fails"] == summary.set_index("evaluation").loc[name, "probability it fails"]
+        assert row["p_fails"] == across.set_index("evaluation").loc[name, "probability it fails"]
 
 
 def test_the_landing_page_glues_every_finding():
@@ -187,7 +190,7 @@ def test_the_landing_page_glues_every_finding():
 
 
 def test_a_disagreement_in_sign_is_flagged_in_the_summary():
-    frame = results.summary()
+    frame = summary.summary()
     row = frame[
         (frame["evaluation"] == "peru") & (frame["scenario"] == "conservative") & (frame["metric"] == "sub1.npv")
     ]
@@ -205,7 +208,7 @@ def test_headline_changes_lists_every_headline_metric_and_collapses_the_unchange
     a changed, added or removed metric is a row, the equal ones one "N metrics unchanged" row."""
     from analysis import evaluations
 
-    new = results.current()[0]
+    new = summary.current()[0]
     ev = evaluations.get("elsalvador")
     npv, irr = ev.metric("npv"), ev.metric("irr")
     old = new.copy()
@@ -213,7 +216,7 @@ def test_headline_changes_lists_every_headline_metric_and_collapses_the_unchange
     old.loc[at & (old["metric"] == "npv"), "value"] -= 1000.0  # changed
     old.loc[at & (old["metric"] == "irr"), "value"] += 1e-15  # below tolerance: unchanged
     old = old[~((old["evaluation"] == "gret") & (old["scenario"] == "corrected") & (old["metric"] == "loan1"))]
-    table = results.headline_changes(old, new)
+    table = releases.headline_changes(old, new)
     assert list(table.columns) == ["evaluation", "scenario", "measure", "unit", "previous", "current", "change"]
     changed = table[table["measure"] == npv.label].iloc[0]
     current_npv = new.set_index(["evaluation", "scenario", "metric"])["value"][("elsalvador", "corrected", "npv")]
@@ -237,23 +240,23 @@ def test_headline_changes_lists_every_headline_metric_and_collapses_the_unchange
 def test_headline_changes_of_identical_results_is_one_count_row_per_evaluation():
     from analysis import evaluations
 
-    new = results.current()[0]
-    table = results.headline_changes(new, new)
+    new = summary.current()[0]
+    table = releases.headline_changes(new, new)
     assert len(table) == len(evaluations.REGISTRY)
     assert table["measure"].str.fullmatch(r"\d+ metrics unchanged").all()
     assert set(table["change"]) == {"none"}
 
 
 def test_the_baseline_is_the_previous_release_or_the_first_release_itself(tmp_path, monkeypatch):
-    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
-    assert results.baseline("0.1.0") is None
+    monkeypatch.setattr(releases, "RESULTS_DIR", tmp_path)
+    assert releases.baseline("0.1.0") is None
     (tmp_path / "0.1.0").mkdir()
     (tmp_path / "0.1.0" / "headline.csv").write_text("evaluation,scenario,metric,value\n")
-    assert results.baseline("0.1.0") == "0.1.0"  # the first release: its own snapshot
-    assert results.baseline("0.2.0") == "0.1.0"
+    assert releases.baseline("0.1.0") == "0.1.0"  # the first release: its own snapshot
+    assert releases.baseline("0.2.0") == "0.1.0"
     (tmp_path / "0.2.0").mkdir()
     (tmp_path / "0.2.0" / "headline.csv").write_text("evaluation,scenario,metric,value\n")
-    assert results.baseline("0.2.0") == "0.1.0"  # a later release: what it changed
+    assert releases.baseline("0.2.0") == "0.1.0"  # a later release: what it changed
 
 
 def test_the_what_changed_page_has_previous_and_current_columns_for_every_evaluation():
@@ -262,7 +265,7 @@ def test_the_what_changed_page_has_previous_and_current_columns_for_every_evalua
 
     nb = nbformat.read(ROOT / "book" / "changes.ipynb", as_version=4)
     html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
-    prev = results.baseline()
+    prev = releases.baseline()
     if prev is None:
         pytest.skip("no release to compare with")
     assert f"<th>previous (release {prev})</th>" in html and "<th>current (this build)</th>" in html

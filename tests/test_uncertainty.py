@@ -11,8 +11,10 @@ from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import evaluations, finance, params, uncertainty
-from analysis.contract import Criterion
+from analysis import evaluations
+from analysis.core import finance, params, uncertainty
+from analysis.core.contract import Criterion
+from analysis.publish import summary
 
 es = evaluations.get("elsalvador")  # the contract: evaluate, evaluate_batch, parameters, check
 
@@ -59,7 +61,7 @@ def test_irr_batch_reports_no_root_and_multiple_roots():
 
 @pytest.mark.slow
 def test_switching_values_zero_the_npv(sc):
-    res = uncertainty.analyse("elsalvador", draws=1000)
+    res = uncertainty.analyse(evaluations.get("elsalvador"), draws=1000)
     sv = res["switching_values"]
     for key, value in sv.items():
         if value is None:
@@ -191,13 +193,13 @@ def _set_field(data_dir, key, field, block):
 
 @pytest.mark.slow
 def test_cross_programme_comparison():
-    summary, frag, indices = uncertainty.comparison(draws=2000)
-    assert set(indices["evaluation"]) == set(summary["evaluation"])
-    assert list(summary["evaluation"]) == list(evaluations.REGISTRY)
-    for row in summary.itertuples():  # the failure condition is the registered criterion's
+    across, frag, indices = summary.comparison(draws=2000)
+    assert set(indices["evaluation"]) == set(across["evaluation"])
+    assert list(across["evaluation"]) == list(evaluations.REGISTRY)
+    for row in across.itertuples():  # the failure condition is the registered criterion's
         assert row._3 == evaluations.get(row.evaluation).criterion.failure
-    assert summary["probability it fails"].between(0, 1).all()
-    for row in summary.itertuples():
+    assert across["probability it fails"].between(0, 1).all()
+    for row in across.itertuples():
         mine = frag[(frag["evaluation"] == row.evaluation) & frag["uncertain"]].dropna(subset=["relative_move"])
         assert row._5 == mine.sort_values("relative_move").iloc[0]["parameter"]  # most fragile assumption
     es_rows = frag[frag["evaluation"] == "elsalvador"].set_index("parameter")
@@ -243,7 +245,7 @@ def test_one_at_a_time_probability_of_failing(sc):
 
 
 def test_every_range_and_distribution_is_listed_with_its_source_and_why_it_goes_beyond():
-    table = uncertainty.sources()
+    table = summary.sources()
     for name, ev in evaluations.REGISTRY.items():
         ranged = {k for k, e in ev.load().entries.items() if "range" in e or "distribution" in e}
         assert set(table[table["evaluation"] == name]["parameter"]) == ranged
@@ -259,8 +261,8 @@ def test_every_range_and_distribution_is_listed_with_its_source_and_why_it_goes_
 
 
 def test_an_override_moves_the_probability_of_failing_with_the_parameter():
-    base = uncertainty.analyse("elsalvador", draws=4000)
-    low = uncertainty.analyse("elsalvador", overrides={"rent_to_price": 0.07}, draws=4000)
+    base = uncertainty.analyse(evaluations.get("elsalvador"), draws=4000)
+    low = uncertainty.analyse(evaluations.get("elsalvador"), overrides={"rent_to_price": 0.07}, draws=4000)
     assert low["treatment"]["rent_to_price"].startswith("shifted by -0.015")
     assert low["monte_carlo"]["treatment"] == low["treatment"]  # carried by the sensitivity JSON
     assert all(t == uncertainty.AS_DECLARED for k, t in low["treatment"].items() if k != "rent_to_price")
@@ -290,7 +292,9 @@ def test_shifted_draws_keep_their_width_and_follow_the_value():
 
 
 def test_a_held_parameter_never_varies():
-    res = uncertainty.analyse("elsalvador", overrides={"rent_to_price": 0.07}, draws=3000, follow="hold")
+    res = uncertainty.analyse(
+        evaluations.get("elsalvador"), overrides={"rent_to_price": 0.07}, draws=3000, follow="hold"
+    )
     assert res["treatment"]["rent_to_price"].startswith("held at 0.07")
     assert "rent_to_price" not in res["monte_carlo"]["parameters"]
     assert "rent_to_price" not in set(res["tornado"]["parameter"]) | set(res["sobol"]["parameter"])
@@ -304,10 +308,10 @@ def test_a_held_parameter_never_varies():
 
 def test_switching_values_are_searched_from_the_override():
     sc = es.load("as_published", {"rent_to_price": 0.07})
-    res = uncertainty.analyse("elsalvador", overrides={"rent_to_price": 0.07}, draws=1000)
+    res = uncertainty.analyse(evaluations.get("elsalvador"), overrides={"rent_to_price": 0.07}, draws=1000)
     sv = res["switching_values"]
     assert sv["rent_to_price"] == pytest.approx(
-        uncertainty.analyse("elsalvador", draws=1000)["switching_values"]["rent_to_price"]
+        uncertainty.analyse(evaluations.get("elsalvador"), draws=1000)["switching_values"]["rent_to_price"]
     )
     moved = [k for k, v in sv.items() if v is not None and k != "rent_to_price"]
     assert moved
@@ -347,7 +351,7 @@ def test_the_book_scenarios_uncertainty_is_unchanged(evaluation):
     # one on the file's entries
     ev = evaluations.get(evaluation)
     sc = ev.load()
-    res = uncertainty.analyse(evaluation, draws=2000)
+    res = uncertainty.analyse(evaluations.get(evaluation), draws=2000)
     assert set(res["treatment"].values()) == {uncertainty.AS_DECLARED}
     assert res["entries"] == sc.entries
     mc = uncertainty.monte_carlo(ev, sc.values, sc.entries, 2000, uncertainty.DEFAULT_SEED)
@@ -357,9 +361,13 @@ def test_the_book_scenarios_uncertainty_is_unchanged(evaluation):
 
 
 def test_treatment_lines_from_the_result_or_its_json_part():
-    res = uncertainty.analyse("elsalvador", overrides={"rent_to_price": 0.07}, draws=500, follow="hold")
+    res = uncertainty.analyse(
+        evaluations.get("elsalvador"), overrides={"rent_to_price": 0.07}, draws=500, follow="hold"
+    )
     for part in (res, res["monte_carlo"]):
         lines = uncertainty.treatment_lines(part)
         assert "follow=hold" in lines[0] and len(lines) == 2 and "rent_to_price" in lines[1] and "held" in lines[1]
-    assert uncertainty.treatment_lines(uncertainty.analyse("elsalvador", draws=500))[0].endswith("as declared")
+    assert uncertainty.treatment_lines(uncertainty.analyse(evaluations.get("elsalvador"), draws=500))[0].endswith(
+        "as declared"
+    )
     assert "`rent_to_price` held at 0.07" in uncertainty.treatment_text(res)

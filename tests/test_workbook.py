@@ -7,7 +7,8 @@ import re
 import openpyxl
 import pytest
 
-from analysis import evaluations, workbook
+from analysis import evaluations
+from analysis.publish import workbook
 
 WITH_WORKBOOK = [ev for ev in evaluations.REGISTRY.values() if ev.workbook is not None]
 CASES = [(ev, s) for ev in WITH_WORKBOOK for s in ev.scenarios()]

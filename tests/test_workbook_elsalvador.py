@@ -6,7 +6,9 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from analysis import evaluations, finance, workbook
+from analysis import evaluations
+from analysis.core import finance, sheets
+from analysis.publish import workbook
 
 pytestmark = pytest.mark.slow
 EV = evaluations.get("elsalvador")
@@ -42,7 +44,7 @@ def loaded(tmp_path_factory):
 def _row(path, sol, sheet: str, row: int, periods: int) -> np.ndarray:
     return np.array(
         [
-            float(sol[f"'[{path.name}]{sheet.upper()}'!{workbook.col_letter(c)}{row}"].value[0][0])
+            float(sol[f"'[{path.name}]{sheet.upper()}'!{sheets.col_letter(c)}{row}"].value[0][0])
             for c in range(1, periods + 1)
         ]
     )

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from analysis import evaluations
-from analysis import workbook as wbmod
+from analysis.publish import workbook as wbmod
 
 hypothesis = pytest.importorskip("hypothesis")
 formulas = pytest.importorskip("formulas")

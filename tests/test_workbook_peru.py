@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from analysis import evaluations, workbook
+from analysis import evaluations
+from analysis.core.params import ParameterError
 from analysis.evaluations.peru import workbook as peru_workbook
-from analysis.params import ParameterError
+from analysis.publish import workbook
 
 EV = evaluations.get("peru")
 SCENARIOS = EV.scenarios()

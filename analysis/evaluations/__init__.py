@@ -1,4 +1,4 @@
-"""The registry of evaluations: one :class:`analysis.contract.Evaluation` per entry.
+"""The registry of evaluations: one :class:`analysis.core.contract.Evaluation` per entry.
 
 Everything that iterates over evaluations (command line, build, summary, uncertainty page,
 release snapshot, tests) reads ``REGISTRY`` and nothing else. To add an evaluation, write its
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import importlib
 
-from ..contract import Evaluation
-from ..params import ParameterError, Scenario
+from ..core.contract import Evaluation
+from ..core.params import ParameterError, Scenario
 
 # One entry per evaluation: the package's name. The order is the book's, one chapter each.
 PACKAGES = ("peru", "elsalvador", "gret")

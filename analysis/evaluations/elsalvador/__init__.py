@@ -5,7 +5,7 @@ published Tablas 3, 5 and 6; ``readings``: the document's other readings; ``find
 chapter computes beyond them (value-added calibration, Tabla 6 corrected, printed term mix).
 """
 
-from ...contract import Criterion, Evaluation, Metric
+from ...core.contract import Criterion, Evaluation, Metric
 from . import model, reconciliation, workbook
 from .readings import READINGS
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ... import reconcile
+from ...core import reconcile
 from . import reconciliation
 
 # The Tabla 6 scenarios that change neither the interest rate nor the recovery share (Escenario

@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...finance import annual_debt_service, irr, irr_batch, npv
-from ...finance import column as _col  # a batch of N values -> shape (N, 1)
-from ...params import Spec
-from ...result import Result
+from ...core.contract import Result
+from ...core.finance import annual_debt_service, irr, irr_batch, npv
+from ...core.finance import column as _col  # a batch of N values -> shape (N, 1)
+from ...core.params import Spec
 
 PARAMETERS = {
     "horizon_periods": Spec(

@@ -2,7 +2,7 @@
 parameter overrides (the chapter's list of inconsistencies); ``analysis.readings.effects`` applies
 them one at a time."""
 
-from ...contract import Reading
+from ...core.contract import Reading
 
 # Tabla 6 prints a 20/30-year mix for these scenarios; their files lend at 10 and 20 years, which
 # reproduces the printed NPVs.

@@ -1,7 +1,7 @@
 """The model in the layout of the document's published tables, and what the tables reveal.
 
 The published cells are in ``data/published/elsalvador/published.csv``; the engine
-(``analysis.reconcile``) sets them beside :func:`reproduce`. Keys (table, row, column):
+(``analysis.core.reconcile``) sets them beside :func:`reproduce`. Keys (table, row, column):
 
 * ``Tabla 3`` (recuperación crediticia por desembolso): row p is period p + 1 of the cash flow
   (row 0, period 1, has no recovery); columns ``disbursement_1`` .. ``disbursement_5`` and

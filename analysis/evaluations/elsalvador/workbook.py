@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...finance import annual_debt_service, periodic_rate
-from ...workbook import Book, cell
+from ...core.finance import annual_debt_service, periodic_rate
+from ...core.sheets import Book, cell
 from . import model
 
 # Parameters that set the layout (rows and columns): a new workbook is needed to change them.

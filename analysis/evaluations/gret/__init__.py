@@ -5,7 +5,7 @@ model in the layout of the printed tables; ``readings``: the corrections the tex
 ``explore``: what the chapter computes beyond the printed case.
 """
 
-from ...contract import Criterion, Evaluation, Metric
+from ...core.contract import Criterion, Evaluation, Metric
 from . import model, reconciliation, workbook
 from .readings import READINGS
 

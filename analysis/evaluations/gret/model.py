@@ -27,9 +27,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...finance import amortization_schedule, column, level_payment
-from ...params import Spec
-from ...result import Result
+from ...core.contract import Result
+from ...core.finance import amortization_schedule, column, level_payment
+from ...core.params import Spec
 
 LIVING_MINIMUM_USD = 100  # 1.6: a family needs at least 100 USD a month besides housing
 DOCUMENT_REFERENCE_INCOME_USD = 200  # 1.6: 'el ingreso familiar más bajo compatible con el cúmulo de hipótesis'
@@ -38,7 +38,7 @@ DOCUMENT_REFERENCE_INCOME_USD = 200  # 1.6: 'el ingreso familiar más bajo compa
 # it calls compatible with its hypotheses, 1.6) is at most a ceiling. The document states no
 # effort-rate ceiling; its one affordability rule is 100 USD a month left to live on (1.6), which
 # at its 200 USD is an effort rate of (200 - 100) / 200 = 50 %. The criterion's threshold is a
-# constant of the evaluation (analysis.contract), so the ceiling stays that 50 % when the
+# constant of the evaluation (analysis.core.contract), so the ceiling stays that 50 % when the
 # reference income moves; the chapter shows what the family then has left to live on.
 EFFORT_CEILING = (DOCUMENT_REFERENCE_INCOME_USD - LIVING_MINIMUM_USD) / DOCUMENT_REFERENCE_INCOME_USD
 

@@ -9,7 +9,7 @@ generation and the whole programme must finance.
 
 import pandas as pd
 
-from ...contract import Reading
+from ...core.contract import Reading
 from . import model
 
 # Figures of the text that no parameter and no printed table holds, which the chapter quotes

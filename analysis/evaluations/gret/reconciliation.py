@@ -1,7 +1,7 @@
 """The model's side of the reconciliation: every printed cell of the ACT-GRET sheet, from the model.
 
 The printed cells are in ``data/published/gret/published.csv`` (read and judged by
-``analysis.reconcile``); this module only says where each of them comes from in the model, in the
+``analysis.core.reconcile``); this module only says where each of them comes from in the model, in the
 printed units (k$, USD, % as printed) and with the same keys (table, row, column). Values are the
 model's, unrounded: the engine compares them with the printed ones at the printed precision.
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...core import reconcile
 from . import model
 
 TABLES = (
@@ -224,7 +225,6 @@ def headline_cells(rec: pd.DataFrame) -> pd.DataFrame:
 def exact_under(evaluation, scenario: str) -> int:
     """How many printed cells the model reproduces exactly at printed precision with the
     parameters of ``scenario`` (e.g. ``corrected``, which is not meant to reproduce the sheet)."""
-    from ... import reconcile
 
     pub = reconcile.published(evaluation.name)
     values = evaluation.load(scenario).values

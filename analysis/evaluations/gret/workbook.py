@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...workbook import Book, cell, col_letter
+from ...core.sheets import Book, cell, col_letter
 from . import model
 
 # Parameters that set the layout (rows and columns): a new workbook is needed to change them.

@@ -1,6 +1,6 @@
 """Peru ACB: IDB cost-benefit analysis of a USD 300M Fondo Mivivienda credit operation."""
 
-from ...contract import Criterion, Evaluation, Metric
+from ...core.contract import Criterion, Evaluation, Metric
 from . import model, reconciliation, workbook
 from .readings import READINGS
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...finance import npv
+from ...core.finance import npv
 from . import model, reconciliation
 
 PUBLISHED_SCENARIOS = ("base", "conservative")

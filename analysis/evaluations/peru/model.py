@@ -23,9 +23,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...finance import amortization_schedule, bc_ratio, irr, irr_batch, level_payment, npv, periodic_rate
-from ...params import Spec
-from ...result import Result
+from ...core.contract import Result
+from ...core.finance import amortization_schedule, bc_ratio, irr, irr_batch, level_payment, npv, periodic_rate
+from ...core.params import Spec
 
 _money = dict(low=0, high=None)
 PARAMETERS = {

@@ -3,7 +3,7 @@ as parameter overrides. Where two statements of the document disagree, or one st
 readings, the default is the reading that reproduces Tabla 6; the last one is not from the document
 at all (a numerical coincidence, shown so that nobody mistakes it for an explanation)."""
 
-from ...contract import Reading
+from ...core.contract import Reading
 
 READINGS = (
     Reading(

@@ -1,7 +1,7 @@
 """The model's side of the reconciliation with the published tables of idb_pe_fmv.
 
 The published cells are in ``data/published/peru/published.csv`` (one row per printed cell, see
-:mod:`analysis.reconcile`), in three tables:
+:mod:`analysis.core.reconcile`), in three tables:
 
 * ``tabla6``: Tabla 6, *Resumen de las estimaciones de los parámetros de rentabilidad*: PV costs,
   PV benefits, NPV (VNA), B/C and IRR (TIR, in percent) per beneficiary (*por beneficiario*) and
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ... import published as published_tables
-from ... import reconcile
+from ...core import published as published_tables
+from ...core import reconcile
 from . import model
 
 NAME = "peru"

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...finance import amortization_schedule, periodic_rate
-from ...workbook import Book, cell, col_letter
+from ...core.finance import amortization_schedule, periodic_rate
+from ...core.sheets import Book, cell, col_letter
 from . import model
 
 # Parameters that set the layout (rows and columns): a new workbook is needed to change them.

@@ -17,13 +17,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import params
-from .result import Result
+from . import params, readings, reconcile
 
 BETTER = ("higher", "lower")
 FORMATS = ("money", "percent", "ratio", "number")
 DIRECTIONS = (">=", "<=")
 READING_KINDS = ("document slip", "alternative reading", "correction")
+
+
+@dataclass
+class Result:
+    """What every evaluation returns: headline numbers (flat name -> float), tables (name ->
+    DataFrame) and notes (name -> text)."""
+
+    metrics: dict
+    tables: dict
+    notes: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -134,7 +143,8 @@ class Evaluation:
     corrected: str | None = None  # the scenario that corrects the document's slips, if any
     rate_of_return: str | None = None  # the IRR metric, for Monte Carlo percentiles
     tables: tuple = field(default=())  # Result tables offered as downloads (default: all)
-    workbook: object = None  # module with STRUCTURAL and calculation(book, values, result); see analysis.workbook
+    # module with STRUCTURAL and calculation(book, values, result); see analysis.publish.workbook
+    workbook: object = None
     explore: tuple = ()  # parameters of the chapter's explorer (default: the 3 largest total Sobol indices)
     explore_series: str | None = None  # prefix of batch outputs the explorer adds (e.g. "effort_rate.")
 
@@ -201,11 +211,9 @@ class Evaluation:
 
     # --- published tables and readings ---------------------------------------------------------
     def reconcile(self) -> pd.DataFrame:
-        from . import reconcile
 
         return reconcile.reconcile(self)
 
     def reading_effects(self, values: dict, scenario: str | None = None) -> pd.DataFrame:
-        from . import readings
 
         return readings.effects(self, values, scenario)

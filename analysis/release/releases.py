@@ -21,7 +21,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .params import ROOT
+from .. import __version__, evaluations
+from ..core.params import ROOT
+from ..publish.summary import current
 
 VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
 CHANGELOG = "CHANGELOG.md"
@@ -268,7 +270,9 @@ def release(version: str, repo: Path = ROOT, build: bool = True, commit: bool = 
         raise ReleaseError("the work tree has uncommitted changes: commit them before releasing")
     set_version(version, repo, sections[version])
     python = str(Path(__import__("sys").executable))
-    steps = [[python, "-c", f"from analysis import results; print('wrote', results.write_release({version!r}))"]]
+    steps = [
+        [python, "-c", f"from analysis.release import releases; print('wrote', releases.write_release({version!r}))"]
+    ]
     if build:  # every page states the version: re-execute the book before the snapshot
         steps.insert(0, [python, "-m", "analysis", "build"])
     for step in steps:
@@ -284,3 +288,130 @@ def release(version: str, repo: Path = ROOT, build: bool = True, commit: bool = 
     git("commit", "-q", "-m", f"Release {version}", repo=repo)
     git("tag", f"v{version}", repo=repo, check=False)
     return find(version, repo)
+
+
+# --- the release snapshots: data/results/<version>/ -----------------------------------------------
+
+RESULTS_DIR = ROOT / "data" / "results"
+
+
+def releases() -> list:
+    """Released versions with a snapshot, oldest first."""
+    if not RESULTS_DIR.is_dir():
+        return []
+    return sorted((p.name for p in RESULTS_DIR.iterdir() if (p / "headline.csv").is_file()), key=version_key)
+
+
+def snapshot(version: str) -> tuple:
+    d = RESULTS_DIR / version
+    return pd.read_csv(d / "headline.csv"), pd.read_csv(d / "parameters.csv", dtype={"value": str})
+
+
+def previous_release(version: str = __version__) -> str | None:
+    """The latest release before ``version`` (None for the first)."""
+    older = [v for v in releases() if version_key(v) < version_key(version)]
+    return older[-1] if older else None
+
+
+def write_release(version: str = __version__, overwrite: bool = False) -> str:
+    d = RESULTS_DIR / version
+    if (d / "headline.csv").exists() and not overwrite:
+        raise FileExistsError(f"{d} exists: a release's results are not rewritten (bump the version)")
+    d.mkdir(parents=True, exist_ok=True)
+    head, par = current()
+    head.to_csv(d / "headline.csv", index=False, float_format="%.17g")
+    par.to_csv(d / "parameters.csv", index=False)
+    return str(d)
+
+
+def changes(old: tuple, new: tuple, rel_tol: float = 1e-9) -> tuple:
+    """Headline metrics and parameters that differ between two (headline, parameters) pairs."""
+    key = ["evaluation", "scenario", "metric"]
+    h = old[0].merge(new[0], on=key, how="outer", suffixes=("_previous", "_current"))
+    diff = (h["value_current"] - h["value_previous"]).abs()
+    scale = h[["value_current", "value_previous"]].abs().max(axis=1).clip(lower=1.0)
+    h = h[h["value_current"].isna() != h["value_previous"].isna() | (diff > rel_tol * scale)].assign(
+        change=lambda d: d["value_current"] - d["value_previous"]
+    )
+    key = ["evaluation", "scenario", "parameter"]
+    p = old[1].merge(new[1], on=key, how="outer", suffixes=("_previous", "_current"))
+    p = p[p["value_previous"].fillna("") != p["value_current"].fillna("")]
+    return h.reset_index(drop=True), p[key + ["value_previous", "value_current"]].reset_index(drop=True)
+
+
+def baseline(version: str = __version__) -> str | None:
+    """The release the "What changed" page compares this build with: the latest release before
+    ``version``; for the first release, its own snapshot (which this build must reproduce); None
+    when nothing is released."""
+    return previous_release(version) or (version if version in releases() else None)
+
+
+def _same(a: float, b: float, rel_tol: float) -> bool:
+    if pd.isna(a) or pd.isna(b):
+        return pd.isna(a) and pd.isna(b)
+    return abs(a - b) <= rel_tol * max(abs(a), abs(b), 1.0)
+
+
+def headline_changes(old: pd.DataFrame, new: pd.DataFrame, rel_tol: float = 1e-9) -> pd.DataFrame:
+    """Every headline metric of every registered evaluation (its contract's ``metrics``) in each
+    of its scenarios, previous (``old``) and current (``new``, both headline frames as
+    :func:`current` returns them), labelled in words and shown as the book shows them.
+
+    A changed, added or removed metric is a row with both values and the change; the metrics of an
+    evaluation whose values are equal (within ``rel_tol``, as :func:`changes`) collapse into one
+    row, "N metrics unchanged". Columns: evaluation, scenario, measure, unit, previous, current,
+    change."""
+    key = ["evaluation", "scenario", "metric"]
+    values = {
+        "previous": old.drop_duplicates(key).set_index(key)["value"],
+        "current": new.drop_duplicates(key).set_index(key)["value"],
+    }
+    rows = []
+    for ev in evaluations.REGISTRY.values():
+        seen = [s for frame in (new, old) for s in frame.loc[frame["evaluation"] == ev.name, "scenario"]]
+        scenarios = list(dict.fromkeys([*ev.scenarios(), *seen]))
+        unchanged, unchanged_scenarios = 0, []
+        for scenario in scenarios:
+            for m in ev.metrics:
+                prev, cur = (values[k].get((ev.name, scenario, m.name)) for k in ("previous", "current"))
+                if prev is None and cur is None:
+                    continue
+                if prev is not None and cur is not None and _same(prev, cur, rel_tol):
+                    unchanged += 1
+                    unchanged_scenarios.append(scenario)
+                    continue
+                if prev is None or cur is None:
+                    change = "added" if prev is None else "removed"
+                else:
+                    diff = cur - prev
+                    change = ("+" if diff > 0 else "") + m.format(diff)
+                    if m.fmt == "percent":
+                        change = change.replace(" %", " percentage points")
+                    if m.format(cur) == m.format(prev):
+                        change = f"{diff:+.3g} (below the precision shown)"
+                rows.append(
+                    {
+                        "evaluation": ev.title.split(":")[0],
+                        "scenario": scenario.replace("_", " "),
+                        "measure": m.label,
+                        "unit": m.unit,
+                        "previous": "not in the release" if prev is None else m.format(prev),
+                        "current": "not computed" if cur is None else m.format(cur),
+                        "change": change,
+                    }
+                )
+        if unchanged:
+            names = list(dict.fromkeys(s.replace("_", " ") for s in unchanged_scenarios))
+            rows.append(
+                {
+                    "evaluation": ev.title.split(":")[0],
+                    "scenario": ", ".join(names) if len(names) <= 3 else f"all {len(names)} scenarios",
+                    "measure": f"{unchanged} metric{'s' if unchanged != 1 else ''} unchanged",
+                    "unit": "",
+                    "previous": "same",
+                    "current": "same",
+                    "change": "none",
+                }
+            )
+    columns = ["evaluation", "scenario", "measure", "unit", "previous", "current", "change"]
+    return pd.DataFrame(rows, columns=columns)

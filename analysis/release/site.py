@@ -2,7 +2,7 @@
 
 ``python -m analysis site`` (``make site``) builds
 
-- ``site/<version>/`` for every release (:func:`analysis.releases.history`), from the commit that
+- ``site/<version>/`` for every release (:func:`analysis.release.releases.history`), from the commit that
   added its snapshot, checked out in a temporary git worktree and built with that commit's own
   ``python -m analysis build``; with the project's environment when it holds every pinned
   requirement of that commit at the same version, else with an environment made for it (kept in
@@ -28,8 +28,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .. import __version__
+from ..core.params import ROOT
 from . import releases
-from .params import ROOT
 
 SITE = ROOT / "site"
 CACHE = ROOT / "book" / "_build" / "site-cache"
@@ -153,7 +154,6 @@ def index_page(rows: list) -> str:
 
 def build(dest: Path = SITE, current: bool = True) -> Path:
     """Build every release (cached) and, with ``current``, the work tree, into ``dest``."""
-    from . import __version__
 
     found = releases.history()
     if not found:

@@ -9,12 +9,26 @@ same things in the same form.
 
 from __future__ import annotations
 
-import html
-import itertools
-import re
-
 import numpy as np
 import pandas as pd
+
+from .. import evaluations
+from ..core import params, reconcile
+from . import contents, explorer
+from .markup import (  # noqa: F401 -- the chapters' notebooks format through chapter.*
+    FIGURE_DPI,
+    cell,
+    format_value,
+    formatted,
+    label,
+    money,
+    myst_table,
+    percent,
+    reset_numbering,
+    show,
+    table_caption,
+    text,
+)
 
 PARTS = (
     "operation",
@@ -57,7 +71,6 @@ def start(evaluation: str, scenario: str | None = None, overrides: dict | None =
     A chapter notebook's first cell after its parameters calls it, so that a wrong parameter
     (``papermill notebooks/elsalvador.ipynb out.ipynb -p scenario nope``) stops there with one line
     naming the file or option, the key and the reason, not a traceback."""
-    from . import evaluations, params
 
     try:
         ev = evaluations.get(evaluation)
@@ -65,152 +78,6 @@ def start(evaluation: str, scenario: str | None = None, overrides: dict | None =
     except params.ParameterError as exc:
         raise ChapterError(str(exc)) from None
     return ev, sc, res
-
-
-# --- numbers and values -------------------------------------------------------------------------
-
-
-# Tables are numbered per page: each notebook runs in its own kernel, so the count starts at 1.
-_table_numbers = itertools.count(1)
-FIGURE_DPI = 150  # figures are drawn at least this sharp (PNG)
-
-
-def reset_numbering() -> None:
-    """Start the page's table numbers again at 1 (a notebook re-run in the same kernel)."""
-    global _table_numbers
-    _table_numbers = itertools.count(1)
-
-
-def table_caption(caption: str) -> str:
-    """The next table number of the page and the caption: 'Table 3. Cash flow, USD'."""
-    return f"Table {next(_table_numbers)}. {caption}"
-
-
-def show(df: pd.DataFrame, caption: str | None = None):
-    """Display a table without its index, numbered and captioned, in its own horizontal scroll box
-    (its first column stays visible while it scrolls). Deterministic HTML, so nbval can compare it."""
-    from IPython.display import HTML
-
-    table = _align_numbers(df, df.to_html(index=False, escape=True, border=0, classes="dataframe analysis-table"))
-    if caption:
-        head, rest = table.split(">", 1)
-        table = f"{head}>\n  <caption>{html.escape(table_caption(caption))}</caption>{rest}"
-    return HTML(f'<div class="table-scroll" tabindex="0">\n{table}\n</div>')
-
-
-_NUMBER = re.compile(r"^[-+±]?(\d{1,3}(,\d{3})*|\d+)(\.\d+)?( ?%)?$")
-
-
-def _numeric_columns(df: pd.DataFrame) -> list:
-    """Positions of the columns that hold numbers (raw, or formatted: "1,234.5", "-7.05 %")."""
-    out = []
-    for i in range(df.shape[1]):
-        col = df.iloc[:, i]
-        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            out.append(i)
-            continue
-        texts = [str(v).strip() for v in col if not (v is None or (isinstance(v, float) and pd.isna(v)))]
-        texts = [t for t in texts if t not in ("", "n/a")]
-        if texts and all(_NUMBER.match(t) for t in texts):
-            out.append(i)
-    return out
-
-
-def _align_numbers(df: pd.DataFrame, table: str) -> str:
-    """Mark the cells of numeric columns (``class="num"``: right-aligned, figures of equal width)."""
-    numeric = set(_numeric_columns(df))
-    if not numeric:
-        return table
-    lines, col = [], 0
-    for line in table.split("\n"):
-        stripped = line.lstrip()
-        if stripped.startswith("<tr"):
-            col = 0
-        elif stripped.startswith(("<td>", "<th>")):
-            if col in numeric:
-                line = line.replace(stripped[:4], stripped[:3] + ' class="num">', 1)
-            col += 1
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def _myst_table(caption: str | None, lines: list) -> str:
-    """A MyST (Markdown) table, numbered and captioned like :func:`show`'s (no Sphinx number: the
-    table directive has no name)."""
-    if not caption:
-        return "\n".join(lines)
-    return "\n".join([f":::{{table}} {_cell(table_caption(caption))}", *lines, ":::"])
-
-
-def money(x, decimals: int = 0) -> str:
-    return "" if x is None or pd.isna(x) else f"{round(x, decimals) + 0.0:,.{decimals}f}"  # + 0.0: no "-0.00"
-
-
-def percent(x, decimals: int = 2) -> str:
-    return "n/a" if x is None or pd.isna(x) else f"{100 * x + 0.0:.{decimals}f} %"
-
-
-def formatted(df: pd.DataFrame, formats: dict, rename: dict | None = None) -> pd.DataFrame:
-    """A copy of ``df`` with columns turned into display strings (``column -> function``)."""
-    out = df.copy()
-    for col, f in formats.items():
-        out[col] = out[col].map(f)
-    return out.rename(columns=rename or {})
-
-
-def _g(x: float) -> str:
-    """A number with the digits it has (no float noise), thousands separated: 42,582; 0.4842."""
-    x = float(x)
-    if x.is_integer() and abs(x) < 1e15:
-        return f"{int(x):,}"
-    return f"{x:,.10g}"
-
-
-def _pct(x: float) -> str:
-    return f"{_g(100 * float(x))} %"
-
-
-def label(x) -> str:
-    """An identifier as words for a table cell: ``irr_percent`` -> "irr percent"."""
-    return x.replace("_", " ") if isinstance(x, str) else x
-
-
-def format_value(value, spec=None) -> str:
-    """A parameter value as a reader reads it: 7.05 % (not 0.0705), 20 years: 100 % (not 20: 1),
-    yes/no, words for choices. ``spec`` is the parameter's :class:`analysis.params.Spec`."""
-    kind = getattr(spec, "kind", "")
-    as_percent = kind == "share" or getattr(spec, "fmt", "") == "percent"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} years: {_pct(v)}" for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "(none)"
-        return ", ".join(_pct(v) if as_percent else _g(v) for v in value)
-    if isinstance(value, str):
-        return value.replace("_", " ")
-    if isinstance(value, (int, float, np.floating, np.integer)):
-        return _pct(value) if as_percent else _g(value)
-    return str(value)
-
-
-# Inline Markdown that plain text must not trigger: emphasis, links, code, roles and
-# substitutions, math, strikethrough, table pipes, escapes. "<", ">", "&" and quotes become HTML
-# entities, which Markdown shows as the characters (so no HTML and no entity can be written).
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}$~|])")
-
-
-def text(value) -> str:
-    """Text from a parameter file (a unit, locator, note, description, scenario name, ...) for
-    Markdown: shown literally, never interpreted as Markdown, MyST roles or HTML; on one line."""
-    plain = " ".join(str(value).split())
-    return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", plain))
-
-
-def _cell(value) -> str:
-    """Text for a cell of a MyST table (see :func:`text`)."""
-    return text(value)
 
 
 # --- the assumptions register -------------------------------------------------------------------
@@ -231,25 +98,25 @@ def register(scenario, specs: dict, caption: str | None = None):
     ]
     for k, e in scenario.entries.items():
         spec = specs.get(k)
-        value = _cell(format_value(e["value"], spec))
+        value = cell(format_value(e["value"], spec))
         replaced = e.get("replaced")
         if replaced:
             value += (
-                f" — set by {_cell(e.get('origin', ''))}; replaces {_cell(format_value(replaced['value'], spec))}"
-                f" ({_cell(replaced['origin'])})"
+                f" — set by {cell(e.get('origin', ''))}; replaces {cell(format_value(replaced['value'], spec))}"
+                f" ({cell(replaced['origin'])})"
             )
             source = f"replaced value's citation: {{cite:p}}`{replaced['source']}`"
-            locator = f"replaced value's locator: {_cell(replaced['locator'])}"
+            locator = f"replaced value's locator: {cell(replaced['locator'])}"
         else:
-            source, locator = f"{{cite:p}}`{e['source']}`", _cell(e["locator"])
+            source, locator = f"{{cite:p}}`{e['source']}`", cell(e["locator"])
         origin = e.get("origin") or e.get("file", "")
         lines.append(
-            f"| `{k}` | {_cell(getattr(spec, 'doc', ''))} | {value} | {_cell(e['unit'])} | {source} | {locator} | "
-            f"{_cell(origin)} |"
+            f"| `{k}` | {cell(getattr(spec, 'doc', ''))} | {value} | {cell(e['unit'])} | {source} | {locator} | "
+            f"{cell(origin)} |"
         )
     if caption is None:
         caption = f"Assumptions register of scenario {scenario.name}: every parameter, its value and source"
-    return Markdown(_myst_table(caption, lines))
+    return Markdown(myst_table(caption, lines))
 
 
 def assumption_notes(scenario):
@@ -283,7 +150,6 @@ def headline(ev, result) -> pd.DataFrame:
 
 def reconciliation_summary(rec: pd.DataFrame, caption: str = "Verdicts on the published cells, by table and scenario"):
     """Per published table and scenario: how many cells get each verdict."""
-    from . import reconcile
 
     return show(reconcile.summary(rec), caption)
 
@@ -424,7 +290,7 @@ def _significant(x, digits: int = 4):
 def _cite(block) -> str:
     if not block:
         return ""
-    return f"{{cite:t}}`{block['source']}`, {_cell(block['locator'])}"
+    return f"{{cite:t}}`{block['source']}`, {cell(block['locator'])}"
 
 
 def switching_values(ev, unc, caption: str | None = None):
@@ -448,8 +314,8 @@ def switching_values(ev, unc, caption: str | None = None):
             dist_text = f"{dist['kind']}, {format_value(dist['low'], spec)} to {format_value(dist['high'], spec)}{mode}"
         shown = "none in the admissible interval" if sv is None else format_value(_significant(sv), spec)
         lines.append(
-            f"| `{key}` | {_cell(format_value(values[key], spec))} | {_cell(shown)} | {_cell(rng_text)} | "
-            f"{_cite(rng)} | {_cell(dist_text)} | {_cite(dist)} |"
+            f"| `{key}` | {cell(format_value(values[key], spec))} | {cell(shown)} | {cell(rng_text)} | "
+            f"{_cite(rng)} | {cell(dist_text)} | {_cite(dist)} |"
         )
     if caption is None:
         m = ev.metric(ev.criterion.metric)
@@ -457,7 +323,7 @@ def switching_values(ev, unc, caption: str | None = None):
             f"Switching values: where the {m.label} reaches its threshold, each assumption alone "
             f"(scenario {unc['scenario'].name}), with the sources of its range and distribution"
         )
-    return Markdown(_myst_table(caption, lines))
+    return Markdown(myst_table(caption, lines))
 
 
 def sobol(unc, caption: str = "Sobol indices: the share of the decision measure's variance each assumption explains"):
@@ -482,10 +348,8 @@ def sobol(unc, caption: str = "Sobol indices: the share of the decision measure'
 
 def explore(ev, sc, res):
     """The Explore part: sliders over the assumptions that matter most, on the engine's grid
-    (``analysis.explorer``; drawn in the browser by ``book/_static/explorer.js``)."""
+    (``analysis.publish.explorer``; drawn in the browser by ``book/_static/explorer.js``)."""
     from IPython.display import Markdown
-
-    from . import explorer
 
     return Markdown(explorer.render(ev, sc, res))
 
@@ -497,15 +361,13 @@ def downloads(ev):
     """Links to the chapter's tables as CSV files and one XLSX workbook (written by the build)."""
     from IPython.display import Markdown
 
-    from . import build
-
-    names = build.download_tables(ev)
+    names = contents.download_tables(ev)
     links = ", ".join(f"{{download}}`{name}.csv <_generated/{ev.name}/{name}.csv>`" for name in names)
     text = (
         f"The tables of the scenario this page shows: {links}; all of them in one workbook: "
         f"{{download}}`{ev.name}.xlsx <_generated/{ev.name}/{ev.name}.xlsx>`."
     )
-    live = build.workbook_name(ev)
+    live = contents.workbook_name(ev)
     if live:
         text += (
             f" The whole evaluation as a spreadsheet with live formulas, each input named and cited, "
@@ -516,10 +378,12 @@ def downloads(ev):
 
 
 def glue_number(name: str, value) -> None:
-    """Glue a number for the prose, always as a Python float (myst-nb formats floats only)."""
+    """Glue a number for the prose, always as a Python float (myst-nb formats floats only), rounded
+    to 12 significant digits: the prose shows at most 6, and the last bits of a sum differ between
+    CPUs (SIMD paths), which would make the committed notebooks differ from one machine to the next."""
     from myst_nb import glue
 
-    glue(name, float(value), display=False)
+    glue(name, float(f"{float(value):.12g}"), display=False)
 
 
 def glue_markdown(name: str, text: str) -> None:
@@ -535,8 +399,6 @@ def uncertainty_sources(table: pd.DataFrame):
     where the bounds come from, and why a distribution reaches beyond its documented range."""
     from IPython.display import Markdown
 
-    from . import evaluations
-
     lines = [
         "| evaluation | parameter | value | documented range | its source | distribution | its source "
         "| bounds from | beyond the range: why |",
@@ -551,8 +413,8 @@ def uncertainty_sources(table: pd.DataFrame):
             mode = f", mode {format_value(dist['mode'], spec)}" if "mode" in dist else ""
             dist_text = f"{dist['kind']}, {format_value(dist['low'], spec)} to {format_value(dist['high'], spec)}{mode}"
         lines.append(
-            f"| {r.evaluation} | `{r.parameter}` | {_cell(format_value(r.value, spec))} | {_cell(rng_text)} | "
-            f"{_cite(rng)} | {_cell(dist_text)} | {_cite(dist)} | {_cell(r.bounds)} | {_cell(r.why)} |"
+            f"| {r.evaluation} | `{r.parameter}` | {cell(format_value(r.value, spec))} | {cell(rng_text)} | "
+            f"{_cite(rng)} | {cell(dist_text)} | {_cite(dist)} | {cell(r.bounds)} | {cell(r.why)} |"
         )
     caption = "Every documented range and declared distribution, with its source; where the bounds come from"
-    return Markdown(_myst_table(caption, lines))
+    return Markdown(myst_table(caption, lines))

@@ -2,7 +2,7 @@
 
 Every evaluation provides ``evaluate_batch(p, draws)`` (N parameter sets at once, arrays along a
 leading axis) and its decision ``criterion`` (the metric, the threshold at which the conclusion
-changes and its direction: NPV >= 0, an effort rate <= its ceiling); see ``analysis.contract``.
+changes and its direction: NPV >= 0, an effort rate <= its ceiling); see ``analysis.core.contract``.
 Ranges and distributions are declared, with their sources, in the parameter files.
 
 The analyses follow the scenario (:func:`centred`): a range or distribution is declared around
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import evaluations, params
+from . import params
 
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
 DEFAULT_DRAWS = 100_000
@@ -274,7 +274,7 @@ def treatment_text(result: dict) -> str:
 
 
 def analyse(
-    evaluation: str,
+    ev,
     scenario: str | None = None,
     overrides: dict | None = None,
     draws: int = DEFAULT_DRAWS,
@@ -282,8 +282,8 @@ def analyse(
     follow: str = "shift",
 ) -> dict:
     """Switching values, tornado, Monte Carlo and Sobol indices of one scenario, centred on its
-    values (see :func:`centred`; ``treatment`` says what was done to each parameter)."""
-    ev = evaluations.get(evaluation)
+    values (see :func:`centred`; ``treatment`` says what was done to each parameter). ``ev``: an
+    :class:`analysis.core.contract.Evaluation` (``analysis.evaluations.get(name)``)."""
     sc = ev.load(scenario, overrides)
     p = sc.values
     entries, treatment = centred(sc, ev.parameters, follow)
@@ -339,24 +339,25 @@ def fragility(result: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("relative_move", na_position="last", ignore_index=True)
 
 
-def comparison(draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> tuple:
+def comparison(runs) -> tuple:
     """Across programmes: the probability that the conclusion fails and the most fragile assumption.
 
-    Returns (summary with one row per evaluation, fragility table, Sobol indices of every evaluation).
+    ``runs``: (scenario label, what :func:`analyse` returned) per evaluation. Returns (summary with
+    one row per evaluation, fragility table, Sobol indices of every evaluation).
     """
     rows, frames, indices = [], [], []
-    for name, ev in evaluations.REGISTRY.items():
-        res = analyse(name, draws=draws, seed=seed)
+    for label, res in runs:
+        ev = res["evaluation"]
         crit, mc = ev.criterion, res["monte_carlo"]
-        frag = fragility(res).assign(evaluation=name)
+        frag = fragility(res).assign(evaluation=ev.name)
         frames.append(frag)
-        indices.append(res["sobol"].assign(evaluation=name))
+        indices.append(res["sobol"].assign(evaluation=ev.name))
         candidates = frag[frag["uncertain"]].dropna(subset=["relative_move"])
         top = candidates.iloc[0] if len(candidates) else None
         rows.append(
             {
-                "evaluation": name,
-                "scenario": res["scenario"].name,
+                "evaluation": ev.name,
+                "scenario": label,
                 "conclusion fails when": crit.failure,
                 "probability it fails": mc["p_fails"],
                 "most fragile assumption": None if top is None else top["parameter"],
@@ -377,13 +378,13 @@ def _book_bounds(entries) -> str:
     return f"{sum(d['bounds'] == 'this book' for d in dists)} of {len(dists)}"
 
 
-def sources() -> pd.DataFrame:
-    """Every documented range and declared distribution of every evaluation's book scenario, with
+def sources(scenarios) -> pd.DataFrame:
+    """Every documented range and declared distribution of the given scenarios, with
     their sources, where the distribution's bounds come from, and whether the distribution reaches
-    beyond the documented range (then its note says why)."""
+    beyond the documented range (then its note says why). ``scenarios``: (evaluation name,
+    :class:`analysis.core.params.Scenario`) pairs."""
     rows = []
-    for name, ev in evaluations.REGISTRY.items():
-        sc = ev.load()
+    for name, sc in scenarios:
         for key, e in sc.entries.items():
             rng, dist = e.get("range"), e.get("distribution")
             if not (rng or dist):

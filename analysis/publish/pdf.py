@@ -1,6 +1,6 @@
 """The book's PDF edition, for printing and circulation: ``book.pdf`` at the root of the HTML.
 
-After a successful HTML build, every page of the table of contents (:func:`analysis.build.toc_pages`)
+After a successful HTML build, every page of the table of contents (:func:`analysis.contents.toc_pages`)
 is opened, in order, in Debian's chromium (Playwright, no browser download; the HTML is served on
 127.0.0.1, nothing else is reached) and printed with the print style sheet below (no sidebars, no
 navigation, no header buttons; links inside the site become plain text, since they would point at
@@ -24,6 +24,10 @@ import threading
 import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from .. import __version__
+from ..core.params import ROOT
+from . import contents as book_contents
 
 CHROMIUM = Path("/usr/bin/chromium")
 NAME = "book.pdf"  # at the root of the HTML
@@ -149,8 +153,6 @@ def _cover_html(title: str, version: str, commit: str, contents: list) -> str:
 def _book_title() -> str:
     import yaml
 
-    from .params import ROOT
-
     return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["title"]
 
 
@@ -161,10 +163,8 @@ def pages_digest(html: Path) -> str:
     """SHA-256 of what the PDF prints: the pages of the table of contents and the stylesheets."""
     import hashlib
 
-    from . import build
-
     h = hashlib.sha256()
-    files = [html / f"{p}.html" for p in build.toc_pages()] + sorted((html / "_static").glob("*.css"))
+    files = [html / f"{p}.html" for p in book_contents.toc_pages()] + sorted((html / "_static").glob("*.css"))
     for f in files:
         h.update(f.name.encode())
         h.update(f.read_bytes() if f.is_file() else b"missing")
@@ -200,11 +200,9 @@ def write(html: Path, previous: Path | None = None) -> Path | None:
     from playwright.sync_api import sync_playwright
     from pypdf import PdfReader, PdfWriter
 
-    from . import __version__, build
-
     start = time.perf_counter()
-    title, commit = _book_title(), build.git_commit()
-    pages = [f"{p}.html" for p in build.toc_pages()]
+    title, commit = _book_title(), book_contents.git_commit()
+    pages = [f"{p}.html" for p in book_contents.toc_pages()]
 
     def print_pages():
         chapters = []  # (title, PDF bytes)
@@ -267,18 +265,3 @@ def write(html: Path, previous: Path | None = None) -> Path | None:
     (html / STAMP).write_text(pages_digest(html))
     print(f"PDF edition: {NAME}, {len(writer.pages)} pages, printed in {time.perf_counter() - start:.1f} s", flush=True)
     return dest
-
-
-# --- Sphinx extension: the footer link to the PDF, relative to each page ---------------------------
-
-
-def _footer_link(app, pagename, templatename, context, doctree):
-    href = context["pathto"](NAME, 1)
-    link = f'<p>The book as one PDF, for printing: <a class="pdf-edition" href="{href}">{NAME}</a>.</p>'
-    context["theme_extra_footer"] = context.get("theme_extra_footer", "") + link
-
-
-def setup(app):
-    if available():
-        app.connect("html-page-context", _footer_link)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -24,113 +24,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from .. import __version__, evaluations
+from ..core import params
+from ..core.sheets import Book, cell, number
+from . import contents
 
 FIXED_DATE = _dt.datetime(2026, 1, 1)  # file properties: same inputs, same bytes
 INPUTS, OUTPUTS, CHECKS, ABOUT = "Inputs", "Outputs", "Checks", "About"
 # xlsxwriter options: a string is written as a string, never as a number, a formula ("=...") or a
 # link ("http://...", "external:..."): a locator or a note from a parameter file is text.
 TEXT_ONLY = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
-
-
-def col_letter(col: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    out = ""
-    col += 1
-    while col:
-        col, r = divmod(col - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
-def cell(row: int, col: int, absolute: bool = False) -> str:
-    """A1 reference of a 0-based (row, col)."""
-    d = "$" if absolute else ""
-    return f"{d}{col_letter(col)}{d}{row + 1}"
-
-
-def _number(x):
-    """A value as xlsxwriter caches it (NaN/inf cannot be stored: an error string instead)."""
-    if isinstance(x, bool):
-        return x
-    if isinstance(x, (int, float)) and not math.isfinite(x):
-        return "#NUM!"
-    return x
-
-
-@dataclass
-class Output:
-    name: str
-    label: str
-    unit: str
-    formula: str
-    value: float
-    published: float | None = None
-
-
-@dataclass
-class Book:
-    """A workbook being written: the xlsxwriter workbook, its formats and the names of the inputs."""
-
-    wb: object
-    scenario: str = ""  # the scenario's name (published figures are looked up by it)
-    names: dict = field(default_factory=dict)  # parameter -> name (or list of names / (terms, shares))
-    outputs: list = field(default_factory=list)
-    formats: dict = field(default_factory=dict)
-
-    def fmt(self, name: str):
-        """Shared cell formats: input, money, percent, number, ratio, header, note."""
-        if name not in self.formats:
-            spec = {
-                "input": {"bg_color": "#FFF2CC", "font_color": "#1F4E79", "border": 1},
-                "money": {"num_format": "#,##0.00"},
-                "percent": {"num_format": "0.00%"},
-                "number": {"num_format": "General"},
-                "ratio": {"num_format": "0.000"},
-                "header": {"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"},
-                "note": {"italic": True, "font_color": "#595959", "text_wrap": True},
-            }[name]
-            self.formats[name] = self.wb.add_format(spec)
-        return self.formats[name]
-
-    def sheet(self, name: str):
-        """A new calculation sheet."""
-        return self.wb.add_worksheet(name)
-
-    def formula(self, ws, row: int, col: int, formula: str, value, fmt: str | None = "number") -> str:
-        """Write ``formula`` with ``value`` as its cached result; returns the cell's A1 reference."""
-        ws.write_formula(row, col, formula, self.fmt(fmt) if fmt else None, _number(value))
-        return cell(row, col)
-
-    def ref(self, ws, row: int, col: int) -> str:
-        """A reference to a cell of ``ws`` from another sheet: ``'Flow'!B2``."""
-        return f"'{ws.get_name()}'!{cell(row, col, absolute=True)}"
-
-    def name(self, parameter: str, i: int | None = None) -> str:
-        """The defined name of an input (``i``: the i-th item of a list, 0-based)."""
-        n = self.names[parameter]
-        return n[i] if i is not None else (n if isinstance(n, str) else f"p_{parameter}")
-
-    def published(self, name: str, table: str, row: str, column: str, scale: float = 1.0):
-        """The published figure of a cell of ``data/published/<name>/published.csv`` for this
-        scenario (times ``scale``), or None when the document publishes none for it."""
-        from . import reconcile
-
-        pub = reconcile.published(name)
-        hit = pub[
-            (pub["table"] == table)
-            & (pub["scenario"] == self.scenario)
-            & (pub["row"] == row)
-            & (pub["column"] == column)
-        ]
-        return float(hit["published"].iloc[0]) * scale if len(hit) else None
-
-    def output(self, name: str, label: str, unit: str, formula: str, value, published=None) -> None:
-        """Register an output: written on the Outputs sheet as ``formula`` (cached ``value``)."""
-        self.outputs.append(Output(name, label, unit, formula, value, published))
 
 
 def _write_inputs(book: Book, scenario, specs: dict, structural: set) -> None:
@@ -202,7 +107,7 @@ def _write_outputs(book: Book) -> dict:
     refs = {}
     for i, o in enumerate(book.outputs, start=1):
         ws.write_row(i, 0, [o.name, o.label, o.unit])
-        ws.write_formula(i, 3, o.formula, book.fmt("number"), _number(o.value))
+        ws.write_formula(i, 3, o.formula, book.fmt("number"), number(o.value))
         book.wb.define_name(f"out_{o.name.replace('.', '_')}", f"={OUTPUTS}!$D${i + 1}")
         refs[o.name] = f"{OUTPUTS}!$D${i + 1}"
     return refs
@@ -221,8 +126,8 @@ def _write_checks(book: Book, refs: dict) -> None:
     ws.set_column(5, 5, 60)
     for i, o in enumerate(book.outputs, start=1):
         ws.write(i, 0, o.name)
-        ws.write_formula(i, 1, f"={refs[o.name]}", book.fmt("number"), _number(o.value))
-        ws.write(i, 2, _number(o.value), book.fmt("number"))
+        ws.write_formula(i, 1, f"={refs[o.name]}", book.fmt("number"), number(o.value))
+        ws.write(i, 2, number(o.value), book.fmt("number"))
         ws.write_formula(
             i, 3, f"={cell(i, 1)}-{cell(i, 2)}", book.fmt("number"), 0.0 if math.isfinite(o.value) else "#NUM!"
         )
@@ -271,9 +176,7 @@ def write(
     """Write the workbook of evaluation ``name`` at ``scenario`` (with ``overrides``, whose origin
     ``origin`` names: "command line", ...) to ``path``. Text from the parameter files is written as
     text: never a formula, a link or a number."""
-    import xlsxwriter
-
-    from . import build, evaluations, params
+    import xlsxwriter  # imported when a workbook is written: it is slow to import
 
     ev = evaluations.get(name)
     if ev.workbook is None:
@@ -289,7 +192,7 @@ def write(
     ev.workbook.calculation(book, sc.values, result)
     refs = _write_outputs(book)
     _write_checks(book, refs)
-    _write_about(book, ev, sc, overrides, commit if commit is not None else build.git_commit())
+    _write_about(book, ev, sc, overrides, commit if commit is not None else contents.git_commit())
     # the Inputs sheet opens first
     wb.worksheets()[0].activate()
     wb.close()

@@ -35,47 +35,14 @@ from pathlib import Path
 
 import nbformat
 
-from .params import ROOT
+from .. import __version__
+from ..core import params
+from ..core.params import ROOT
+from ..evaluations import REGISTRY
+from . import chapter, pdf, summary, workbook
+from .contents import BOOK, HTML, download_tables, git_commit, pages, toc, workbook_name
 
-# Pages that read every evaluation (through the registry) rather than one.
-OVERVIEW = ("intro", "uncertainty", "summary", "changes")
-EVALUATIONS_CAPTION = "Evaluations"  # the part of _toc.yml the registry fills, one chapter each
-BOOK = ROOT / "book"
-HTML = BOOK / "_build" / "html"
 META_KEY = "analysis_build"
-
-
-def pages() -> list:
-    """(notebook stem, evaluation whose data it reads or "*" for all, papermill parameters) of
-    every executed page: one chapter per registered evaluation, at the scenario the book shows."""
-    from .evaluations import REGISTRY
-
-    return [(ev.name, ev.name, {"scenario": ev.scenario, "overrides": {}}) for ev in REGISTRY.values()] + [
-        (stem, "*", {}) for stem in OVERVIEW
-    ]
-
-
-def toc() -> dict:
-    """_toc.yml with its Evaluations part filled from the registry, in the registry's order."""
-    import yaml
-
-    from .evaluations import REGISTRY
-
-    try:
-        doc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-        part = next(p for p in doc["parts"] if p.get("caption") == EVALUATIONS_CAPTION)
-    except (OSError, yaml.YAMLError, KeyError, TypeError, StopIteration) as exc:
-        raise RuntimeError(
-            f"_toc.yml: needs a part with caption {EVALUATIONS_CAPTION!r} ({type(exc).__name__}: {exc})"
-        ) from None
-    part["chapters"] = [{"file": f"book/{name}"} for name in REGISTRY]
-    return doc
-
-
-def toc_pages() -> list:
-    """The pages of the table of contents, as paths without suffix (``book/peru``)."""
-    doc = toc()
-    return [doc["root"]] + [c["file"] for part in doc["parts"] for c in part["chapters"]]
 
 
 def _files(*patterns):
@@ -155,17 +122,6 @@ def execute(src: Path, dest: Path, parameters: dict, digest: str) -> None:
         shutil.move(out, dest)
 
 
-def git_commit() -> str:
-    """The commit the book is built from, with ``+dirty`` when the work tree has changes."""
-
-    def git(*args):
-        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
-        return out.stdout.strip() if out.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
-    return commit + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
-
-
 def read_config(path: Path | None = None) -> dict:
     """The book's ``_config.yml`` as a mapping; RuntimeError with one line when it is not one."""
     import yaml
@@ -187,8 +143,6 @@ def stamped_config(path: Path, source: Path | None = None, banner: str = "", pdf
     for an edition, its ``banner`` (HTML) at the top of every page."""
     import yaml
 
-    from . import __version__
-
     source = source or ROOT
     config = read_config(source / "_config.yml")
     stamp = f"Analysis version {__version__}, commit {git_commit()}."
@@ -198,23 +152,12 @@ def stamped_config(path: Path, source: Path | None = None, banner: str = "", pdf
         html_options["announcement"] = banner
     # The copy lives elsewhere: paths jupyter-book resolves against the config file become absolute.
     sphinx = config.setdefault("sphinx", {})
-    sphinx["local_extensions"] = {k: str(source / v) for k, v in sphinx.get("local_extensions", {}).items()}
+    extensions = dict(sphinx.get("local_extensions", {}))
     if pdf_link:
-        sphinx["extra_extensions"] = [*sphinx.get("extra_extensions", []), "analysis.pdf"]  # the footer's PDF link
+        extensions["pdf_link"] = "book/_ext"  # the footer's PDF link
+    sphinx["local_extensions"] = {k: str(source / v) for k, v in extensions.items()}
     sphinx.setdefault("config", {})["myst_substitutions"] = {"version": __version__, "commit": git_commit()}
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-
-
-def download_tables(ev) -> list:
-    """The names of the tables a chapter offers for download (the evaluation's ``tables``, or all)."""
-    if ev.tables:
-        return list(ev.tables)
-    return list(ev.run()[1].tables)
-
-
-def workbook_name(ev) -> str | None:
-    """The file name of a chapter's live-formula workbook (None when the evaluation has none)."""
-    return f"{ev.name}-workbook.xlsx" if ev.workbook is not None else None
 
 
 def export_tables(
@@ -230,11 +173,8 @@ def export_tables(
     beside the files). The same inputs give the same bytes (fixed file dates)."""
     import pandas as pd
 
-    from . import results, workbook
-    from .evaluations import REGISTRY
-
     for ev in REGISTRY.values():
-        scenario, changes = results.choice(ev, scenarios, overrides)
+        scenario, changes = summary.choice(ev, scenarios, overrides)
         folder = dest / ev.name
         stamp = folder / ".inputs-sha256"
         digest = inputs_sha256(ev.name, ev.name, {"scenario": scenario, "overrides": changes})
@@ -289,8 +229,6 @@ def jupyter_book(
     ]
     done = subprocess.run(cmd, capture_output=capture, text=True, cwd=source)
     if done.returncode == 0 and pdf_edition:
-        from . import pdf
-
         # the PDF edition (skipped, with one line, without chromium; reused when the pages are unchanged)
         pdf.write(out / "_build" / "html", previous)
     return done
@@ -411,8 +349,6 @@ def edition_choices(scenario_options=(), set_options=()) -> tuple:
     evaluation -> scenario name, evaluation -> {parameter: value}. Every evaluation named is loaded
     with its choices: OptionError for an unknown evaluation, scenario or parameter, or a value its
     parameter does not admit."""
-    from . import params
-    from .evaluations import REGISTRY
 
     def evaluation(option, name):
         if name not in REGISTRY:
@@ -464,7 +400,6 @@ def edition_choices(scenario_options=(), set_options=()) -> tuple:
 def edition_name(scenarios: dict, overrides: dict) -> str:
     """The default name of an edition: each evaluation it changes with its scenario, then a short
     hash of the overrides: ``peru-my_case-1a2b3c4d``."""
-    from .evaluations import REGISTRY
 
     parts = [f"{n}-{scenarios.get(n, ev.scenario)}" for n, ev in REGISTRY.items() if n in scenarios or n in overrides]
     if overrides:
@@ -505,12 +440,10 @@ def edition_facts(name: str, scenarios: dict, overrides: dict) -> dict:
     """What an edition's banner says: for every evaluation, its scenario, file chain, description,
     overrides (each with the value it replaced, that value's origin, citation and locator) and
     parameters' SHA-256; the release and commit it derives from."""
-    from . import __version__, chapter, params, results
-    from .evaluations import REGISTRY
 
     evaluations = []
     for ev in REGISTRY.values():
-        scenario, changes = results.choice(ev, scenarios, overrides)
+        scenario, changes = summary.choice(ev, scenarios, overrides)
         sc = ev.load(scenario, changes, EDITION_ORIGIN)
         rows = []
         for key in changes:

@@ -1,8 +1,9 @@
-"""What-if explorer: the headline metrics on a grid over the parameters that matter most.
+"""The explorer's grid: the headline metrics on a grid over the parameters that matter most.
 
 The engine evaluates the grid at build time (``evaluate_batch``: one call for every grid point);
-the page embeds it as JSON and ``book/_static/explorer.js`` interpolates between grid points in the
-reader's browser, offline, with no Python. Interpolation is multilinear, the same here (to measure
+the explorer's page (``analysis.publish.explorer``) embeds it as JSON and
+``book/_static/explorer.js`` interpolates between grid points in the reader's browser, offline,
+with no Python. Interpolation is multilinear, the same here (to measure
 its error at random off-grid points) as in the browser (to show values).
 
 Which parameters: the evaluation's ``explore`` (contract) or, by default, the three with the
@@ -16,11 +17,10 @@ the scenario's value; a whole-number parameter gets one grid point per whole num
 from __future__ import annotations
 
 import itertools
-import json
 
 import numpy as np
 
-from . import uncertainty
+from . import reconcile, uncertainty
 
 POINTS = 11  # grid points per axis of a continuous parameter (plus the scenario's value)
 MAX_WHOLE_POINTS = 41  # a whole-number axis with more values than this is treated as continuous
@@ -112,8 +112,6 @@ def _round(x: np.ndarray) -> list:
 def build(ev, sc, result=None, keys: list | None = None) -> dict:
     """Everything the page embeds: axes, grid values, the scenario's and published values, the
     criterion, and the interpolation error measured at random off-grid points."""
-    from . import reconcile
-
     values = sc.values
     entries, _ = uncertainty.centred(sc, ev.parameters, "shift")
     keys = keys or chosen(ev, sc, entries)
@@ -204,62 +202,3 @@ def build(ev, sc, result=None, keys: list | None = None) -> dict:
 def held(ev, sc, keys: list) -> list:
     """The parameters the explorer keeps at the scenario's values: (key, value, unit)."""
     return [(k, e["value"], e["unit"]) for k, e in sc.entries.items() if k not in keys]
-
-
-def embedded(payload: dict) -> str:
-    """The payload as the text of a ``<script type="application/json">`` element: no ``<`` at
-    all, so that no text from a parameter file can close the element or open another."""
-    text = json.dumps(payload, separators=(",", ":"), allow_nan=False, ensure_ascii=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def render(ev, sc, result=None) -> str:
-    """The chapter's Explore part as MyST Markdown: a sentence on what the sliders do, the
-    parameters they move with their ranges' live citations, the explorer itself (raw HTML with the
-    embedded grid; ``explorer.js`` draws it) and the parameters held at the scenario's values."""
-    import html
-
-    from . import chapter
-
-    payload = build(ev, sc, result)
-    if payload is None:
-        return "No assumption of this scenario has a documented range or distribution: there is nothing to explore."
-    keys = [p["key"] for p in payload["parameters"]]
-    how = "the evaluation declares them" if ev.explore else "they explain the largest shares of its variance"
-    lines = ["| parameter | range explored | scenario's value | source of the range |", "|---|---|---|---|"]
-    for p in payload["parameters"]:
-        spec = ev.parameters[p["key"]]
-        lines.append(
-            f"| {chapter._cell(p['label'])} | {chapter._cell(chapter.format_value(p['low'], spec))} to "
-            f"{chapter._cell(chapter.format_value(p['high'], spec))} | "
-            f"{chapter._cell(chapter.format_value(p['value'], spec))} | "
-            f"{{cite:p}}`{p['source']}`, {chapter._cell(p['locator'])} |"
-        )
-    ranges = chapter._myst_table("The assumptions the explorer moves, their documented ranges and sources", lines)
-    # the outputs table the browser draws is numbered with the page's tables (after the one above)
-    payload["caption"] = chapter.table_caption("What the engine's grid gives at the sliders' values")
-    others = "".join(
-        f"<li><code>{html.escape(k)}</code>: {html.escape(chapter.format_value(v, ev.parameters.get(k)))} "
-        f"{html.escape(str(unit))}</li>"
-        for k, v, unit in held(ev, sc, keys)
-    )
-    text = [
-        f"Move the sliders to see whether the conclusion holds ({ev.criterion.label}) and how the headline "
-        f"results change. They move the "
-        f"{len(keys)} assumptions of the decision measure that matter most ({how}), each over its documented "
-        f"range; every other assumption stays at the value of scenario `{sc.name}`. The page holds the engine's "
-        f"results at {payload['points']:,} points of a grid over these ranges, computed when the book was built, and "
-        f"interpolates between them in the browser: no Python, no connection needed. The last column states the "
-        f"largest difference from the engine at {payload['checks']} random points off the grid. For exact values, "
-        f"run `python -m analysis run {ev.name} --set KEY=VALUE`.",
-        "",
-        ranges,
-        "",
-        f'<div class="explorer" data-evaluation="{html.escape(ev.name)}">'
-        f'<script type="application/json">{embedded(payload)}</script>'
-        "<noscript>The explorer needs JavaScript; the tables above give the scenario's values.</noscript></div>",
-        "",
-        f"<details><summary>The other {len(sc.entries) - len(keys)} assumptions, held at the scenario's values"
-        f"</summary><ul>{others}</ul></details>",
-    ]
-    return "\n".join(text)

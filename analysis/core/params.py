@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: analysis/core/params.py
 DATA_DIR = ROOT / "data"
 BIBLIOGRAPHY = ROOT / "book" / "references.bib"
 

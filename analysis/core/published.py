@@ -1,7 +1,7 @@
 """Transcribed tables of the source documents that the book only displays (context tables).
 
 The published result tables that the models reproduce are in long form in
-``data/published/<evaluation>/published.csv`` and are read by :mod:`analysis.reconcile`.
+``data/published/<evaluation>/published.csv`` and are read by :mod:`analysis.core.reconcile`.
 No model reads either as input.
 """
 

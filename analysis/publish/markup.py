@@ -1,0 +1,154 @@
+"""Markup and number formatting for the pages: numbered, captioned tables (HTML and MyST), numbers
+as readers read them (7.05 %, 42,582), and text from parameter files escaped so that it shows
+literally. Every page formats through these, so that a number looks the same everywhere."""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+
+import numpy as np
+import pandas as pd
+
+# Tables are numbered per page: each notebook runs in its own kernel, so the count starts at 1.
+_table_numbers = itertools.count(1)
+FIGURE_DPI = 150  # figures are drawn at least this sharp (PNG)
+
+
+def reset_numbering() -> None:
+    """Start the page's table numbers again at 1 (a notebook re-run in the same kernel)."""
+    global _table_numbers
+    _table_numbers = itertools.count(1)
+
+
+def table_caption(caption: str) -> str:
+    """The next table number of the page and the caption: 'Table 3. Cash flow, USD'."""
+    return f"Table {next(_table_numbers)}. {caption}"
+
+
+def show(df: pd.DataFrame, caption: str | None = None):
+    """Display a table without its index, numbered and captioned, in its own horizontal scroll box
+    (its first column stays visible while it scrolls). Deterministic HTML, so nbval can compare it."""
+    from IPython.display import HTML
+
+    table = _align_numbers(df, df.to_html(index=False, escape=True, border=0, classes="dataframe analysis-table"))
+    if caption:
+        head, rest = table.split(">", 1)
+        table = f"{head}>\n  <caption>{html.escape(table_caption(caption))}</caption>{rest}"
+    return HTML(f'<div class="table-scroll" tabindex="0">\n{table}\n</div>')
+
+
+_NUMBER = re.compile(r"^[-+±]?(\d{1,3}(,\d{3})*|\d+)(\.\d+)?( ?%)?$")
+
+
+def _numeric_columns(df: pd.DataFrame) -> list:
+    """Positions of the columns that hold numbers (raw, or formatted: "1,234.5", "-7.05 %")."""
+    out = []
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            out.append(i)
+            continue
+        texts = [str(v).strip() for v in col if not (v is None or (isinstance(v, float) and pd.isna(v)))]
+        texts = [t for t in texts if t not in ("", "n/a")]
+        if texts and all(_NUMBER.match(t) for t in texts):
+            out.append(i)
+    return out
+
+
+def _align_numbers(df: pd.DataFrame, table: str) -> str:
+    """Mark the cells of numeric columns (``class="num"``: right-aligned, figures of equal width)."""
+    numeric = set(_numeric_columns(df))
+    if not numeric:
+        return table
+    lines, col = [], 0
+    for line in table.split("\n"):
+        stripped = line.lstrip()
+        if stripped.startswith("<tr"):
+            col = 0
+        elif stripped.startswith(("<td>", "<th>")):
+            if col in numeric:
+                line = line.replace(stripped[:4], stripped[:3] + ' class="num">', 1)
+            col += 1
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def myst_table(caption: str | None, lines: list) -> str:
+    """A MyST (Markdown) table, numbered and captioned like :func:`show`'s (no Sphinx number: the
+    table directive has no name)."""
+    if not caption:
+        return "\n".join(lines)
+    return "\n".join([f":::{{table}} {cell(table_caption(caption))}", *lines, ":::"])
+
+
+def money(x, decimals: int = 0) -> str:
+    return "" if x is None or pd.isna(x) else f"{round(x, decimals) + 0.0:,.{decimals}f}"  # + 0.0: no "-0.00"
+
+
+def percent(x, decimals: int = 2) -> str:
+    return "n/a" if x is None or pd.isna(x) else f"{100 * x + 0.0:.{decimals}f} %"
+
+
+def formatted(df: pd.DataFrame, formats: dict, rename: dict | None = None) -> pd.DataFrame:
+    """A copy of ``df`` with columns turned into display strings (``column -> function``)."""
+    out = df.copy()
+    for col, f in formats.items():
+        out[col] = out[col].map(f)
+    return out.rename(columns=rename or {})
+
+
+def _g(x: float) -> str:
+    """A number with the digits it has (no float noise), thousands separated: 42,582; 0.4842."""
+    x = float(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:,.10g}"
+
+
+def _pct(x: float) -> str:
+    return f"{_g(100 * float(x))} %"
+
+
+def label(x) -> str:
+    """An identifier as words for a table cell: ``irr_percent`` -> "irr percent"."""
+    return x.replace("_", " ") if isinstance(x, str) else x
+
+
+def format_value(value, spec=None) -> str:
+    """A parameter value as a reader reads it: 7.05 % (not 0.0705), 20 years: 100 % (not 20: 1),
+    yes/no, words for choices. ``spec`` is the parameter's :class:`analysis.core.params.Spec`."""
+    kind = getattr(spec, "kind", "")
+    as_percent = kind == "share" or getattr(spec, "fmt", "") == "percent"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} years: {_pct(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "(none)"
+        return ", ".join(_pct(v) if as_percent else _g(v) for v in value)
+    if isinstance(value, str):
+        return value.replace("_", " ")
+    if isinstance(value, (int, float, np.floating, np.integer)):
+        return _pct(value) if as_percent else _g(value)
+    return str(value)
+
+
+# Inline Markdown that plain text must not trigger: emphasis, links, code, roles and
+# substitutions, math, strikethrough, table pipes, escapes. "<", ">", "&" and quotes become HTML
+# entities, which Markdown shows as the characters (so no HTML and no entity can be written).
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}$~|])")
+
+
+def text(value) -> str:
+    """Text from a parameter file (a unit, locator, note, description, scenario name, ...) for
+    Markdown: shown literally, never interpreted as Markdown, MyST roles or HTML; on one line."""
+    plain = " ".join(str(value).split())
+    return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", plain))
+
+
+def cell(value) -> str:
+    """Text for a cell of a MyST table (see :func:`text`)."""
+    return text(value)

@@ -1,0 +1,1 @@
+"""Releases and the site of every release, on top of the publishing layer."""
