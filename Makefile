@@ -1,11 +1,16 @@
 # The two commands of the README. Each sets up .venv from requirements.txt on first use.
-PYTHON ?= python3.11
+# Python: PYTHON=..., else python3.11 (the version the suite is tested on), else the newest
+# python3.x >= 3.11 on the PATH; none found: one line saying so.
+PYTHON ?= $(shell for p in python3.11 python3.14 python3.13 python3.12 python3; do \
+  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+  && { echo $$p; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 
 .PHONY: book test check lint clean chromium site release
 
 MATHJAX := 3.2.2
+CHROMIUM_BIN ?= chromium  # what `make chromium` looks for on the PATH
 STATIC := $(VENV)/book-static
 
 # The build ends with the PDF edition, book/_build/html/book.pdf, printed by Debian's chromium
@@ -26,12 +31,21 @@ lint: $(VENV)/.installed  ## ruff: lint and format the tree in place
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# tests/test_browser.py drives Debian's chromium with Playwright (no browser download).
-# CI runs as root on Debian; elsewhere install chromium yourself.
+# tests/test_browser.py drives Debian's chromium with Playwright (no browser download). As root
+# (CI) it is installed with apt-get; otherwise one line says how, and the browser and PDF tests
+# are skipped (under CI=true they fail instead).
 chromium:
-	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	@command -v $(CHROMIUM_BIN) >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	elif [ "$$CI" = true ]; then \
+	  echo "make: chromium is missing and CI=true: install Debian's chromium (sudo apt-get install chromium)" >&2; exit 1; \
+	else \
+	  echo "make: chromium is missing, so the browser and PDF tests are skipped; install it with: sudo apt-get install chromium"; \
+	fi
 
 $(VENV)/.installed: requirements.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.11 found: install one (3.11 is tested) or pass PYTHON=/path/to/python3" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
