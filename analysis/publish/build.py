@@ -43,6 +43,42 @@ from . import chapter, pdf, summary, workbook
 from .contents import BOOK, HTML, download_tables, git_commit, pages, toc, workbook_name
 
 META_KEY = "analysis_build"
+# The full output of the last build (papermill's kernels, jupyter-book, Sphinx); the terminal gets
+# one line per step, and the log's last lines when a step fails.
+LOG = HTML.parent / "build.log"
+LOG_TAIL = 25
+
+
+def log_tail(lines: int = LOG_TAIL) -> str:
+    """The last ``lines`` of the build log, indented, to show under a failure."""
+    try:
+        tail = LOG.read_text(encoding="utf-8", errors="replace").rstrip().splitlines()[-lines:]
+    except OSError:
+        return ""
+    return f"\nlast lines of {LOG.relative_to(ROOT)}:\n" + "\n".join("  " + line for line in tail)
+
+
+def _log(text: str) -> None:
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    with LOG.open("a", encoding="utf-8") as f:
+        f.write(text if text.endswith("\n") else text + "\n")
+
+
+@contextlib.contextmanager
+def _stderr_to_log():
+    """Send this process's stderr (file descriptor 2, which the notebook kernels inherit: their
+    start-up warnings) to the build log while a notebook executes."""
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with LOG.open("a", encoding="utf-8") as f:
+        os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _files(*patterns):
@@ -100,14 +136,15 @@ def execute(src: Path, dest: Path, parameters: dict, digest: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / dest.name
         try:
-            pm.execute_notebook(
-                str(src),
-                str(out),
-                parameters=parameters,
-                cwd=str(dest.parent),
-                kernel_name="python3",
-                progress_bar=True,
-            )
+            with _stderr_to_log():
+                pm.execute_notebook(
+                    str(src),
+                    str(out),
+                    parameters=parameters,
+                    cwd=str(dest.parent),
+                    kernel_name="python3",
+                    progress_bar=False,
+                )
         except pm.PapermillExecutionError as exc:
             raise RuntimeError(
                 f"notebook {src} failed in cell {exc.cell_index}"
@@ -228,6 +265,8 @@ def jupyter_book(
         "--keep-going",
     ]
     done = subprocess.run(cmd, capture_output=capture, text=True, cwd=source)
+    if capture:
+        _log(f"$ {' '.join(cmd)}\n{done.stdout}{done.stderr}")
     if done.returncode == 0 and pdf_edition:
         # the PDF edition (skipped, with one line, without chromium; reused when the pages are unchanged)
         pdf.write(out / "_build" / "html", previous)
@@ -311,11 +350,11 @@ def build_html() -> None:
     staging = new_staging(HTML.parent)
     try:
         try:
-            done = jupyter_book(staging, previous=HTML)
+            done = jupyter_book(staging, capture=True, previous=HTML)
         except (OSError, ValueError, RuntimeError) as exc:  # _config.yml or _toc.yml cannot be read
             raise RuntimeError(f"{exc}; the previous HTML is kept") from None
         if done.returncode != 0:
-            raise RuntimeError("jupyter-book build failed (see the warnings above); the previous HTML is kept")
+            raise RuntimeError("jupyter-book build failed; the previous HTML is kept" + log_tail())
         _swap(staging / "_build" / "html", HTML)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -535,6 +574,7 @@ def build_edition(scenarios: dict, overrides: dict, name: str | None = None) -> 
         raise OptionError(f"--edition {name}: use letters, digits, '.', '_' and '-' (a letter or digit first)")
     read_config()
     facts = edition_facts(name, scenarios, overrides)
+    _start_log(f"edition {name}")
     staging = new_staging(HTML.parent)
     try:
         src = staging / "src"
@@ -544,18 +584,18 @@ def build_edition(scenarios: dict, overrides: dict, name: str | None = None) -> 
             digest = inputs_sha256(stem, evaluation, parameters)
             dest = src / "book" / f"{stem}.ipynb"
             if stored_sha256(BOOK / f"{stem}.ipynb") == digest:  # the book's page, unchanged by the edition
-                print(f"[{i}/{len(todo)}] {stem}: the book's page (inputs unchanged)", flush=True)
+                print(f"[{i}/{len(todo)}] {stem}: the book's page, reused (inputs unchanged)", flush=True)
                 shutil.copy2(BOOK / f"{stem}.ipynb", dest)
                 continue
-            print(f"[{i}/{len(todo)}] executing notebooks/{stem}.ipynb with {parameters}", flush=True)
-            execute(ROOT / "notebooks" / f"{stem}.ipynb", dest, parameters, digest)
+            _executed(i, len(todo), stem, dest, parameters, digest)
         export_tables(src / "book" / "_generated", scenarios, overrides, EDITION_ORIGIN)
-        print(f"building the HTML of edition {name} (warnings are errors)", flush=True)
         out = staging / "out"
         out.mkdir()
-        done = jupyter_book(out, source=src, banner=banner_html(facts), pdf_edition=False)
+        start = time.perf_counter()
+        done = jupyter_book(out, capture=True, source=src, banner=banner_html(facts), pdf_edition=False)
         if done.returncode != 0:
-            raise RuntimeError(f"jupyter-book build of edition {name} failed (see the warnings above)")
+            raise RuntimeError(f"jupyter-book build of edition {name} failed" + log_tail())
+        print(f"HTML: built in {time.perf_counter() - start:.1f} s", flush=True)
         dest = EDITIONS / name
         _swap(out / "_build" / "html", dest)
         (dest / "edition.json").write_text(json.dumps(facts, indent=1, default=str) + "\n", encoding="utf-8")
@@ -617,21 +657,39 @@ def run(args) -> int:
     return 0
 
 
+def _start_log(what: str) -> None:
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    LOG.write_text(f"build of {what}, {time.strftime('%Y-%m-%d %H:%M:%S')}\n", encoding="utf-8")
+
+
+def _executed(i: int, n: int, stem: str, dest: Path, parameters: dict, digest: str) -> None:
+    """Execute notebook ``stem`` into ``dest`` and say so in one line, with its seconds."""
+    start = time.perf_counter()
+    _log(f"executing notebooks/{stem}.ipynb with {parameters}")
+    execute(ROOT / "notebooks" / f"{stem}.ipynb", dest, parameters, digest)
+    shown = f" with {parameters}" if parameters.get("overrides") else ""
+    print(f"[{i}/{n}] {stem}: executed{shown} in {time.perf_counter() - start:.1f} s", flush=True)
+
+
 def main(force: bool = False, only: list | None = None) -> int:
     todo = [n for n in pages() if not only or n[0] in only]
     try:
         with cleanup_on_signals():
             clean_stale_staging()
             read_config()  # a malformed _config.yml stops the build before anything is written
+            _start_log("the book")
             for i, (stem, evaluation, parameters) in enumerate(todo, start=1):
                 digest = inputs_sha256(stem, evaluation, parameters)
                 if not force and stored_sha256(BOOK / f"{stem}.ipynb") == digest:
-                    print(f"[{i}/{len(todo)}] book/{stem}.ipynb is up to date (inputs unchanged)", flush=True)
+                    print(f"[{i}/{len(todo)}] {stem}: reused (inputs unchanged)", flush=True)
                     continue
-                print(f"[{i}/{len(todo)}] executing notebooks/{stem}.ipynb with {parameters}", flush=True)
-                execute(ROOT / "notebooks" / f"{stem}.ipynb", BOOK / f"{stem}.ipynb", parameters, digest)
-            print("building the HTML book (warnings are errors)", flush=True)
+                _executed(i, len(todo), stem, BOOK / f"{stem}.ipynb", parameters, digest)
+            start = time.perf_counter()
             build_html()
+            print(
+                f"HTML: built in {time.perf_counter() - start:.1f} s (the full log: {LOG.relative_to(ROOT)})",
+                flush=True,
+            )
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
