@@ -51,3 +51,24 @@ def browser():
         b = pw.chromium.launch(executable_path=str(pdf.CHROMIUM), args=pdf.LAUNCH_ARGS, headless=True)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def compiled_workbook(tmp_path_factory):
+    """``get(evaluation, scenario) -> (path, model)``: the evaluation's live-formula workbook written
+    and compiled by the independent ``formulas`` engine once per session (compiling GRET's takes
+    about half a minute), shared by every test that recomputes it."""
+    cache = {}
+
+    def get(name: str, scenario: str):
+        if (name, scenario) not in cache:
+            import formulas
+
+            from analysis.publish import workbook
+
+            path = tmp_path_factory.mktemp(f"{name}-{scenario}") / f"{name}.xlsx"
+            workbook.write(name, scenario, path=path, commit="test")
+            cache[name, scenario] = (path, formulas.ExcelModel().loads(str(path)).finish())
+        return cache[name, scenario]
+
+    return get

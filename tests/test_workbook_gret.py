@@ -28,10 +28,10 @@ def _close(a, b, rel=REL) -> bool:
 class Loaded:
     """A written workbook, loaded once: the formulas model, its cells and the input cells."""
 
-    def __init__(self, path):
+    def __init__(self, path, model=None):
         self.path = path
         self.file = path.name
-        self.model = formulas.ExcelModel().loads(str(path)).finish()
+        self.model = model if model is not None else formulas.ExcelModel().loads(str(path)).finish()
         self.wb = openpyxl.load_workbook(path)
         self.cached = openpyxl.load_workbook(path, data_only=True)
         self.inputs = {}
@@ -52,14 +52,12 @@ class Loaded:
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory):
+def loaded(compiled_workbook):
     cache = {}
 
     def get(scenario):
         if scenario not in cache:
-            path = tmp_path_factory.mktemp(scenario) / "gret.xlsx"
-            wbmod.write("gret", scenario, path=path, commit="test")
-            cache[scenario] = Loaded(path)
+            cache[scenario] = Loaded(*compiled_workbook("gret", scenario))  # compiled once per session
         return cache[scenario]
 
     return get
