@@ -207,7 +207,7 @@ def _notebook_with_start(path: Path) -> Path:
     parameters = nbformat.v4.new_code_cell('scenario = None\noverrides = {}\norigin = "papermill"')
     parameters.metadata["tags"] = ["parameters"]
     start = nbformat.v4.new_code_cell(
-        'from analysis import chapter\nev, sc, res = chapter.start("elsalvador", scenario, overrides, origin)'
+        'from analysis.publish import chapter\nev, sc, res = chapter.start("elsalvador", scenario, overrides, origin)'
     )
     nb.cells = [parameters, start]
     nbformat.write(nb, path)

@@ -1,6 +1,6 @@
 """The PDF edition and the version stamps, on a book built into a temporary folder.
 
-The session fixture builds the HTML (``analysis.build.jupyter_book``, which prints the PDF after a
+The session fixture builds the HTML (``analysis.publish.build.jupyter_book``, which prints the PDF after a
 successful build) and extracts the PDF's text with pypdf. The PDF needs Debian's chromium: without
 it the tests that read the PDF skip, and fail under CI=true (as tests/test_browser.py does).
 """
