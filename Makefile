@@ -5,6 +5,8 @@ PYTHON ?= $(shell for p in python3.11 python3.14 python3.13 python3.12 python3; 
   command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
   && { echo $$p; break; }; done)
 VENV := .venv
+# pytest-xdist workers of make test and make check (the machines have 2 cores)
+JOBS ?= 2
 PY := $(VENV)/bin/python
 
 .PHONY: book test check lint clean chromium site release
@@ -22,10 +24,10 @@ book: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js  ## execute the not
 	$(PY) -m analysis build $(ARGS)
 
 test: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js chromium  ## the full test suite, nbval and the browser test included
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup --no-loadscope-reorder $(ARGS)
 
 check: $(VENV)/.installed  ## the fast tier (under a minute): unit tests and lint, no notebooks, builds or browser
-	$(PY) -m pytest -m "not slow" -p no:nbval -o addopts="-ra" tests $(ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup --no-loadscope-reorder -m "not slow" -p no:nbval -o addopts="-ra" tests $(ARGS)
 
 lint: $(VENV)/.installed  ## ruff: lint and format the tree in place
 	$(VENV)/bin/ruff check --fix .

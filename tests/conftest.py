@@ -53,6 +53,23 @@ def browser():
         b.close()
 
 
+BOOK_GROUP = "built-book"  # the xdist group of every test that reads the session's built book
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """The HTML folder of the book built once per session (jupyter-book -W -n, then the PDF edition
+    when chromium is there) into a temporary folder, without touching book/_build. Every test that
+    reads the built book (test_browser, test_pdf, test_bibliography) shares it: they are put in
+    one xdist group, so that one worker builds it."""
+    from analysis.publish import build
+
+    out = tmp_path_factory.mktemp("book")
+    done = build.jupyter_book(out, capture=True)
+    assert done.returncode == 0, f"jupyter-book build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    return out / "_build" / "html"
+
+
 @pytest.fixture(scope="session")
 def compiled_workbook(tmp_path_factory):
     """``get(evaluation, scenario) -> (path, model)``: the evaluation's live-formula workbook written
@@ -72,3 +89,34 @@ def compiled_workbook(tmp_path_factory):
         return cache[name, scenario]
 
     return get
+
+
+# --- pytest -n 2 (make test): which tests share a worker, and in what order they start ----------
+#
+# Every test module is one xdist group, so its module fixtures are built once, and the tests that
+# read the session's built book (conftest.built_book) form one group across their files. The groups
+# start in collection order (make test passes --no-loadscope-reorder), and the order below puts
+# the longest first, so that no long group starts last while the other worker idles.
+LONGEST_FIRST = (
+    "test_releases.py",
+    BOOK_GROUP,
+    "test_workbook_gret.py",
+    "test_gret.py",
+    "test_prose.py",
+    "test_workbook.py",
+    "test_editions.py",
+    "test_build.py",
+    "test_workbook_peru.py",
+)
+
+
+def _group(item) -> str:
+    return BOOK_GROUP if "built_book" in getattr(item, "fixturenames", ()) else item.path.name
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
+    rank = {g: i for i, g in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(_group(item), len(rank)))  # stable: file order within a group

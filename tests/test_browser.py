@@ -1,7 +1,7 @@
 """The built book in a real browser: Playwright for Python driving Debian's chromium.
 
-A session fixture builds the HTML into a temporary folder (``jupyter-book build -W -n``, as
-``analysis/build.py`` does, without touching ``book/_build``) and serves it on 127.0.0.1. Every
+The session's built book (``conftest.built_book``: ``jupyter-book build -W -n`` into a temporary
+folder, as ``analysis.publish.build`` does, without touching ``book/_build``) is served on 127.0.0.1. Every
 page is then opened once in chromium; the tests check what a reader would see: no console error
 or failed request, every image rendered, every internal link and anchor resolving, every
 citation pointing at an entry of the references page, MathJax formulas rendered and the El
@@ -32,7 +32,7 @@ from bs4 import BeautifulSoup
 from conftest import chapter_parts, require_chromium
 
 from analysis import evaluations
-from analysis.publish import build, chapter, contents, pdf
+from analysis.publish import chapter, contents, pdf
 
 pytestmark = pytest.mark.slow
 
@@ -111,13 +111,10 @@ class _Server(ThreadingHTTPServer):
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """Build the book into a temporary folder and serve it; yields (base URL, html folder)."""
+def site(built_book):
+    """The session's built book (conftest.built_book), served; yields (base URL, html folder)."""
     _require_chromium()
-    out = tmp_path_factory.mktemp("book")
-    done = build.jupyter_book(out, capture=True)
-    assert done.returncode == 0, f"jupyter-book build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-    html = out / "_build" / "html"
+    html = built_book
     server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -11,7 +11,8 @@ import nbformat
 import pytest
 from conftest import ROOT, chapter_parts
 
-from analysis.publish import build, chapter, contents
+from analysis import __version__, evaluations
+from analysis.publish import build, chapter, contents, inputs
 
 PAGES = contents.pages()
 
@@ -22,6 +23,56 @@ def test_committed_notebook_is_up_to_date(stem, evaluation, parameters):
     assert stored == build.inputs_sha256(stem, evaluation, parameters), (
         f"book/{stem}.ipynb was executed from other inputs: run `make book` and commit it"
     )
+
+
+def _read(stem, evaluation) -> set:
+    return {p.relative_to(ROOT).as_posix() for p in inputs.page_files(stem, evaluation)}
+
+
+@pytest.mark.parametrize("stem, evaluation, parameters", PAGES, ids=[n[0] for n in PAGES])
+def test_a_page_is_re_executed_only_for_what_it_reads(stem, evaluation, parameters):
+    """A page's input hash covers its notebook, its data, the modules it imports (transitively),
+    the bibliography and the requirements; not the command line, the site or the release code
+    it does not import; the version only where the page or a module it imports reads it."""
+    read = _read(stem, evaluation)
+    assert {f"notebooks/{stem}.ipynb", "book/references.bib", "requirements.txt"} <= read
+    assert {"analysis/core/params.py", "analysis/evaluations/__init__.py"} <= read
+    assert not read & {"analysis/cli.py", "analysis/bench.py", "analysis/release/site.py"}
+    names = list(evaluations.REGISTRY) if evaluation == "*" else [evaluation]
+    assert {p.split("/")[1] for p in read if p.startswith("data/") and not p.startswith("data/results/")} == {
+        *names,
+        "published",
+    }
+    assert {p.split("/")[2] for p in read if p.startswith("data/published/")} == set(names)
+    for name in evaluations.PACKAGES:  # the registry imports them by name
+        assert f"analysis/evaluations/{name}/__init__.py" in read
+    sources = [ROOT / f"notebooks/{stem}.ipynb"] + [ROOT / p for p in read if p.startswith("analysis/")]
+    shows_version = any("__version__" in p.read_text(encoding="utf-8") for p in sources if p.name != "__init__.py")
+    assert ("analysis/__init__.py" in read) == shows_version
+    assert not any(p.startswith(f"data/results/{__version__}/") for p in read)
+
+
+def test_the_package_root_holds_only_the_version():
+    """What lets a page that does not show the version skip analysis/__init__.py (a release bump)."""
+    import ast
+
+    tree = ast.parse((ROOT / "analysis" / "__init__.py").read_text(encoding="utf-8"))
+    body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    assert len(body) == 1 and [t.id for t in body[0].targets] == ["__version__"]
+
+
+def test_an_imported_module_changes_the_hash_and_an_unread_one_does_not(tmp_path, monkeypatch):
+    stem, evaluation, parameters = PAGES[0]
+    before = build.inputs_sha256(stem, evaluation, parameters)
+    real = type(ROOT).read_bytes
+
+    def edited(path, target):
+        return lambda self: real(self) + (b"\n# edited\n" if self == ROOT / target else b"")
+
+    monkeypatch.setattr(type(ROOT), "read_bytes", edited(None, "analysis/cli.py"))
+    assert build.inputs_sha256(stem, evaluation, parameters) == before
+    monkeypatch.setattr(type(ROOT), "read_bytes", edited(None, "analysis/core/finance.py"))
+    assert build.inputs_sha256(stem, evaluation, parameters) != before
 
 
 @pytest.mark.slow

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from analysis.publish import inputs  # the build reads a page's imports the same way
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "analysis"
 LAYERS = (
@@ -34,13 +36,8 @@ RENDERING = ("xlsxwriter", "matplotlib", "IPython", "myst_nb", "jupyter_book", "
 RENDERING += ("playwright", "pypdf", "docutils", "bs4")
 
 
-def module_name(path: Path) -> str:
-    rel = path.relative_to(ROOT).with_suffix("")
-    return ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
-
-
 def modules() -> dict:
-    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+    return inputs.modules(PACKAGE)
 
 
 def layer(name: str) -> int:
@@ -55,35 +52,11 @@ def layer(name: str) -> int:
 
 def imports(name: str, path: Path) -> list:
     """(imported module of the package or other top-level name, line, inside a function?) of one module."""
-    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    inside = set()
-    for fn in ast.walk(tree):
-        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            inside.update(id(n) for n in ast.walk(fn) if n is not fn)
-    known = modules()
-    out = []
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Import):
-            targets = [a.name for a in n.names]
-        elif isinstance(n, ast.ImportFrom):
-            if n.level:
-                parts = package.split(".")
-                base = ".".join(parts[: len(parts) - n.level + 1])
-                root = f"{base}.{n.module}" if n.module else base
-            else:
-                root = n.module or ""
-            # "from . import x" imports the module x when there is one
-            targets = [f"{root}.{a.name}" if f"{root}.{a.name}" in known else root for a in n.names]
-        else:
-            continue
-        out += [(t, n.lineno, id(n) in inside) for t in dict.fromkeys(targets)]
-    return out
+    return inputs.imports(name, path, modules())
 
 
 def graph() -> dict:
-    known = modules()
-    return {name: {t for t, _, _ in imports(name, path) if t in known and t != name} for name, path in known.items()}
+    return inputs.graph(PACKAGE)
 
 
 def test_every_module_is_in_a_layer():

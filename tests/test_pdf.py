@@ -1,8 +1,9 @@
 """The PDF edition and the version stamps, on a book built into a temporary folder.
 
-The session fixture builds the HTML (``analysis.publish.build.jupyter_book``, which prints the PDF after a
-successful build) and extracts the PDF's text with pypdf. The PDF needs Debian's chromium: without
-it the tests that read the PDF skip, and fail under CI=true (as tests/test_browser.py does).
+The session's built book (``conftest.built_book``: ``analysis.publish.build.jupyter_book``, which
+prints the PDF after a successful build) is read here, its PDF's text extracted with pypdf. The PDF
+needs Debian's chromium: without it the tests that read the PDF skip, and fail under CI=true (as
+tests/test_browser.py does).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bs4 import BeautifulSoup
 from conftest import ROOT, require_chromium
 
 from analysis import __version__, evaluations
-from analysis.publish import build, contents, pdf
+from analysis.publish import contents, pdf
 
 
 def _require_chromium() -> None:
@@ -34,13 +35,10 @@ def _squash(text: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """(html folder, commit) of a book built into a temporary folder, with its PDF."""
+def built(built_book):
+    """(html folder, commit) of the session's built book (conftest.built_book), with its PDF."""
     _require_chromium()
-    out = tmp_path_factory.mktemp("book")
-    done = build.jupyter_book(out, capture=True)
-    assert done.returncode == 0, f"jupyter-book build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-    return out / "_build" / "html", contents.git_commit()
+    return built_book, contents.git_commit()
 
 
 @pytest.fixture(scope="session")

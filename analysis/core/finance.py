@@ -158,12 +158,11 @@ def irr(
     t = np.arange(v.size, dtype=float)
     f = ((1.0 + grid[:, None]) ** -t[None, :] * v[None, :]).sum(axis=1)
     roots = []
-    for i in range(grid_points - 1):
-        a, b, fa, fb = grid[i], grid[i + 1], f[i], f[i + 1]
+    s = np.sign(f)  # signs, not products: tiny values underflow to 0
+    for i in np.flatnonzero((f[:-1] == 0) | (s[:-1] != s[1:])):  # a zero or a sign change
+        a, b, fa = grid[i], grid[i + 1], f[i]
         if fa == 0:
             roots.append(a)
-            continue
-        if np.sign(fa) == np.sign(fb):  # signs, not products: tiny values underflow to 0
             continue
         for _ in range(200):  # bisection: slow but certain, and this is not a hot path
             m = 0.5 * (a + b)
@@ -171,7 +170,7 @@ def irr(
             if fm == 0 or (b - a) < tol * max(1.0, abs(m)):
                 break
             if np.sign(fa) != np.sign(fm):
-                b, fb = m, fm
+                b = m
             else:
                 a, fa = m, fm
         roots.append(0.5 * (a + b))

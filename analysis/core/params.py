@@ -18,6 +18,7 @@ Every problem is raised as :class:`ParameterError`, naming the file, the key and
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -143,10 +144,19 @@ Loader.add_constructor("tag:yaml.org,2002:int", _int)
 Loader.add_constructor("tag:yaml.org,2002:float", _float)
 
 
+# Parsed documents by their text: a scenario is loaded many times per run (every chapter, every
+# uncertainty draw's set-up, the tests) and the pure-Python parser is the slowest step of a load.
+# Keyed by the text itself, so an edited file is parsed again; callers get their own copy.
+_PARSED: dict = {}
+_PARSED_MAX = 256
+
+
 def parse_yaml(text: str):
     """Parse YAML text with :class:`Loader`; raises :class:`InputError` (key or None, reason)."""
+    if text in _PARSED:
+        return copy.deepcopy(_PARSED[text])
     try:
-        return yaml.load(text, Loader=Loader)  # noqa: S506 (Loader is a SafeLoader)
+        doc = yaml.load(text, Loader=Loader)  # noqa: S506 (Loader is a SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}: " if mark else ""
@@ -155,6 +165,10 @@ def parse_yaml(text: str):
         raise InputError(None, f"not valid YAML ({str(exc).splitlines()[0]})") from None
     except RecursionError:
         raise InputError(None, "not valid YAML (nested too deeply)") from None
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[text] = copy.deepcopy(doc)
+    return doc
 
 
 class ParameterError(ValueError):

@@ -2,10 +2,10 @@
 
 1. Each page of ``pages()`` (one chapter per registered evaluation, then the overview pages) is
    executed with papermill from ``notebooks/`` into ``book/`` (the executed copies are committed:
-   they are the versioned results). A notebook is skipped when the SHA-256 of its inputs (the
-   notebook, its evaluation's parameter and published data, the ``analysis`` package, the
-   bibliography and the pinned requirements) equals the one stored in the executed copy.
-   jupyter-cache cannot do this: it does not see the helper code.
+   they are the versioned results). A notebook is skipped when the SHA-256 of what it reads (the
+   notebook, its evaluation's parameter and published data, the modules of the package it
+   imports, the bibliography and the pinned requirements: :mod:`analysis.publish.inputs`) equals
+   the one stored in the executed copy. jupyter-cache cannot do this: it does not see the helper code.
 2. ``jupyter-book build`` runs with execution off, warnings as errors and nitpicky on, into a
    temporary folder that replaces ``book/_build/html`` only when the build succeeds.
 A failing notebook or build leaves the previous notebooks and HTML untouched; a build stopped by
@@ -39,7 +39,7 @@ from .. import __version__
 from ..core import params
 from ..core.params import ROOT
 from ..evaluations import REGISTRY
-from . import chapter, pdf, summary, workbook
+from . import chapter, inputs, pdf, summary, workbook
 from .contents import BOOK, HTML, download_tables, git_commit, pages, toc, workbook_name
 
 META_KEY = "analysis_build"
@@ -81,22 +81,10 @@ def _stderr_to_log():
             os.close(saved)
 
 
-def _files(*patterns):
-    for pattern in patterns:
-        yield from sorted(p for p in ROOT.glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
-
-
 def inputs_sha256(stem: str, evaluation: str, parameters: dict) -> str:
-    """SHA-256 over everything an executed notebook depends on."""
+    """SHA-256 over everything an executed notebook reads (:func:`analysis.publish.inputs.page_files`)."""
     h = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode())
-    for path in _files(
-        f"notebooks/{stem}.ipynb",
-        f"data/{evaluation}/**/*",
-        f"data/published/{evaluation}/**/*",
-        "analysis/**/*.py",
-        "book/references.bib",
-        "requirements.txt",
-    ):
+    for path in inputs.page_files(stem, evaluation):
         h.update(str(path.relative_to(ROOT)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()
@@ -554,7 +542,7 @@ def stage_sources(src: Path) -> None:
     """Copy the book's sources into ``src`` (an edition's source tree); its offline static files
     (MathJax, under .venv) are linked, not copied."""
     for pattern in SOURCES:
-        for path in _files(pattern):
+        for path in inputs.files(pattern):
             dest = src / path.relative_to(ROOT)
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, dest)
