@@ -24,10 +24,10 @@ book: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js  ## execute the not
 	$(PY) -m analysis build $(ARGS)
 
 test: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js chromium  ## the full test suite, nbval and the browser test included
-	$(PY) -m pytest -n $(JOBS) --dist loadgroup --no-loadscope-reorder $(ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder $(ARGS)
 
 check: $(VENV)/.installed  ## the fast tier (under a minute): unit tests and lint, no notebooks, builds or browser
-	$(PY) -m pytest -n $(JOBS) --dist loadgroup --no-loadscope-reorder -m "not slow" -p no:nbval -o addopts="-ra" tests $(ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder -m "not slow" -p no:nbval -o addopts="-ra" tests $(ARGS)
 
 lint: $(VENV)/.installed  ## ruff: lint and format the tree in place
 	$(VENV)/bin/ruff check --fix .

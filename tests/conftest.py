@@ -53,15 +53,12 @@ def browser():
         b.close()
 
 
-BOOK_GROUP = "built-book"  # the xdist group of every test that reads the session's built book
-
-
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
     """The HTML folder of the book built once per session (jupyter-book -W -n, then the PDF edition
     when chromium is there) into a temporary folder, without touching book/_build. Every test that
-    reads the built book (test_browser, test_pdf, test_bibliography) shares it: they are put in
-    one xdist group, so that one worker builds it."""
+    reads the built book (test_browser, test_pdf, test_bibliography) shares it: they are one unit of
+    work for pytest -n (see work_unit below), so that one worker builds it."""
     from analysis.publish import build
 
     out = tmp_path_factory.mktemp("book")
@@ -91,32 +88,153 @@ def compiled_workbook(tmp_path_factory):
     return get
 
 
+def tree(path: Path) -> dict:
+    """Relative path -> SHA-256 of every file under ``path`` (empty when it does not exist)."""
+    import hashlib
+
+    if not path.exists():
+        return {}
+    if path.is_file():
+        return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()}
+    return {
+        p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+# What a copy of the project leaves out: the environment, build outputs, caches, test fixtures.
+NOT_COPIED = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "_build",
+    "_artifacts",
+    "_generated",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    "*.egg-info",
+    "fixtures",
+)
+
+
+def project_copy(dest: Path) -> Path:
+    """A copy of the project at ``dest`` (its .venv linked: the offline MathJax copy lives there)."""
+    shutil.copytree(ROOT, dest, ignore=NOT_COPIED)
+    (dest / ".venv").symlink_to(ROOT / ".venv")
+    return dest
+
+
+# --- the one edition the suite builds --------------------------------------------------------------
+
+EDITION = "pytest-edition"
+HOSTILE = "<b>x</b><script>alert(1)</script>"
+HOSTILE_MARKDOWN = "[click](javascript:alert(2)) {download}`f <x>` $x$"
+EDITION_ARGS = ["--scenario", "elsalvador=hostile", "--set", "elsalvador.rent_to_price=0.09", "--edition", EDITION]
+
+
+def _kept(project: Path) -> dict:
+    """What an edition must leave as it was: the executed notebooks, the book's downloads, the
+    release snapshots and the book's HTML."""
+    book = project / "book"
+    return {
+        "notebooks": {p.name: tree(p)[p.name] for p in sorted(book.glob("*.ipynb"))},
+        "downloads": tree(book / "_generated"),
+        "results": tree(project / "data" / "results"),
+        "html": tree(book / "_build" / "html"),
+    }
+
+
+@pytest.fixture(scope="session")
+def edition(tmp_path_factory):
+    """The one edition the suite builds (test_editions and test_browser read it): in a copy of the
+    project with a scenario file, ``data/elsalvador/hostile.yaml``, that extends ``corrected`` and
+    whose texts are HTML, Markdown and MyST, with an override of ``rent_to_price``. The copy's
+    book has an HTML folder of its own ("previous book"), which the edition must leave alone.
+    Returns (the edition's HTML folder, what the book kept before, and after)."""
+    import os
+    import subprocess
+    import sys
+
+    project = project_copy(tmp_path_factory.mktemp("edition") / "project")
+    (project / "book" / "_build" / "html").mkdir(parents=True)
+    (project / "book" / "_build" / "html" / "index.html").write_text("previous book", encoding="utf-8")
+    (project / "data" / "elsalvador" / "hostile.yaml").write_text(
+        "description: 'Hostile " + HOSTILE + "'\n"
+        "extends: corrected\n"
+        "parameters:\n"
+        "  rent_to_price:\n"
+        "    locator: '" + HOSTILE + "'\n"
+        "  discount_rate:\n"
+        "    unit: '" + HOSTILE_MARKDOWN.replace("'", "''") + "'\n"
+        "    locator: '" + HOSTILE + "'\n"
+        "    note: '" + HOSTILE + " " + HOSTILE_MARKDOWN.replace("'", "''") + "'\n",
+        encoding="utf-8",
+    )
+    before = _kept(project)
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "build", *EDITION_ARGS],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return project / "book" / "_build" / "editions" / EDITION, before, _kept(project)
+
+
 # --- pytest -n 2 (make test): which tests share a worker, and in what order they start ----------
 #
-# Every test module is one xdist group, so its module fixtures are built once, and the tests that
-# read the session's built book (conftest.built_book) form one group across their files. The groups
-# start in collection order (make test passes --no-loadscope-reorder), and the order below puts
-# the longest first, so that no long group starts last while the other worker idles.
+# A unit of work goes to one worker whole, so that its module and session fixtures are built once:
+# by default a test file (an nbval notebook's cells must run in order in one kernel); the files
+# that read the session's built book or the shared edition form one unit; the GRET workbook's tests
+# are each their own unit, since their cost is in the tests (about ten minutes), not the fixture.
+# Units start in collection order (--no-loadscope-reorder), and the order below puts the longest
+# first, so that no long unit starts last while the other worker idles.
+#
+# A scheduler of our own rather than --dist loadgroup: with pytest 9.2, xdist 3.8's xdist_group
+# marks no longer change the node id it groups by, so loadgroup splits every group.
+BOOK_UNIT = "built book"
+BOOK_FILES = ("test_browser.py", "test_pdf.py", "test_bibliography.py", "test_editions.py")
+PER_TEST_FILES = ("test_workbook_gret.py",)
 LONGEST_FIRST = (
-    "test_releases.py",
-    BOOK_GROUP,
     "test_workbook_gret.py",
+    BOOK_UNIT,
+    "test_releases.py",
     "test_gret.py",
     "test_prose.py",
     "test_workbook.py",
-    "test_editions.py",
     "test_build.py",
     "test_workbook_peru.py",
 )
 
 
-def _group(item) -> str:
-    return BOOK_GROUP if "built_book" in getattr(item, "fixturenames", ()) else item.path.name
+def work_unit(nodeid: str) -> str:
+    """The unit of work of a test, from its node id."""
+    path = nodeid.split("::", 1)[0]
+    name = path.rsplit("/", 1)[-1]
+    if name in BOOK_FILES:
+        return BOOK_UNIT
+    return nodeid if name in PER_TEST_FILES else path
+
+
+def _rank(nodeid: str) -> int:
+    name = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+    key = BOOK_UNIT if name in BOOK_FILES else name
+    return LONGEST_FIRST.index(key) if key in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByUnit(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return work_unit(nodeid)
+
+    return ByUnit(config, log)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
-    rank = {g: i for i, g in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(_group(item), len(rank)))  # stable: file order within a group
+    items.sort(key=lambda item: _rank(item.nodeid))  # stable: file order within a unit

@@ -29,7 +29,7 @@ import nbformat
 import numpy as np
 import pytest
 from bs4 import BeautifulSoup
-from conftest import chapter_parts, require_chromium
+from conftest import HOSTILE, HOSTILE_MARKDOWN, chapter_parts, require_chromium
 
 from analysis import evaluations
 from analysis.publish import chapter, contents, pdf
@@ -517,51 +517,11 @@ def test_every_uncertainty_part_shows_its_figures_and_the_sources_of_its_ranges(
 
 # --- an edition built from a hostile scenario file: its text shows as text, nothing runs -----------
 
-HOSTILE = "<b>x</b><script>alert(1)</script>"
-HOSTILE_MARKDOWN = "[click](javascript:alert(2)) {download}`f <x>` $x$"
 
-
-@pytest.fixture(scope="module")
-def hostile_edition(tmp_path_factory):
-    """A copy of the project with a scenario file whose texts are HTML, Markdown and MyST, and the
-    edition built from it with an override; yields the edition's HTML folder."""
-    import os
-    import shutil
-    import subprocess
-
-    from test_build import _NOT_COPIED
-
-    _require_chromium()
-    project = tmp_path_factory.mktemp("hostile") / "project"
-    shutil.copytree(ROOT, project, ignore=_NOT_COPIED)
-    (project / ".venv").symlink_to(ROOT / ".venv")  # the offline MathJax copy lives there
-    (project / "data" / "elsalvador" / "hostile.yaml").write_text(
-        "description: 'Hostile " + HOSTILE + "'\n"
-        "extends: as_published\n"
-        "parameters:\n"
-        "  rent_to_price:\n"
-        "    locator: '" + HOSTILE + "'\n"
-        "  discount_rate:\n"
-        "    unit: '" + HOSTILE_MARKDOWN.replace("'", "''") + "'\n"
-        "    locator: '" + HOSTILE + "'\n"
-        "    note: '" + HOSTILE + " " + HOSTILE_MARKDOWN.replace("'", "''") + "'\n",
-        encoding="utf-8",
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "analysis", "build", "--scenario", "elsalvador=hostile"]
-        + ["--set", "elsalvador.rent_to_price=0.09", "--edition", "hostile"],
-        cwd=project,
-        env={**os.environ, "PYTHONPATH": str(project)},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return project / "book" / "_build" / "editions" / "hostile"
-
-
-def test_text_from_a_hostile_scenario_file_shows_literally_and_never_runs(hostile_edition, browser):
-    html = hostile_edition
+def test_text_from_a_hostile_scenario_file_shows_literally_and_never_runs(edition, browser):
+    """The suite's edition (conftest.edition) comes from a scenario file whose texts are HTML,
+    Markdown and MyST: every page shows them as text and nothing of them runs."""
+    html = edition[0]
     server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -657,3 +617,14 @@ def test_every_chapter_explorer_works_by_keyboard_and_shows_the_engines_values(s
 
 def _typed(ev, key, value):
     return int(round(value)) if ev.parameters[key].kind == "integer" else value
+
+
+def test_the_introduction_table_links_every_registered_chapter_and_its_source(built_book):
+    page = BeautifulSoup((built_book / "book" / "intro.html").read_text(encoding="utf-8"), "html.parser")
+    table = next(t for t in page.find_all("table") if "The evaluations" in t.get_text())
+    rows = table.find("tbody").find_all("tr")
+    assert len(rows) == len(evaluations.REGISTRY)
+    for ev, row in zip(evaluations.REGISTRY.values(), rows):
+        cells = row.find_all("td")
+        assert cells[0].find("a", href=f"{ev.name}.html") is not None, ev.name
+        assert cells[2].find("a", href=lambda h: h and "references.html" in h) is not None, ev.name

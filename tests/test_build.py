@@ -9,7 +9,7 @@ import sys
 
 import nbformat
 import pytest
-from conftest import ROOT, chapter_parts
+from conftest import ROOT, chapter_parts, project_copy, tree
 
 from analysis import __version__, evaluations
 from analysis.publish import build, chapter, contents, inputs
@@ -135,34 +135,32 @@ def test_papermill_parameters_reach_the_prose(tmp_path):
     assert "papermill" not in nb.cells[0].metadata  # timings stripped
 
 
-_NOT_COPIED = shutil.ignore_patterns(
-    ".git",
-    ".venv",
-    "_build",
-    "_artifacts",
-    "_generated",
-    "__pycache__",
-    ".pytest_cache",
-    ".hypothesis",
-    "*.egg-info",
-    "fixtures",
-)
-
-
 @pytest.mark.slow
 def test_a_new_evaluation_is_a_package_a_notebook_a_data_folder_and_one_registry_entry(tmp_path):
     """Copy the project, add the synthetic evaluation of tests/fixtures/toy and its name to the
-    registry, build: its chapter is executed, listed in the table of contents and has every part."""
-    project = tmp_path / "project"
-    shutil.copytree(ROOT, project, ignore=_NOT_COPIED)
+    registry (the files it touches are counted: four places, nothing else), build: its chapter is
+    executed, listed in the table of contents and has every part."""
+    project = project_copy(tmp_path / "project")
+    before = tree(project)
     shutil.copytree(ROOT / "tests" / "fixtures" / "toy", project, dirs_exist_ok=True)
-    (project / ".venv").symlink_to(ROOT / ".venv")  # the offline MathJax copy lives there
     registry = project / "analysis" / "evaluations" / "__init__.py"
     text = registry.read_text()
-    assert 'PACKAGES = ("peru", "elsalvador", "gret")' in text
-    registry.write_text(
-        text.replace('PACKAGES = ("peru", "elsalvador", "gret")', 'PACKAGES = ("peru", "elsalvador", "gret", "toy")')
-    )
+    line = re.search(r"^PACKAGES = \((.*)\)$", text, re.M)
+    assert line and [p.strip(" \"'") for p in line.group(1).split(",")] == list(evaluations.PACKAGES)
+    registry.write_text(text.replace(line.group(0), f'PACKAGES = ({line.group(1)}, "toy")'))
+    # What the new evaluation touched: its package, its notebook, its data (parameters and
+    # published tables) and the registry's entry; nothing else of the project.
+    after = tree(project)
+    touched = sorted(p for p in after.keys() | before.keys() if before.get(p) != after.get(p))
+    places = {
+        "package": [p for p in touched if p.startswith("analysis/evaluations/toy/")],
+        "notebook": [p for p in touched if p == "notebooks/toy.ipynb"],
+        "data folder": [p for p in touched if p.startswith(("data/toy/", "data/published/toy/"))],
+        "registry entry": [p for p in touched if p == "analysis/evaluations/__init__.py"],
+    }
+    elsewhere = sorted(set(touched) - {p for paths in places.values() for p in paths})
+    assert not elsewhere, f"adding an evaluation touched more than its four places: {elsewhere}"
+    assert all(places.values()) and len(places) == 4, places
     env = {**os.environ, "PYTHONPATH": str(project)}
     done = subprocess.run(
         [sys.executable, "-m", "analysis", "build", "--only", "toy"],

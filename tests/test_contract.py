@@ -33,6 +33,30 @@ def test_every_registered_evaluation_fulfils_the_contract(ev):
     assert set(sc.entries) == set(ev.parameters)
 
 
+def test_the_verdict_sentence_is_the_criterions_rule():
+    c = Criterion("npv", 0.0, ">=", "the NPV is at least zero")
+    assert c.verdict({"npv": 1.0}) == "The criterion (the NPV is at least zero) is met in this run."
+    assert c.verdict({"npv": -1.0}).endswith("is not met in this run.")
+    assert c.verdict({"npv": math.nan}).endswith("is not met in this run.")  # NaN never passes
+    ceiling = Criterion("effort", 0.3, "<=", "the effort rate is at most 30 %")
+    assert ceiling.verdict({"effort": 0.3}).endswith(" is met in this run.")
+    assert ceiling.verdict({"effort": 0.31}).endswith("is not met in this run.")
+
+
+def test_no_evaluation_words_its_own_verdict():
+    """The criterion's sentence is written once (Criterion.verdict): no module of an evaluation
+    defines another."""
+    import ast
+
+    own = [
+        f"{path.relative_to(build.ROOT)}:{n.lineno}"
+        for path in sorted((build.ROOT / "analysis" / "evaluations").rglob("*.py"))
+        for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(n, ast.FunctionDef) and n.name == "verdict"
+    ]
+    assert not own, own
+
+
 @pytest.mark.parametrize("ev", EVALUATIONS, ids=IDS)
 def test_every_evaluation_has_its_notebook_data_and_published_tables(ev):
     assert (build.ROOT / "notebooks" / f"{ev.name}.ipynb").is_file()

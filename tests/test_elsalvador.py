@@ -365,5 +365,5 @@ def test_recovery_shares_and_the_reproducing_term_mix():
 
 
 def test_verdict_follows_the_parameters():
-    assert "is met" in findings.verdict(EV, EV.run()[1].metrics)
-    assert "is not met" in findings.verdict(EV, EV.run(None, {"discount_rate": 0.3})[1].metrics)
+    assert "is met" in EV.criterion.verdict(EV.run()[1].metrics)
+    assert "is not met" in EV.criterion.verdict(EV.run(None, {"discount_rate": 0.3})[1].metrics)

@@ -94,13 +94,6 @@ def test_chapter_prose_types_no_number(name):
 
 # --- the glued text follows the parameters (executes every chapter twice) --------------------------
 
-# Per chapter, overrides that move the discount rate (where the evaluation has one) and a key
-# driver of the result.
-PERTURBED = {
-    "peru": {"discount_rate": 0.10, "monthly_rent_yield": 0.006},
-    "elsalvador": {"discount_rate": 0.10, "rent_to_price": 0.07},
-    "gret": {"years_between": 8, "intro_principal": 8000.0},
-}
 _GLUE_ROLE = re.compile(r"\{glue(?::text|:md)?\}`([\w]+)")
 
 
@@ -139,19 +132,48 @@ def _shows(values: dict, x: float) -> bool:
     )
 
 
+def perturbation(name: str) -> dict:
+    """Overrides for chapter ``name``, derived from its data: the first two (or one) parameters with a
+    declared range (the uncertainty ranges of the parameter files; the discount rate first where
+    it has one) whose value the book's page shows, each moved to the far end of its range."""
+    ev = evaluations.get(name)
+    sc = ev.load()
+    shown = {k: _number(v) for k, v in glued(ROOT / "book" / f"{name}.ipynb").items() if k in used_in_prose(name)}
+    out = {}
+    for key in sorted(sc.entries, key=lambda k: k != "discount_rate"):  # stable: the file's order after
+        e, value = sc.entries[key], sc.values[key]
+        # shown: by a glued number of that value whose name has the parameter's first word (a
+        # number equal by coincidence does not count)
+        named = {k: v for k, v in shown.items() if key.split("_")[0] in k.split("_")}
+        if "range" not in e or not _shows(named, value):
+            continue
+        lo, hi = e["range"]["low"], e["range"]["high"]
+        far = hi if abs(hi - value) >= abs(value - lo) else lo
+        if far != value:
+            out[key] = int(far) if ev.parameters[key].kind == "integer" else float(far)
+        if len(out) == 2:
+            break
+    return out
+
+
+def test_every_chapter_has_a_perturbation():
+    for name in CHAPTERS:
+        assert perturbation(name), f"{name}: no parameter with a declared range that the prose shows"
+
+
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory, monkeypatch_module):
-    """Each chapter executed at the book's scenario and with the perturbed overrides (seconds it took)."""
+    """Each chapter at the book's scenario (its executed page, book/<name>.ipynb, which
+    test_committed_notebook_is_up_to_date and nbval check) and executed with its perturbation."""
     monkeypatch_module.setenv("PYTHONPATH", str(ROOT))  # the kernel imports this checkout's package
     out, start = {}, time.perf_counter()
     for name in CHAPTERS:
         ev = evaluations.get(name)
-        for run, overrides in (("book", {}), ("perturbed", PERTURBED[name])):
-            dest = tmp_path_factory.mktemp(f"{name}-{run}") / f"{name}.ipynb"
-            build.execute(
-                ROOT / "notebooks" / f"{name}.ipynb", dest, {"scenario": ev.scenario, "overrides": overrides}, ""
-            )
-            out[name, run] = glued(dest)
+        out[name, "book"] = glued(ROOT / "book" / f"{name}.ipynb")
+        dest = tmp_path_factory.mktemp(f"{name}-perturbed") / f"{name}.ipynb"
+        parameters = {"scenario": ev.scenario, "overrides": perturbation(name)}
+        build.execute(ROOT / "notebooks" / f"{name}.ipynb", dest, parameters, "")
+        out[name, "perturbed"] = glued(dest)
     out["seconds"] = time.perf_counter() - start
     return out
 
@@ -165,7 +187,7 @@ def monkeypatch_module():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_glued_prose_follows_the_parameters(executed, name):
-    ev, overrides = evaluations.get(name), PERTURBED[name]
+    ev, overrides = evaluations.get(name), perturbation(name)
     used = used_in_prose(name)
     book, perturbed = ({k: v for k, v in executed[name, run].items() if k in used} for run in ("book", "perturbed"))
     assert used <= set(book) and used <= set(perturbed), f"{name}: prose uses unglued names {used - set(book)}"

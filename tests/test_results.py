@@ -17,7 +17,7 @@ def release_changes(version: str) -> tuple:
     old, new = releases.snapshot(version), summary.current()
     released = set(zip(old[0]["evaluation"], old[0]["scenario"]))
     new = tuple(frame[[pair in released for pair in zip(frame["evaluation"], frame["scenario"])]] for frame in new)
-    metrics, parameters = releases.changes(old, new)
+    metrics, parameters = releases.compare(old, new, names=("previous", "current"))
     return metrics[metrics["value_previous"].notna()], parameters[parameters["value_previous"].notna()]
 
 
@@ -38,7 +38,9 @@ def test_an_added_scenario_file_keeps_the_release_comparison_green(tmp_path, mon
     if __version__ not in releases.releases():
         pytest.skip(f"{__version__} is not released yet")
     data = tmp_path / "data"
-    for name in ("peru", "elsalvador", "gret"):
+    from analysis import evaluations
+
+    for name in evaluations.REGISTRY:
         shutil.copytree(ROOT / "data" / name, data / name)
     monkeypatch.setattr(params, "DATA_DIR", data)
     (data / "elsalvador" / "rent_7.yaml").write_text(
@@ -64,7 +66,7 @@ def test_every_release_snapshot_is_complete():
         assert len(head) and len(par)
 
 
-def test_changes_finds_changed_added_and_removed_rows():
+def test_compare_finds_changed_added_and_removed_rows():
     head = pd.DataFrame(
         {
             "evaluation": ["a", "a", "a"],
@@ -93,7 +95,7 @@ def test_changes_finds_changed_added_and_removed_rows():
     )
     new_par = par.copy()
     new_par.loc[1, "value"] = "[1, 3]"
-    m, p = releases.changes((head, par), (new_head, new_par))
+    m, p = releases.compare((head, par), (new_head, new_par), names=("previous", "current"))
     assert set(m["metric"]) == {"npv", "old", "new"}
     assert m.set_index("metric").loc["npv", "change"] == pytest.approx(0.5)
     assert list(p["parameter"]) == ["y"]
@@ -271,3 +273,17 @@ def test_the_what_changed_page_has_previous_and_current_columns_for_every_evalua
     assert f"<th>previous (release {prev})</th>" in html and "<th>current (this build)</th>" in html
     for ev in evaluations.REGISTRY.values():
         assert f"<td>{ev.title.split(':')[0]}</td>" in html
+
+
+def test_the_introduction_lists_every_registered_evaluation():
+    """The introduction's table of the evaluations comes from the registry, one row each."""
+    from analysis import evaluations
+
+    table = summary.evaluations_table()
+    rows = [line for line in table.splitlines() if line.startswith("| {doc}")]
+    assert len(rows) == len(evaluations.REGISTRY)
+    for ev, row in zip(evaluations.REGISTRY.values(), rows):
+        assert row.startswith(f"| {{doc}}`{ev.name}` |") and f"{{cite:t}}`{ev.source}`" in row and ev.operation in row
+    nb = nbformat.read(ROOT / "book" / "intro.ipynb", as_version=4)
+    shown = "".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", []))
+    assert table in shown

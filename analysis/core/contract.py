@@ -86,6 +86,11 @@ class Criterion:
         out = v >= self.threshold if self.direction == ">=" else v <= self.threshold
         return bool(out) if out.ndim == 0 else out
 
+    def verdict(self, metrics: dict) -> str:
+        """Whether a run (its ``metrics``) meets the criterion, as the one sentence every page shows."""
+        met = self.passes(metrics[self.metric])
+        return f"The criterion ({self.label}) is {'met' if met else 'not met'} in this run."
+
     def fails(self, value):
         v = np.asarray(value, dtype=float)
         out = ~np.asarray(self.passes(v)) & np.isfinite(v) | ~np.isfinite(v)
@@ -129,6 +134,7 @@ class Evaluation:
 
     name: str
     title: str  # the chapter's title
+    operation: str  # the operation evaluated, in one line (the introduction's table of evaluations)
     source: str  # BibTeX key of the evaluated document
     scenario: str  # the scenario the book shows
     parameters: Mapping[str, params.Spec]

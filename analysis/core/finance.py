@@ -88,10 +88,12 @@ def amortization_schedule(principal: float, rate: float, n_periods: int) -> pd.D
     )
 
 
-def discount_factors(rate: float, n: int, first_period: int = 0) -> np.ndarray:
-    """1 / (1 + rate) ** t for t = first_period .. first_period + n - 1."""
+def discount_factors(rate, n: int, first_period: int = 0) -> np.ndarray:
+    """Discount factors (factores de descuento) 1 / (1 + rate) ** t for t = first_period ..
+    first_period + n - 1: shape (n,) for one rate, (N, n) for a batch of N rates. The one
+    definition every model, workbook and NPV uses."""
     t = np.arange(first_period, first_period + n, dtype=float)
-    return (1.0 + rate) ** -t
+    return (1.0 + column(rate)) ** -t
 
 
 def npv(rate: float, values, first_period: int = 0) -> float:
@@ -133,10 +135,6 @@ class IRRResult:
         return len(self.roots) == 1
 
 
-def _npv_at(values: np.ndarray, rate: float) -> float:
-    return float(np.sum(values * (1.0 + rate) ** -np.arange(values.size, dtype=float)))
-
-
 def irr(
     values, guess: float = 0.1, low: float = -0.99, high: float = 10.0, grid_points: int = 4000, tol: float = 1e-13
 ) -> IRRResult:
@@ -155,8 +153,7 @@ def irr(
     if nonzero.size == 0 or np.all(nonzero > 0) or np.all(nonzero < 0):
         return IRRResult(math.nan, (), "no IRR: the flow never changes sign")
     grid = np.expm1(np.linspace(math.log1p(low), math.log1p(high), grid_points))
-    t = np.arange(v.size, dtype=float)
-    f = ((1.0 + grid[:, None]) ** -t[None, :] * v[None, :]).sum(axis=1)
+    f = (discount_factors(grid, v.size) * v[None, :]).sum(axis=1)
     roots = []
     s = np.sign(f)  # signs, not products: tiny values underflow to 0
     for i in np.flatnonzero((f[:-1] == 0) | (s[:-1] != s[1:])):  # a zero or a sign change
@@ -166,7 +163,7 @@ def irr(
             continue
         for _ in range(200):  # bisection: slow but certain, and this is not a hot path
             m = 0.5 * (a + b)
-            fm = _npv_at(v, m)
+            fm = npv(m, v)
             if fm == 0 or (b - a) < tol * max(1.0, abs(m)):
                 break
             if np.sign(fa) != np.sign(fm):
@@ -294,7 +291,7 @@ def irr_batch(flows, guess: float = 0.1, low: float = -0.99, high: float = 10.0,
     many = np.flatnonzero(changes > 1)
     if many.size:
         grid = np.expm1(np.linspace(math.log1p(low), math.log1p(high), grid_points))
-        f = v[many] @ ((1.0 + grid[:, None]) ** -np.arange(v.shape[1], dtype=float)).T
+        f = v[many] @ discount_factors(grid, v.shape[1]).T
         cross = (np.sign(f[:, :-1]) != np.sign(f[:, 1:])) & (f[:, :-1] != 0)
         n_roots[many] = cross.sum(axis=1)
         has = cross.any(axis=1)

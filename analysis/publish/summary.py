@@ -206,6 +206,17 @@ def sources(scenarios: dict | None = None, overrides: dict | None = None) -> pd.
     )
 
 
+def evaluations_table() -> str:
+    """The introduction's table of the evaluations (MyST): one row per registered evaluation, its
+    chapter, the operation evaluated and the source document."""
+    rows = [
+        f"| {{doc}}`{ev.name}` | {markup.cell(ev.operation)} | {{cite:t}}`{ev.source}` |"
+        for ev in evaluations.REGISTRY.values()
+    ]
+    head = ":::{table} Table 1. The evaluations, their operations and source documents\n"
+    return head + "| Chapter | Operation | Source |\n|---|---|---|\n" + "\n".join(rows) + "\n:::"
+
+
 def findings_text(frame: pd.DataFrame) -> str:
     """The landing page's findings as MyST Markdown, one paragraph per evaluation; every number
     is glued (``fi_<evaluation>_<figure>``) and shown through a ``{glue:text}`` role."""

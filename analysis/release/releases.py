@@ -54,20 +54,17 @@ def git(*args, repo: Path = ROOT, check: bool = True) -> str:
 
 
 def history(repo: Path = ROOT) -> list:
-    """The releases of ``repo`` at HEAD, oldest first: each snapshot's version and adding commit."""
-    names = git("ls-tree", "--name-only", "HEAD", "data/results/", repo=repo, check=False).splitlines()
+    """The releases of ``repo`` (:func:`releases`), oldest first, each with the commit that added
+    its snapshot and that commit's date; a snapshot not yet committed is not a release yet."""
     out = []
-    for name in names:
-        version = Path(name).name
-        if not VERSION_RE.match(version):
-            continue
+    for version in releases(repo):
         log = git(
             "log", "--diff-filter=A", "--format=%H %cs", "--", f"data/results/{version}/headline.csv", repo=repo
         ).splitlines()
         if log:
             commit, date = log[-1].split()
             out.append(Release(version, commit, date))
-    return sorted(out, key=lambda r: version_key(r.version))
+    return out
 
 
 def find(version: str, repo: Path = ROOT) -> Release:
@@ -162,29 +159,42 @@ def diff(old: str, new: str, repo: Path = ROOT, rel_tol: float = 1e-9) -> dict:
     if version_key(old) >= version_key(new):
         raise ReleaseError(f"diff {old} {new}: the first version must be the older one")
     a, b = find(old, repo), find(new, repo)
-    (ha, pa), (hb, pb) = snapshot_at(a, repo), snapshot_at(b, repo)
-    key = ["evaluation", "scenario", "metric"]
-    h = ha.merge(hb, on=key, how="outer", suffixes=("_old", "_new"))
-    gap = (h["value_new"] - h["value_old"]).abs()
-    scale = h[["value_new", "value_old"]].abs().max(axis=1).clip(lower=1.0)
-    changed = (h["value_new"].isna() != h["value_old"].isna()) | (gap > rel_tol * scale)
-    metrics = h[changed].assign(change=lambda d: d["value_new"] - d["value_old"])
-    key = ["evaluation", "scenario", "parameter"]
-    p = pa.merge(pb, on=key, how="outer", suffixes=("_old", "_new"))
-    differs = pd.Series(False, index=p.index)
-    for col in ("value", "source", "locator"):
-        differs |= p[f"{col}_old"].fillna("").astype(str) != p[f"{col}_new"].fillna("").astype(str)
-    parameters = p[differs][key + [f"{c}_{s}" for c in ("value", "source", "locator") for s in ("old", "new")]]
+    metrics, parameters = compare(snapshot_at(a, repo), snapshot_at(b, repo), rel_tol)
     text = _show(b.commit, CHANGELOG, repo) or ""
     return {
         "old": {"version": a.version, "commit": a.commit, "date": a.date},
         "new": {"version": b.version, "commit": b.commit, "date": b.date},
         "metrics": json.loads(
-            metrics[key[:2] + ["metric", "value_old", "value_new", "change"]].to_json(orient="records")
+            metrics[["evaluation", "scenario", "metric", "value_old", "value_new", "change"]].to_json(orient="records")
         ),
         "parameters": json.loads(parameters.to_json(orient="records")),
         "changelog": [{"version": v, "date": d, "text": body} for v, d, body in entries_between(text, old, new)],
     }
+
+
+def compare(old: tuple, new: tuple, rel_tol: float = 1e-9, names: tuple = ("old", "new")) -> tuple:
+    """What differs between two (headline, parameters) pairs, as (metrics, parameters): the one
+    comparison of the "What changed" page (a release and this build) and of ``diff`` (two releases).
+
+    A metric differs when its values differ by more than ``rel_tol`` (relative to the larger, at
+    least 1) or it is in one pair only; columns ``value_<old>``, ``value_<new>`` and ``change``,
+    with ``names`` (old, new). A parameter differs in its value, or in its source or locator where
+    both pairs have them; columns ``<field>_<old>``, ``<field>_<new>`` for each compared field."""
+    a, b = names
+    key = ["evaluation", "scenario", "metric"]
+    h = old[0].merge(new[0], on=key, how="outer", suffixes=(f"_{a}", f"_{b}"))
+    va, vb = h[f"value_{a}"], h[f"value_{b}"]
+    scale = pd.concat([va.abs(), vb.abs()], axis=1).max(axis=1).clip(lower=1.0)
+    changed = (va.isna() != vb.isna()) | ((vb - va).abs() > rel_tol * scale)
+    metrics = h[changed].assign(change=lambda d: d[f"value_{b}"] - d[f"value_{a}"]).reset_index(drop=True)
+    key = ["evaluation", "scenario", "parameter"]
+    fields = [c for c in ("value", "source", "locator") if c in old[1].columns and c in new[1].columns]
+    p = old[1][key + fields].merge(new[1][key + fields], on=key, how="outer", suffixes=(f"_{a}", f"_{b}"))
+    differs = pd.Series(False, index=p.index)
+    for col in fields:
+        differs |= p[f"{col}_{a}"].fillna("").astype(str) != p[f"{col}_{b}"].fillna("").astype(str)
+    parameters = p[differs][key + [f"{c}_{s}" for c in fields for s in names]].reset_index(drop=True)
+    return metrics, parameters
 
 
 def consecutive(repo: Path = ROOT) -> list:
@@ -295,11 +305,14 @@ def release(version: str, repo: Path = ROOT, build: bool = True, commit: bool = 
 RESULTS_DIR = ROOT / "data" / "results"
 
 
-def releases() -> list:
-    """Released versions with a snapshot, oldest first."""
-    if not RESULTS_DIR.is_dir():
+def releases(repo: Path = ROOT) -> list:
+    """The released versions, oldest first: the one definition of a release, a version with a
+    results snapshot ``data/results/<version>/headline.csv`` (:func:`history` adds the commits)."""
+    folder = RESULTS_DIR if repo == ROOT else repo / "data" / "results"
+    if not folder.is_dir():
         return []
-    return sorted((p.name for p in RESULTS_DIR.iterdir() if (p / "headline.csv").is_file()), key=version_key)
+    found = [p.name for p in folder.iterdir() if VERSION_RE.match(p.name) and (p / "headline.csv").is_file()]
+    return sorted(found, key=version_key)
 
 
 def snapshot(version: str) -> tuple:
@@ -324,21 +337,6 @@ def write_release(version: str = __version__, overwrite: bool = False) -> str:
     return str(d)
 
 
-def changes(old: tuple, new: tuple, rel_tol: float = 1e-9) -> tuple:
-    """Headline metrics and parameters that differ between two (headline, parameters) pairs."""
-    key = ["evaluation", "scenario", "metric"]
-    h = old[0].merge(new[0], on=key, how="outer", suffixes=("_previous", "_current"))
-    diff = (h["value_current"] - h["value_previous"]).abs()
-    scale = h[["value_current", "value_previous"]].abs().max(axis=1).clip(lower=1.0)
-    h = h[h["value_current"].isna() != h["value_previous"].isna() | (diff > rel_tol * scale)].assign(
-        change=lambda d: d["value_current"] - d["value_previous"]
-    )
-    key = ["evaluation", "scenario", "parameter"]
-    p = old[1].merge(new[1], on=key, how="outer", suffixes=("_previous", "_current"))
-    p = p[p["value_previous"].fillna("") != p["value_current"].fillna("")]
-    return h.reset_index(drop=True), p[key + ["value_previous", "value_current"]].reset_index(drop=True)
-
-
 def baseline(version: str = __version__) -> str | None:
     """The release the "What changed" page compares this build with: the latest release before
     ``version``; for the first release, its own snapshot (which this build must reproduce); None
@@ -358,7 +356,7 @@ def headline_changes(old: pd.DataFrame, new: pd.DataFrame, rel_tol: float = 1e-9
     :func:`current` returns them), labelled in words and shown as the book shows them.
 
     A changed, added or removed metric is a row with both values and the change; the metrics of an
-    evaluation whose values are equal (within ``rel_tol``, as :func:`changes`) collapse into one
+    evaluation whose values are equal (within ``rel_tol``, as :func:`compare`) collapse into one
     row, "N metrics unchanged". Columns: evaluation, scenario, measure, unit, previous, current,
     change."""
     key = ["evaluation", "scenario", "metric"]

@@ -12,6 +12,7 @@ from .readings import READINGS
 EVALUATION = Evaluation(
     name="elsalvador",
     title="El Salvador: FSV mortgage operation (CCLIP)",
+    operation=("IDB CCLIP, USD 50M of FSV mortgages for new and used homes, El Salvador"),
     source="idb_es_cclip",
     scenario="as_published",
     parameters=model.PARAMETERS,

@@ -170,14 +170,6 @@ def recovery_shares(ev) -> list:
     return sorted((s for s in shares if s < 1), reverse=True)
 
 
-def verdict(ev, metrics: dict) -> str:
-    """Whether the run meets the decision criterion, as a sentence for the prose."""
-    c = ev.criterion
-    value = metrics[c.metric]
-    met = value >= c.threshold if c.direction == ">=" else value <= c.threshold
-    return f"The criterion ({c.label}) is {'met' if met else 'not met'} in this run."
-
-
 def reproducing_term_mix(ev) -> dict:
     """The term mix of the scenario files the ``printed_term_mix`` reading applies to (the one
     that reproduces their printed NPVs; they all share it)."""

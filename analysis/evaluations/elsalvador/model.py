@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ...core.contract import Result
-from ...core.finance import annual_debt_service, irr, irr_batch, npv
+from ...core.finance import annual_debt_service, discount_factors, irr, irr_batch, npv
 from ...core.finance import column as _col  # a batch of N values -> shape (N, 1)
 from ...core.params import Spec
 
@@ -179,7 +179,6 @@ def flows(p: dict) -> dict:
     benefit3 = (1 - s) * disb * (1 - w) * va_i
     default_cost = 0.0 - _col(p["default_rate"]) * recovery  # 0.0 -: no negative zeros
     net = benefit1 + benefit2 + benefit3 - disb + recovery + default_cost
-    t = np.arange(h) + p["discount_first_period"]
     shape = np.shape(net)
     return {
         "imputed_rent": benefit1,
@@ -189,7 +188,7 @@ def flows(p: dict) -> dict:
         "credit_recovery": np.broadcast_to(recovery, shape),
         "default_cost": np.broadcast_to(default_cost, shape),
         "net_flow": net,
-        "discounted_net_flow": net * np.exp(-t * np.log1p(_col(p["discount_rate"]))),
+        "discounted_net_flow": net * discount_factors(p["discount_rate"], h, p["discount_first_period"]),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core.finance import annual_debt_service, periodic_rate
+from ...core.finance import annual_debt_service, discount_factors, periodic_rate
 from ...core.sheets import Book, cell
 from . import model
 
@@ -113,8 +113,7 @@ def calculation(book: Book, p: dict, result) -> None:
     disb = np.zeros(h)
     disb[: len(p["disbursements"])] = p["disbursements"]
     stock = np.concatenate(([0.0], np.cumsum(disb)[:-1]))
-    t_exp = np.arange(h) + p["discount_first_period"]
-    factor = (1 + p["discount_rate"]) ** -t_exp
+    factor = discount_factors(p["discount_rate"], h, p["discount_first_period"])
     n_disb = "COUNT(p_disbursements)"  # not a typed number: the list sets it
     for t in range(1, h + 1):
         c = t

@@ -12,6 +12,10 @@ from .readings import READINGS
 EVALUATION = Evaluation(
     name="gret",
     title="ACT-GRET progressive-housing model",
+    operation=(
+        "ACT-GRET sheet: progressive housing financed by savings, a matching public subsidy and two loans; "
+        "effort rate by family income"
+    ),
     source="idb_gret_2002",
     scenario="as_published",
     parameters=model.PARAMETERS,

@@ -7,6 +7,10 @@ from .readings import READINGS
 EVALUATION = Evaluation(
     name="peru",
     title="Peru: Fondo Mivivienda credit operation (new homes and home improvement)",
+    operation=(
+        "IDB financial-intermediation loan, USD 300M to Fondo Mivivienda for new-home mortgages and "
+        "home-improvement credits, Peru"
+    ),
     source="idb_pe_fmv",
     scenario="base",
     parameters=model.PARAMETERS,

@@ -239,14 +239,6 @@ def mortgage_cost(p: dict, result) -> dict:
     return {"pv_instalments": float(pv), "loan": float(loan), "phrase": f"costs {word} its principal"}
 
 
-def verdict(ev, metrics: dict) -> str:
-    """Whether the run meets the decision criterion, as a sentence for the prose."""
-    c = ev.criterion
-    value = metrics[c.metric]
-    met = value >= c.threshold if c.direction == ">=" else value <= c.threshold
-    return f"The criterion ({c.label}) is {'met' if met else 'not met'} in this run."
-
-
 def largest_differences(rec: pd.DataFrame) -> dict:
     """The largest absolute difference, USD per beneficiary, between published and reproduced
     Tabla 6 cells: of the PV costs of both subcomponents, and of every Subcomponent 2 cell."""

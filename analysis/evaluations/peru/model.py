@@ -24,7 +24,17 @@ import numpy as np
 import pandas as pd
 
 from ...core.contract import Result
-from ...core.finance import amortization_schedule, bc_ratio, irr, irr_batch, level_payment, npv, periodic_rate
+from ...core.finance import (
+    amortization_schedule,
+    bc_ratio,
+    discount_factors,
+    irr,
+    irr_batch,
+    level_payment,
+    npv,
+    periodic_rate,
+)
+from ...core.finance import column as _col  # a batch of N values -> shape (N, 1)
 from ...core.params import Spec
 
 _money = dict(low=0, high=None)
@@ -184,11 +194,6 @@ def check(p: dict):
     return None
 
 
-def _col(x):
-    """A parameter as a column: scalars stay scalars, a batch of N values becomes shape (N, 1)."""
-    return np.asarray(x, dtype=float)[..., None] if np.ndim(x) else float(x)
-
-
 def _instalment(p: dict, k: str):
     """Monthly level instalment of subcomponent k's credit (cuota mensual)."""
     r = periodic_rate(_col(p[f"{k}_loan_rate"]), 12, p["loan_rate_convention"])
@@ -228,8 +233,7 @@ def _finish(p: dict, lines: dict, benefits: list) -> dict:
 
 def _discount_factors(p: dict):
     """1 / (1 + r)^t for each year, t = year - 1 + discount_first_period; shape (..., horizon)."""
-    t = _years(p) - 1 + p["discount_first_period"]
-    return (1 + _col(p["discount_rate"])) ** -t.astype(float)
+    return discount_factors(p["discount_rate"], p["horizon_years"], p["discount_first_period"])
 
 
 def _table(p: dict, lines: dict, discounted: bool = True) -> pd.DataFrame:
