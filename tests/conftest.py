@@ -225,7 +225,10 @@ def _rank(nodeid: str) -> int:
     return LONGEST_FIRST.index(key) if key in LONGEST_FIRST else len(LONGEST_FIRST)
 
 
+@pytest.hookimpl(optionalhook=True)  # without xdist (-p no:xdist, or -n 0) the hook does not exist
 def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadscope":
+        return None  # another --dist: xdist's own scheduler
     from xdist.scheduler import LoadScopeScheduling
 
     class ByUnit(LoadScopeScheduling):
