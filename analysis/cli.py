@@ -20,7 +20,7 @@ import textwrap
 from pathlib import Path
 
 from . import __version__, bench, evaluations
-from .core import params, uncertainty
+from .core import params, uncertainty, verdict
 from .publish import build, workbook
 from .release import releases, site
 
@@ -130,9 +130,14 @@ def _run(evaluation: str, scenario: str | None, overrides: dict):
     return ev, sc, result
 
 
+def _verdict(ev, scenario: str, overrides: dict):
+    """The verdict the book shows for this run (analysis.core.verdict), from the same analysis."""
+    return verdict.analysed(ev, scenario, overrides)["verdict"]
+
+
 def run_payload(evaluation: str, scenario: str | None, overrides: dict) -> dict:
     """Everything ``run --json`` prints, as a dict (``parameters``: see :func:`provenance`)."""
-    _, sc, result = _run(evaluation, scenario, overrides)
+    ev, sc, result = _run(evaluation, scenario, overrides)
     return _clean(
         {
             "evaluation": evaluation,
@@ -142,6 +147,7 @@ def run_payload(evaluation: str, scenario: str | None, overrides: dict) -> dict:
             "overrides": overrides,
             "parameters": provenance(sc),
             "metrics": result.metrics,
+            "verdict": _verdict(ev, sc.name, overrides).as_dict(),
             "notes": {k: v for k, v in result.notes.items() if v},
             "tables": {name: df.to_dict(orient="records") for name, df in result.tables.items()},
         }
@@ -188,6 +194,7 @@ def cmd_run(args) -> int:
         lines.append("other metrics")
         lines += [f"  {name:<36} {_number(value)}" for name, value in others.items()]
     lines += [f"  note on {name}: {note}" for name, note in result.notes.items() if note]
+    lines += ["verdict", *_wrap(_verdict(ev, sc.name, overrides).sentence, 2)]
     for name, df in result.tables.items():
         lines.append(f"\n{name}\n" + df.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     print("\n".join(lines))
@@ -264,6 +271,7 @@ def sensitivity_payload(evaluation, scenario, overrides, draws, seed, follow: st
             "tornado": res["tornado"].to_dict(orient="records"),
             "monte_carlo": mc,
             "sobol": res["sobol"].to_dict(orient="records"),
+            "verdict": verdict.judge(res).as_dict(),
         }
     )
 
@@ -298,6 +306,7 @@ def cmd_sensitivity(args) -> int:
     for row in payload["sobol"]:
         share = lambda x: "   n/a" if x is None else f"{x:6.3f}"  # noqa: E731
         lines.append(f"  {row['parameter']:<28} {share(row['first_order'])} {share(row['total'])}")
+    lines += ["verdict", *_wrap(payload["verdict"]["sentence"], 2)]
     print("\n".join(lines))
     return 0
 

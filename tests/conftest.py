@@ -130,7 +130,17 @@ def project_copy(dest: Path) -> Path:
 EDITION = "pytest-edition"
 HOSTILE = "<b>x</b><script>alert(1)</script>"
 HOSTILE_MARKDOWN = "[click](javascript:alert(2)) {download}`f <x>` $x$"
-EDITION_ARGS = ["--scenario", "elsalvador=hostile", "--set", "elsalvador.rent_to_price=0.09", "--edition", EDITION]
+# The shared edition's overrides: rent_to_price shows a replaced value; new_home_share (below its
+# switching value) turns El Salvador's verdict to "does not hold", so that the verdict test sees an
+# edition whose verdict differs from the book's.
+EDITION_OVERRIDES = {"rent_to_price": 0.09, "new_home_share": 0.35}
+EDITION_ARGS = [
+    "--scenario",
+    "elsalvador=hostile",
+    *[a for k, v in EDITION_OVERRIDES.items() for a in ("--set", f"elsalvador.{k}={v}")],
+    "--edition",
+    EDITION,
+]
 
 
 def _kept(project: Path) -> dict:

@@ -169,7 +169,7 @@ def test_titles_and_urls_are_as_the_documents_give_them(bib):
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     words = [_words(t) for t in texts]
     for key, entry in bib.items():
-        if "title" in entry.fields:
+        if "title" in entry.fields and "doi" not in entry.fields:  # a method's paper: its DOI is its handle
             title = _words(Text.from_latex(entry.fields["title"]).render_as("text"))
             assert any(_contains(w, title) for w in words), f"{key}: title not found as written in a source document"
         if "url" in entry.fields:

@@ -29,9 +29,10 @@ import nbformat
 import numpy as np
 import pytest
 from bs4 import BeautifulSoup
-from conftest import HOSTILE, HOSTILE_MARKDOWN, chapter_parts, require_chromium
+from conftest import EDITION_OVERRIDES, HOSTILE, HOSTILE_MARKDOWN, chapter_parts, require_chromium
 
 from analysis import evaluations
+from analysis.core import verdict
 from analysis.publish import chapter, contents, pdf
 
 pytestmark = pytest.mark.slow
@@ -608,7 +609,9 @@ def test_every_chapter_explorer_works_by_keyboard_and_shows_the_engines_values(s
                 assert abs(float(shown[m["name"]]) - exact[m["name"]]) <= 1.5 * m["error"] + 1e-8 * abs(
                     exact[m["name"]]
                 ), m["name"]
-        assert page.text_content(".explorer-verdict").startswith(("Passes", "Fails", "Too close", "No value"))
+        words = verdict.AT_A_POINT[bool(ev.criterion.passes(exact[ev.criterion.metric]))]
+        said = page.text_content(".explorer-verdict")
+        assert said.startswith((words[0].upper() + words[1:] + ":", "Too close", "No value")), said
         assert page.evaluate("() => document.documentElement.scrollWidth") <= VIEWPORTS[viewport]["width"]
         page.close()
         assert not problems, problems
@@ -628,3 +631,41 @@ def test_the_introduction_table_links_every_registered_chapter_and_its_source(bu
         cells = row.find_all("td")
         assert cells[0].find("a", href=f"{ev.name}.html") is not None, ev.name
         assert cells[2].find("a", href=lambda h: h and "references.html" in h) is not None, ev.name
+
+
+# --- the verdicts: one sentence per evaluation, the same on every page that shows it ---------------
+
+
+def verdict_boxes(html: Path) -> dict:
+    """evaluation -> {page: the text of its verdict box} over every page of a built book."""
+    found = {}
+    for page in sorted(html.rglob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for box in soup.select("div.verdict"):
+            name = next(c for c in box["class"] if c.startswith("verdict-"))[len("verdict-") :]
+            body = " ".join(p.get_text() for p in box.find_all("p") if "admonition-title" not in p.get("class", []))
+            found.setdefault(name, {})[str(page.relative_to(html))] = " ".join(body.replace("’", "'").split())
+    return found
+
+
+VERDICT_PAGES = ("book/intro.html", "book/summary.html", "book/uncertainty.html")
+
+
+@pytest.mark.slow
+def test_every_page_shows_each_verdict_as_the_library_computes_it(built_book, edition):
+    book = verdict_boxes(built_book)
+    for name in evaluations.REGISTRY:
+        assert set(book.get(name, {})) == {*VERDICT_PAGES, f"book/{name}.html"}, name
+        want = verdict.analysed(evaluations.get(name))["verdict"].sentence
+        assert set(book[name].values()) == {want}, (name, book[name])
+    # an edition whose overrides change El Salvador's verdict: its pages say the edition's, alike
+    folder, _, _ = edition
+    shown = verdict_boxes(folder)
+    es = verdict.analysed(evaluations.get("elsalvador"), "corrected", EDITION_OVERRIDES)["verdict"]
+    assert es.word != verdict.analysed(evaluations.get("elsalvador"))["verdict"].word
+    # the edition's scenario file (hostile) extends corrected and changes only texts
+    want = es.sentence.replace("At scenario corrected with overrides", "At scenario hostile with overrides", 1)
+    assert set(shown["elsalvador"]) == {*VERDICT_PAGES, "book/elsalvador.html"}
+    assert set(shown["elsalvador"].values()) == {want}, shown["elsalvador"]
+    for name in set(evaluations.REGISTRY) - {"elsalvador"}:  # the others keep the book's
+        assert shown[name] == book[name]

@@ -33,26 +33,16 @@ def test_every_registered_evaluation_fulfils_the_contract(ev):
     assert set(sc.entries) == set(ev.parameters)
 
 
-def test_the_verdict_sentence_is_the_criterions_rule():
-    c = Criterion("npv", 0.0, ">=", "the NPV is at least zero")
-    assert c.verdict({"npv": 1.0}) == "The criterion (the NPV is at least zero) is met in this run."
-    assert c.verdict({"npv": -1.0}).endswith("is not met in this run.")
-    assert c.verdict({"npv": math.nan}).endswith("is not met in this run.")  # NaN never passes
-    ceiling = Criterion("effort", 0.3, "<=", "the effort rate is at most 30 %")
-    assert ceiling.verdict({"effort": 0.3}).endswith(" is met in this run.")
-    assert ceiling.verdict({"effort": 0.31}).endswith("is not met in this run.")
-
-
 def test_no_evaluation_words_its_own_verdict():
-    """The criterion's sentence is written once (Criterion.verdict): no module of an evaluation
-    defines another."""
+    """The verdict is judged once (analysis.core.verdict): no module of an evaluation defines a
+    verdict, a rule or a "most fragile" of its own."""
     import ast
 
     own = [
         f"{path.relative_to(build.ROOT)}:{n.lineno}"
         for path in sorted((build.ROOT / "analysis" / "evaluations").rglob("*.py"))
         for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(n, ast.FunctionDef) and n.name == "verdict"
+        if isinstance(n, ast.FunctionDef) and n.name in ("verdict", "judge", "rule")
     ]
     assert not own, own
 

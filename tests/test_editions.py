@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from conftest import EDITION, ROOT, tree
+from conftest import EDITION, EDITION_OVERRIDES, ROOT, tree
 
 from analysis import cli, evaluations
 from analysis.core import params
@@ -417,7 +417,7 @@ def test_an_edition_has_its_own_downloads(edition):
     soup = BeautifulSoup((folder / "book" / "elsalvador.html").read_text(encoding="utf-8"), "html.parser")
     href = next(a["href"] for a in soup.find_all("a", href=True) if a["href"].endswith("/cash_flow.csv"))
     edition_rows = list(csv.DictReader((folder / "book" / href).open()))
-    expected = evaluations.run("elsalvador", "corrected", {"rent_to_price": 0.09})[1].tables["cash_flow"]
+    expected = evaluations.run("elsalvador", "corrected", EDITION_OVERRIDES)[1].tables["cash_flow"]
     book = evaluations.run("elsalvador")[1].tables["cash_flow"]
     column = "imputed_rent"
     shown = [float(r[column]) for r in edition_rows]

@@ -365,5 +365,7 @@ def test_recovery_shares_and_the_reproducing_term_mix():
 
 
 def test_verdict_follows_the_parameters():
-    assert "is met" in EV.criterion.verdict(EV.run()[1].metrics)
-    assert "is not met" in EV.criterion.verdict(EV.run(None, {"discount_rate": 0.3})[1].metrics)
+    from analysis.core import verdict
+
+    assert verdict.analysed(EV)["verdict"].holds
+    assert verdict.analysed(EV, None, {"discount_rate": 0.3})["verdict"].word == verdict.FAILS

@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT
 
 from analysis import evaluations
-from analysis.core import grid
+from analysis.core import grid, verdict
 from analysis.publish import explorer
 
 EVALUATIONS = list(evaluations.REGISTRY)
@@ -182,8 +182,10 @@ def test_sliders_in_the_browser_show_the_engines_values(payloads, tmp_path, brow
             got = float(shown[m["name"]])
             tol = 1e-8 * max(1.0, abs(want)) if kind == "grid" else m["error"] * 1.5 + 1e-8 * abs(want)
             assert abs(got - want) <= tol, (kind, actual, m["name"], got, want, m["error"])
-    verdict = page.text_content(".explorer-verdict")
-    assert verdict.startswith(("Passes", "Fails", "Too close", "No value"))
+    said = page.text_content(".explorer-verdict")
+    value = exact[ev.criterion.metric]
+    words = verdict.AT_A_POINT[bool(ev.criterion.passes(value))]
+    assert said.startswith((words[0].upper() + words[1:] + ":", "Too close", "No value")), (said, value)
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390
     page.close()

@@ -241,3 +241,13 @@ def test_no_text_is_printed_off_the_page(built):
 
         page.extract_text(visitor_text=visit)
     assert not off, f"{len(off)} pieces of text off the page:\n" + "\n".join(off[:10])
+
+
+@pytest.mark.slow
+def test_the_pdf_prints_each_verdict_as_the_pages_show_it(pdf_text):
+    from analysis.core import verdict
+
+    text = _squash(" ".join(pdf_text[0])).replace("’", "'")
+    for name, ev in evaluations.REGISTRY.items():
+        sentence = verdict.analysed(ev)["verdict"].sentence
+        assert text.count(sentence) >= 4, (name, sentence)  # landing, summary, uncertainty, chapter

@@ -637,8 +637,10 @@ def test_mortgage_cost_phrase_follows_the_discount_rate():
 
 
 def test_verdict_and_discounting_phrases_follow_the_parameters():
-    assert "is met" in EV.criterion.verdict(EV.run("base")[1].metrics)
-    assert "is not met" in EV.criterion.verdict(EV.run("base", {"discount_rate": 0.5})[1].metrics)
+    from analysis.core import verdict
+
+    assert verdict.analysed(EV, "base")["verdict"].holds
+    assert verdict.analysed(EV, "base", {"discount_rate": 0.5})["verdict"].word == verdict.FAILS
     assert "once" in findings.discounting({"discount_first_period": 1})
     assert "not discounted" in findings.discounting({"discount_first_period": 0})
 

@@ -6,6 +6,7 @@ import pytest
 from conftest import ROOT
 
 from analysis import __version__
+from analysis.core import verdict
 from analysis.publish import summary
 from analysis.release import releases
 
@@ -133,10 +134,10 @@ def test_the_summary_covers_every_registered_evaluation_and_equals_the_current_r
         assert set(part["metric"]) == {m.name for m in ev.metrics}
         for row in part.itertuples():
             assert row.value == head[(row.evaluation, row.scenario, row.metric)]
-            assert row.criterion_holds == ev.criterion.passes(head[(row.evaluation, row.scenario, ev.criterion.metric)])
+            assert row.verdict == verdict.analysed(ev, row.scenario)["verdict"].word
         table = summary.summary_table(frame, ev.name)
         assert list(table.columns) == ["measure", "scenario", "published", "this book", "difference", "note"]
-        assert table["measure"].iloc[-1].startswith("the conclusion holds")
+        assert table["measure"].iloc[-1].startswith("verdict on the conclusion")
         assert len(table) == len(part) + len(ev.summary_scenarios())
         for r in part.itertuples():  # the published figure, where the document gives one, beside this book's
             assert (r.published is None or pd.isna(r.published)) == (r.published_shown == "not published")
@@ -161,8 +162,9 @@ def test_findings_are_the_model_the_published_figures_and_the_monte_carlo():
     from analysis import evaluations
     from analysis.core import reconcile
 
-    found = summary.findings(draws=2000).set_index("evaluation")
-    across, _, _ = summary.comparison(draws=2000)
+    runs = summary.analyses(draws=2000, with_sobol=True)
+    found = summary.findings(runs).set_index("evaluation")
+    across, _, _, verdicts = summary.comparison(runs)
     for name, ev in evaluations.REGISTRY.items():
         row = found.loc[name]
         metric = ev.metric(ev.criterion.metric)
@@ -173,7 +175,8 @@ def test_findings_are_the_model_the_published_figures_and_the_monte_carlo():
             assert row["corrected"] == ev.run(ev.corrected)[1].metrics[metric.name]
         else:
             assert pd.isna(row["corrected"])
-        assert row["p_fails"] == across.set_index("evaluation").loc[name, "probability it fails"]
+        assert row["verdict"] is verdicts[name]
+        assert row["verdict"].p_fails == across.set_index("evaluation").loc[name, "probability it fails"]
 
 
 def test_the_landing_page_glues_every_finding():
@@ -188,7 +191,7 @@ def test_the_landing_page_glues_every_finding():
         if o.get("metadata", {}).get("scrapbook")
     }
     for name in evaluations.REGISTRY:
-        assert {f"fi_{name}_reproduced", f"fi_{name}_published", f"fi_{name}_p_fails_pct"} <= glued
+        assert {f"fi_{name}_reproduced", f"fi_{name}_published", f"vd_{name}_p_fails", f"vd_{name}_draws"} <= glued
 
 
 def test_a_disagreement_in_sign_is_flagged_in_the_summary():

@@ -193,19 +193,23 @@ def _set_field(data_dir, key, field, block):
 
 @pytest.mark.slow
 def test_cross_programme_comparison():
-    across, frag, indices = summary.comparison(draws=2000)
+    across, frag, indices, verdicts = summary.comparison(summary.analyses(draws=2000, with_sobol=True))
     assert set(indices["evaluation"]) == set(across["evaluation"])
     assert list(across["evaluation"]) == list(evaluations.REGISTRY)
-    for row in across.itertuples():  # the failure condition is the registered criterion's
-        assert row._3 == evaluations.get(row.evaluation).criterion.failure
+    for _, row in across.iterrows():  # the conclusion is the registered criterion's
+        ev = evaluations.get(row["evaluation"])
+        assert row["the conclusion"] == ev.criterion.label
+        first = uncertainty.candidates(frag[frag["evaluation"] == ev.name]).iloc[0]
+        assert row["most fragile assumption"] == first["label"] == verdicts[ev.name].most_fragile.label
     assert across["probability it fails"].between(0, 1).all()
-    for row in across.itertuples():
-        mine = frag[(frag["evaluation"] == row.evaluation) & frag["uncertain"]].dropna(subset=["relative_move"])
-        assert row._5 == mine.sort_values("relative_move").iloc[0]["parameter"]  # most fragile assumption
+    assert (across["95 % interval, low"] <= across["probability it fails"]).all()
+    assert (across["probability it fails"] <= across["95 % interval, high"]).all()
     es_rows = frag[frag["evaluation"] == "elsalvador"].set_index("parameter")
     r = es_rows.loc["rent_to_price"]
     assert r["relative_move"] == pytest.approx(abs(r["switching_value"] - r["value"]) / r["value"])
-    assert not es_rows.loc["discount_rate", "uncertain"]  # a range but no distribution
+    assert r["widths"] == pytest.approx(abs(r["switching_value"] - r["value"]) / (r["range_high"] - r["range_low"]))
+    assert not r["within_range"]  # 7.08 %, below its documented 8-9 %: ranked after those inside
+    assert not es_rows.loc["discount_rate", "uncertain"] and es_rows.loc["discount_rate", "kind"] == "policy"
 
 
 class _Linear:
@@ -222,7 +226,7 @@ class _Linear:
 @pytest.mark.slow
 def test_sobol_indices_of_a_linear_model():
     entries = {k: {"distribution": {"kind": "uniform", "low": 0.0, "high": 1.0}} for k in ("x1", "x2", "x3")}
-    s = uncertainty.sobol(_Linear, {"x1": 0.5, "x2": 0.5, "x3": 0.5}, entries, n=200_000, seed=1).set_index("parameter")
+    s = uncertainty.sobol(_Linear, {"x1": 0.5, "x2": 0.5, "x3": 0.5}, entries, n=2**14, seed=1).set_index("parameter")
     # Var(2 x1) = 4/12, Var(x2) = 1/12: shares 0.8 and 0.2, no interactions, x3 inert.
     assert s.loc["x1", "first_order"] == pytest.approx(0.8, abs=0.01)
     assert s.loc["x2", "first_order"] == pytest.approx(0.2, abs=0.01)
@@ -230,6 +234,51 @@ def test_sobol_indices_of_a_linear_model():
         0.0, abs=1e-12
     )
     assert list(s.index) == ["x1", "x2", "x3"]
+
+
+class _Ishigami:
+    """Ishigami and Homma (1990): y = sin x1 + 7 sin^2 x2 + 0.1 x3^4 sin x1, x_i ~ U(-pi, pi). Its
+    indices are known in closed form and x3 acts only through its interaction with x1, which an
+    additive known answer cannot see."""
+
+    criterion = Criterion("y", 0.0)
+    first = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
+    total = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}
+
+    @staticmethod
+    def evaluate_batch(p, draws):
+        x1, x2, x3 = (np.asarray(draws[k], dtype=float) for k in ("x1", "x2", "x3"))
+        return {"y": np.sin(x1) + 7 * np.sin(x2) ** 2 + 0.1 * x3**4 * np.sin(x1)}
+
+
+def test_sobol_recovers_the_ishigami_indices_within_their_intervals():
+    entries = {k: {"distribution": {"kind": "uniform", "low": -np.pi, "high": np.pi}} for k in ("x1", "x2", "x3")}
+    s = uncertainty.sobol(_Ishigami, {}, entries, seed=7).set_index("parameter")
+    for k in ("x1", "x2", "x3"):
+        for name, want in (("first_order", _Ishigami.first[k]), ("total", _Ishigami.total[k])):
+            low, high = s.loc[k, f"{name}_low"], s.loc[k, f"{name}_high"]
+            assert low - 0.005 <= want <= high + 0.005, (k, name, low, want, high)  # 0.005: the 4 digits
+            assert high - low < 0.05, (k, name)
+    assert s.loc["x3", "total"] > 0.2 > s.loc["x3", "first_order"] + 0.1  # the interaction is seen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(evaluations.REGISTRY))
+def test_sobol_first_order_agrees_with_an_independent_estimator(name):
+    """The quasi-random Saltelli estimate against another method on other draws: Var(E[Y | x_i]) /
+    Var(Y) from 200,000 pseudo-random Monte Carlo draws, E[Y | x_i] by 100 quantile bins of x_i
+    (a binning estimator, biased up by about 100 / N of the residual variance)."""
+    ev = evaluations.get(name)
+    res = uncertainty.analyse(ev, draws=1000)
+    s = res["sobol"].set_index("parameter")
+    draws = uncertainty.draw(res["entries"], 200_000, 11)
+    y = np.asarray(uncertainty._batch(ev, res["scenario"].values, draws)[ev.criterion.metric], dtype=float)
+    for key, x in draws.items():
+        bins = np.searchsorted(np.quantile(x, np.linspace(0, 1, 101)[1:-1]), x)
+        means = np.bincount(bins, weights=y) / np.bincount(bins)
+        binned = np.var(means[bins]) / np.var(y)
+        low, high = s.loc[key, "first_order_low"], s.loc[key, "first_order_high"]
+        assert low - 0.01 <= binned <= high + 0.01, (key, low, binned, high)
 
 
 def test_one_at_a_time_probability_of_failing(sc):
@@ -371,3 +420,19 @@ def test_treatment_lines_from_the_result_or_its_json_part():
         "as declared"
     )
     assert "`rent_to_price` held at 0.07" in uncertainty.treatment_text(res)
+
+
+@pytest.mark.parametrize("name", list(evaluations.REGISTRY))
+def test_every_sobol_interval_of_the_book_is_narrower_than_five_points(name):
+    s = _book_sobol(name)
+    assert (s["first_order_high"] - s["first_order_low"]).max() < 0.05
+    assert (s["total_high"] - s["total_low"]).max() < 0.05
+    assert (s["first_order_low"] <= s["first_order"]).all() and (s["first_order"] <= s["first_order_high"]).all()
+    assert (s["n"] == uncertainty.SOBOL_N).all()
+
+
+def _book_sobol(name):
+    ev = evaluations.get(name)
+    sc = ev.load()
+    entries, _ = uncertainty.centred(sc, ev.parameters)
+    return uncertainty.sobol(ev, sc.values, entries)

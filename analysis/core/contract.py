@@ -86,11 +86,6 @@ class Criterion:
         out = v >= self.threshold if self.direction == ">=" else v <= self.threshold
         return bool(out) if out.ndim == 0 else out
 
-    def verdict(self, metrics: dict) -> str:
-        """Whether a run (its ``metrics``) meets the criterion, as the one sentence every page shows."""
-        met = self.passes(metrics[self.metric])
-        return f"The criterion ({self.label}) is {'met' if met else 'not met'} in this run."
-
     def fails(self, value):
         v = np.asarray(value, dtype=float)
         out = ~np.asarray(self.passes(v)) & np.isfinite(v) | ~np.isfinite(v)
@@ -151,6 +146,9 @@ class Evaluation:
     tables: tuple = field(default=())  # Result tables offered as downloads (default: all)
     # module with STRUCTURAL and calculation(book, values, result); see analysis.publish.workbook
     workbook: object = None
+    # parameters that are policy choices, not uncertain quantities (the social discount rate): shown
+    # with their switching value, never named the assumption the conclusion is most fragile to
+    policy: tuple = ()
     explore: tuple = ()  # parameters of the chapter's explorer (default: the 3 largest total Sobol indices)
     explore_series: str | None = None  # prefix of batch outputs the explorer adds (e.g. "effort_rate.")
 
@@ -161,6 +159,9 @@ class Evaluation:
         keys = [r.key for r in self.readings]
         if len(keys) != len(set(keys)):
             raise ValueError(f"{self.name}: reading keys must be unique")
+        unknown = set(self.policy) - set(self.parameters)
+        if unknown:
+            raise ValueError(f"{self.name}: policy parameter {sorted(unknown)[0]!r} is not a parameter")
         for r in self.readings:
             unknown = set(r.overrides) - set(self.parameters)
             if unknown:

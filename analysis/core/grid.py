@@ -20,7 +20,7 @@ import itertools
 
 import numpy as np
 
-from . import reconcile, uncertainty
+from . import reconcile, uncertainty, verdict
 
 POINTS = 11  # grid points per axis of a continuous parameter (plus the scenario's value)
 MAX_WHOLE_POINTS = 41  # a whole-number axis with more values than this is treated as continuous
@@ -30,14 +30,15 @@ SLIDER_STEPS = 200  # a continuous slider moves in steps of 1/SLIDER_STEPS of it
 SIGNIFICANT = 10  # digits kept in the embedded grid (the rounding is inside the measured error)
 
 
-def chosen(ev, sc, entries: dict, n: int = 3) -> list:
+def chosen(ev, sc, entries: dict, n: int = 3, indices=None) -> list:
     """The parameters the explorer varies: the contract's ``explore``, else the ``n`` with the
-    largest total Sobol index, then those with only a documented range by tornado swing."""
+    largest total Sobol index (``indices``: the chapter's, from :func:`uncertainty.analyse`; else
+    computed the same way), then those with only a documented range by tornado swing."""
     if ev.explore:
         return list(ev.explore)
     keys = []
     if any("distribution" in e for e in entries.values()):
-        sob = uncertainty.sobol(ev, sc.values, entries, n=2048, seed=SEED)
+        sob = indices if indices is not None else uncertainty.sobol(ev, sc.values, entries)
         keys = list(sob.sort_values("total", ascending=False, kind="stable")["parameter"])
     if len(keys) < n and any("range" in e for e in entries.values()):
         keys += [k for k in uncertainty.tornado(ev, sc.values, entries)["parameter"] if k not in keys]
@@ -109,12 +110,12 @@ def _round(x: np.ndarray) -> list:
     return [None if not np.isfinite(v) else float(f"{v:.{SIGNIFICANT}g}") for v in np.asarray(x, dtype=float)]
 
 
-def build(ev, sc, result=None, keys: list | None = None) -> dict:
+def build(ev, sc, result=None, keys: list | None = None, indices=None) -> dict:
     """Everything the page embeds: axes, grid values, the scenario's and published values, the
     criterion, and the interpolation error measured at random off-grid points."""
     values = sc.values
     entries, _ = uncertainty.centred(sc, ev.parameters, "shift")
-    keys = keys or chosen(ev, sc, entries)
+    keys = keys or chosen(ev, sc, entries, indices=indices)
     if not keys:
         return None
     axes = [axis(ev.parameters[k], entries[k]) for k in keys]
@@ -192,6 +193,9 @@ def build(ev, sc, result=None, keys: list | None = None) -> dict:
             "threshold": crit.threshold,
             "direction": crit.direction,
             "label": crit.label,
+            # the words of analysis.core.verdict at one point (the grid has no draws: no verdict)
+            "holds": verdict.AT_A_POINT[True],
+            "fails": verdict.AT_A_POINT[False],
         },
         "checks": CHECKS,
         "flips": flips.get(crit.metric, 0),

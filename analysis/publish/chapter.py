@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import evaluations
-from ..core import params, reconcile
+from ..core import information, params, reconcile, uncertainty
 from . import contents, explorer
 from .markup import (  # noqa: F401 -- the chapters' notebooks format through chapter.*
     FIGURE_DPI,
@@ -327,31 +327,93 @@ def switching_values(ev, unc, caption: str | None = None):
 
 
 def sobol(unc, caption: str = "Sobol indices: the share of the decision measure's variance each assumption explains"):
-    """Sobol indices: the share of the decision metric's variance each assumption explains."""
+    """Sobol indices with their 95 % bootstrap intervals and the design's size
+    (:func:`analysis.core.uncertainty.sobol`), assumptions in words."""
     s = unc["sobol"]
-    return show(
-        formatted(
-            s,
-            {
-                "parameter": lambda x: x.replace("_", " "),
-                "first_order": lambda x: f"{x:.2f}",
-                "total": lambda x: f"{x:.2f}",
-            },
-            {"first_order": "alone (first order)", "total": "with interactions (total)"},
-        ),
-        caption,
+    ev = unc["evaluation"]
+
+    def interval(row, name):
+        return f"{row[name]:.2f} ({row[name + '_low']:.2f} to {row[name + '_high']:.2f})"
+
+    shown = pd.DataFrame(
+        {
+            "assumption": [uncertainty.label(ev.parameters[k]) for k in s["parameter"]],
+            "alone (first order, 95 % interval)": [interval(r, "first_order") for _, r in s.iterrows()],
+            "with interactions (total, 95 % interval)": [interval(r, "total") for _, r in s.iterrows()],
+        }
     )
+    n, d = int(s["n"].iloc[0]), len(s)
+    note = (
+        f"Scrambled Sobol' design of {n:,} base points ({n * (d + 2):,} model runs), "
+        f"percentile bootstrap intervals ({uncertainty.SOBOL_RESAMPLES} resamples)."
+    )
+    return show(shown, f"{caption}. {note}")
+
+
+def value_of_information(ev, voi, caption: str | None = None):
+    """The value of information (:func:`analysis.core.information.value_of_information`): per
+    uncertain assumption, EVPPI by regression and by nested Monte Carlo, with their standard errors."""
+    in_usd = voi.attrs["unit"] == "USD"
+    shown = lambda v: f"{v:,.0f}" if in_usd else f"{100 * v:.2f}"  # noqa: E731
+    unit = "USD" if in_usd else "percentage points of income"
+    table = pd.DataFrame(
+        {
+            "assumption": voi["label"],
+            f"EVPPI, regression ({unit})": [
+                f"{shown(v)} ± {shown(e)}" for v, e in zip(voi["evppi_regression"], voi["se_regression"])
+            ],
+            f"EVPPI, nested Monte Carlo ({unit})": [
+                f"{shown(v)} ± {shown(e)}" for v, e in zip(voi["evppi_nested"], voi["se_nested"])
+            ],
+            "share of the EVPI": [percent(x, 1) for x in voi["share_of_evpi"]],
+        }
+    )
+    a = voi.attrs
+    note = (
+        f"EVPI {shown(a['evpi'])} {unit} from {a['draws']:,} draws; nested Monte Carlo with {a['n_outer']} outer "
+        f"and {a['n_inner']:,} inner draws per assumption (± one standard error)"
+    )
+    return show(table, f"{caption or 'What learning each uncertain assumption would be worth to the decision'}. {note}")
+
+
+def worth_most(ev, voi) -> str:
+    """The sentence :func:`analysis.core.information.worth_most` words, as MyST with glued numbers."""
+    return glued_sentence(information.worth_most(ev, voi), f"vi_{ev.name}")
+
+
+def acceptability(ev, curve, sc):
+    """The acceptability curve: the probability that the conclusion holds at each discount rate,
+    the scenario's rate and the documented range marked."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.2), dpi=FIGURE_DPI)
+    ax.plot(100 * curve["rate"], 100 * curve["p_holds"], color="tab:blue", lw=1.6)
+    rng = sc.entries[curve.attrs["key"]].get("range")
+    if rng:
+        ax.axvspan(100 * rng["low"], 100 * rng["high"], color="tab:grey", alpha=0.15, label="documented range")
+    here = curve[curve["scenario"]].iloc[0]
+    ax.plot([100 * here["rate"]], [100 * here["p_holds"]], "o", color="tab:red", label="this scenario")
+    ax.set(
+        xlabel="social discount rate (% a year)",
+        ylabel="P(conclusion holds) (%)",
+        ylim=(-2, 102),
+        title=f"{curve.attrs['draws']:,} draws at every rate (the same draws)",
+    )
+    ax.legend(loc="upper right", frameon=False)
+    fig.tight_layout()
+    return fig
 
 
 # --- the what-if explorer -----------------------------------------------------------------------
 
 
-def explore(ev, sc, res):
-    """The Explore part: sliders over the assumptions that matter most, on the engine's grid
-    (``analysis.publish.explorer``; drawn in the browser by ``book/_static/explorer.js``)."""
+def explore(ev, sc, res, unc=None):
+    """The Explore part: sliders over the assumptions that matter most (by the chapter's Sobol
+    indices, ``unc``), on the engine's grid (``analysis.publish.explorer``; drawn in the browser by
+    ``book/_static/explorer.js``)."""
     from IPython.display import Markdown
 
-    return Markdown(explorer.render(ev, sc, res))
+    return Markdown(explorer.render(ev, sc, res, None if unc is None else unc["sobol"]))
 
 
 # --- downloads and glue -------------------------------------------------------------------------
@@ -392,6 +454,30 @@ def glue_markdown(name: str, text: str) -> None:
     from myst_nb import glue
 
     glue(name, Markdown(text), display=False)
+
+
+def glued_sentence(parts, key: str) -> str:
+    """A sentence of text pieces and Numbers (:class:`analysis.core.verdict.Number`) as MyST, each
+    number glued as ``<key>_<name>`` and shown through a ``{glue:text}`` role."""
+    pieces = []
+    for part in parts:
+        if isinstance(part, str):  # text() trims: keep the spaces between a piece and a number
+            pieces.append((" " if part[:1].isspace() else "") + text(part) + (" " if part[-1:].isspace() else ""))
+        else:
+            glue_number(f"{key}_{part.name}", part.value)
+            suffix = (" " if part.suffix[:1].isspace() else "") + text(part.suffix) if part.suffix else ""
+            pieces.append(f"{{glue:text}}`{key}_{part.name}:{part.spec}`{suffix}")
+    return "".join(pieces)
+
+
+def verdict_box(v) -> str:
+    """The verdict (:func:`analysis.core.verdict.judge`) as the one box every page shows: its
+    sentence, each number glued (``vd_<evaluation>_<name>``) so that it reaches the prose as the
+    notebook computed it. Shown with ``display(Markdown(...))``; the built-book test reads the box
+    back on every page and compares it with :attr:`Verdict.sentence`."""
+    body = glued_sentence(v.parts(), f"vd_{v.evaluation}")
+    title = text(f"Verdict: {evaluations.get(v.evaluation).title}")
+    return f":::{{admonition}} {title}\n:class: verdict verdict-{v.evaluation}\n\n{body}\n:::\n"
 
 
 def uncertainty_sources(table: pd.DataFrame):

@@ -18,11 +18,11 @@ def embedded(payload: dict) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render(ev, sc, result=None) -> str:
+def render(ev, sc, result=None, indices=None) -> str:
     """The chapter's Explore part as MyST Markdown: a sentence on what the sliders do, the
     parameters they move with their ranges' live citations, the explorer itself (raw HTML with the
     embedded grid; ``explorer.js`` draws it) and the parameters held at the scenario's values."""
-    payload = grid.build(ev, sc, result)
+    payload = grid.build(ev, sc, result, indices=indices)
     if payload is None:
         return "No assumption of this scenario has a documented range or distribution: there is nothing to explore."
     keys = [p["key"] for p in payload["parameters"]]

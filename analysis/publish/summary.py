@@ -12,7 +12,7 @@ import json
 import pandas as pd
 
 from .. import evaluations
-from ..core import reconcile, uncertainty
+from ..core import reconcile, uncertainty, verdict
 from . import chapter, markup
 
 
@@ -23,9 +23,7 @@ def choice(ev, scenarios: dict | None = None, overrides: dict | None = None) -> 
     return (scenarios or {}).get(ev.name) or ev.scenario, dict((overrides or {}).get(ev.name) or {})
 
 
-def edition_label(scenario: str, overrides: dict) -> str:
-    """How the pages name an edition's run: the scenario, "with overrides" when it has some."""
-    return f"{scenario} with overrides" if overrides else scenario
+edition_label = verdict.scenario_label  # how the pages name an edition's run
 
 
 def current(scenarios: dict | None = None, overrides: dict | None = None, origin: str = "override") -> tuple:
@@ -58,7 +56,7 @@ def current(scenarios: dict | None = None, overrides: dict | None = None, origin
 def summary(scenarios: dict | None = None, overrides: dict | None = None, origin: str = "override") -> pd.DataFrame:
     """Each evaluation's headline metrics in the scenarios it compares, computed now: one row per
     evaluation, scenario and metric, with the value, the published figure where the document
-    gives one, the difference, their display and whether the decision criterion holds. An
+    gives one, the difference, their display and the verdict on the conclusion. An
     edition's scenario and overrides (see :func:`choice`) add their run, labelled as
     :func:`edition_label` names it (an overridden run has no published figure)."""
 
@@ -70,7 +68,7 @@ def summary(scenarios: dict | None = None, overrides: dict | None = None, origin
             runs.append((edition_label(chosen, changed), chosen, changed))
         for scenario, file, changes in runs:
             m = ev.run(file, changes, origin)[1].metrics
-            holds = bool(ev.criterion.passes(m[ev.criterion.metric]))
+            word = verdict.analysed(ev, file, changes)["verdict"].word
             for metric in ev.metrics:
                 pub = None if changes else reconcile.published_metric(ev, metric, file)
                 diff = None if pub is None else m[metric.name] - pub
@@ -88,7 +86,7 @@ def summary(scenarios: dict | None = None, overrides: dict | None = None, origin
                         "published_shown": "not published" if pub is None else metric.format(pub),
                         "difference_shown": "" if diff is None else _signed(metric, diff),
                         "note": _disagreement(ev, metric, pub, m[metric.name]),
-                        "criterion_holds": holds,
+                        "verdict": word,
                     }
                 )
     return pd.DataFrame(rows)
@@ -113,7 +111,7 @@ def _signed(metric, value) -> str:
 
 def summary_table(frame: pd.DataFrame, evaluation: str) -> pd.DataFrame:
     """One evaluation's rows of :func:`summary` as a table: per measure and scenario, published,
-    this book and the difference; a last row per scenario says whether the conclusion holds."""
+    this book and the difference; a last row per scenario gives the verdict on the conclusion."""
     ev = evaluations.get(evaluation)
     part = frame[frame["evaluation"] == evaluation]
     rows = [
@@ -127,13 +125,13 @@ def summary_table(frame: pd.DataFrame, evaluation: str) -> pd.DataFrame:
         }
         for r in part.itertuples()
     ]
-    for scenario, holds in part.groupby("scenario", sort=False)["criterion_holds"].first().items():
+    for scenario, word in part.groupby("scenario", sort=False)["verdict"].first().items():
         rows.append(
             {
-                "measure": f"the conclusion holds: {ev.criterion.label}",
+                "measure": f"verdict on the conclusion ({ev.criterion.label})",
                 "scenario": scenario,
                 "published": "",
-                "this book": "yes" if holds else "no",
+                "this book": word,
                 "difference": "",
                 "note": "",
             }
@@ -141,26 +139,41 @@ def summary_table(frame: pd.DataFrame, evaluation: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "scenario", "published", "this book", "difference", "note"])
 
 
-def findings(
-    draws: int | None = None, scenarios: dict | None = None, overrides: dict | None = None, origin: str = "override"
-) -> pd.DataFrame:
-    """What a reviewer needs first, one row per evaluation: the decision metric as published, as
-    reproduced, as corrected (where the evaluation has a corrected scenario), the difference, the
-    probability that the conclusion fails under the declared distributions, and the uncertain
-    assumption nearest its switching value. With an edition's ``scenarios`` and ``overrides``
-    (see :func:`choice`), "reproduced" is its run (an overridden run has no published figure)."""
+def analyses(
+    scenarios: dict | None = None,
+    overrides: dict | None = None,
+    draws: int = uncertainty.DEFAULT_DRAWS,
+    seed: int = uncertainty.DEFAULT_SEED,
+    with_sobol: bool = False,
+) -> list:
+    """:func:`analysis.core.uncertainty.analyse` of every evaluation at the book's scenario, or an
+    edition's (see :func:`choice`), in the registry's order, each with its ``verdict``. A page
+    computes them once and hands them to :func:`comparison` (which needs ``with_sobol``) and
+    :func:`findings`."""
+    return [
+        verdict.analysed(ev, *choice(ev, scenarios, overrides), draws, seed, with_sobol)
+        for ev in evaluations.REGISTRY.values()
+    ]
 
-    summary_, frag, _ = comparison(scenarios, overrides, **({"draws": draws} if draws else {}))
+
+def comparison(runs: list) -> tuple:
+    """:func:`analysis.core.verdict.comparison` of ``runs`` (:func:`analyses`): (one row per
+    evaluation, fragility table, Sobol indices, verdicts by evaluation)."""
+    return verdict.comparison(runs)
+
+
+def findings(runs: list, origin: str = "override") -> pd.DataFrame:
+    """What a reviewer needs first, one row per evaluation of ``runs`` (:func:`analyses`): the
+    decision metric as published, as reproduced, as corrected (where the evaluation has a corrected
+    scenario, at the same overrides), the difference, and the verdict. An overridden run has no
+    published figure."""
     rows = []
-    for ev in evaluations.REGISTRY.values():
+    for res in runs:
+        ev, sc = res["evaluation"], res["scenario"]
         metric = ev.metric(ev.criterion.metric)
-        chosen, changed = choice(ev, scenarios, overrides)
-        reproduced = ev.run(chosen, changed, origin)[1].metrics[metric.name]
-        published = None if changed else reconcile.published_metric(ev, metric, chosen)
-        corrected = ev.run(ev.corrected)[1].metrics[metric.name] if ev.corrected else None
-        robust = summary_[summary_["evaluation"] == ev.name].iloc[0]
-        top = frag[(frag["evaluation"] == ev.name) & frag["uncertain"]].dropna(subset=["relative_move"])
-        top = top.iloc[0] if len(top) else None
+        reproduced = ev.evaluate(sc.values).metrics[metric.name]
+        published = None if sc.overrides else reconcile.published_metric(ev, metric, sc.name)
+        corrected = ev.run(ev.corrected, sc.overrides, origin)[1].metrics[metric.name] if ev.corrected else None
         rows.append(
             {
                 "evaluation": ev.name,
@@ -169,34 +182,15 @@ def findings(
                 "measure": metric.label,
                 "unit": metric.unit,
                 "criterion": ev.criterion.label,
-                "scenario": edition_label(chosen, changed),
+                "scenario": edition_label(sc.name, sc.overrides),
                 "published": published,
                 "reproduced": reproduced,
                 "corrected": corrected,
                 "difference": None if published is None else reproduced - published,
-                "p_fails": float(robust["probability it fails"]),
-                "fragile_parameter": None if top is None else top["parameter"],
-                "fragile_value": None if top is None else float(top["value"]),
-                "fragile_switching_value": None if top is None else float(top["switching_value"]),
+                "verdict": res["verdict"],
             }
         )
     return pd.DataFrame(rows)
-
-
-def comparison(
-    scenarios: dict | None = None,
-    overrides: dict | None = None,
-    draws: int = uncertainty.DEFAULT_DRAWS,
-    seed: int = uncertainty.DEFAULT_SEED,
-) -> tuple:
-    """:func:`analysis.core.uncertainty.comparison` of every evaluation at the book's scenarios, or an
-    edition's (see :func:`choice`): (summary with one row per evaluation, fragility table, Sobol indices)."""
-    runs = []
-    for ev in evaluations.REGISTRY.values():
-        scenario, changes = choice(ev, scenarios, overrides)
-        res = uncertainty.analyse(ev, scenario, changes, draws=draws, seed=seed)
-        runs.append((edition_label(res["scenario"].name, changes), res))
-    return uncertainty.comparison(runs)
 
 
 def sources(scenarios: dict | None = None, overrides: dict | None = None) -> pd.DataFrame:
@@ -247,23 +241,5 @@ def findings_text(frame: pd.DataFrame) -> str:
             parts.append(f"Corrected for the document's slips: {glued(key + '_corrected', r.corrected, metric)}.")
         else:
             parts.append("No correction: the published case follows the document's text.")
-        chapter.glue_number(key + "_p_fails_pct", 100 * r.p_fails)
-        parts.append(
-            f"The conclusion ({markup.cell(ev.criterion.label)}) fails in "
-            f"{{glue:text}}`{key}_p_fails_pct:.1f` % of the Monte Carlo draws"
-        )
-        if r.fragile_parameter:
-            spec = ev.parameters[r.fragile_parameter]
-            pct = markup.format_value(0.5, spec).endswith("%")
-            scale, suffix, spec_fmt = (100.0, " %", ".2f") if pct else (1.0, "", ",.4g")
-            chapter.glue_number(key + "_fragile_value", scale * r.fragile_value)
-            chapter.glue_number(key + "_fragile_switch", scale * r.fragile_switching_value)
-            parts[-1] += (
-                f"; the uncertain assumption closest to overturning it is `{r.fragile_parameter}`, which switches "
-                f"the conclusion at {{glue:text}}`{key}_fragile_switch:{spec_fmt}`{suffix} (now "
-                f"{{glue:text}}`{key}_fragile_value:{spec_fmt}`{suffix})."
-            )
-        else:
-            parts[-1] += "."
-        paragraphs.append(" ".join(parts))
+        paragraphs.append(" ".join(parts) + "\n\n" + chapter.verdict_box(r.verdict))
     return "\n\n".join(paragraphs)

@@ -27,7 +27,7 @@ import math
 from pathlib import Path
 
 from .. import __version__, evaluations
-from ..core import params
+from ..core import params, verdict
 from ..core.sheets import Book, cell, number
 from . import contents
 
@@ -151,6 +151,7 @@ def _write_about(book: Book, ev, scenario, overrides: dict, commit: str) -> None
         ("analysis version", __version__),
         ("commit", commit),
         ("parameters SHA-256", scenario.sha256),
+        ("verdict (the book's, at these inputs)", verdict.analysed(ev, scenario.name, overrides)["verdict"].sentence),
         (
             "how to read it",
             "Yellow cells on the Inputs sheet are the assumptions, each with its source and locator; change "

@@ -186,7 +186,10 @@
       else if (Math.abs(v - crit.threshold) <= decisive.error)
         text = "Too close to call: " + decisive.label + " is " + format(decisive, v) +
           ", within the interpolation error of the threshold; run the command line at these values.";
-      else text = (passes(crit, v) ? "Passes" : "Fails") + ": " + crit.label + " (" + decisive.label + " " + format(decisive, v) + ").";
+      else {
+        var words = passes(crit, v) ? crit.holds : crit.fails;  // analysis.core.verdict.AT_A_POINT
+        text = words.charAt(0).toUpperCase() + words.slice(1) + ": " + crit.label + " (" + decisive.label + " " + format(decisive, v) + ").";
+      }
       verdict.textContent = text;
       verdict.setAttribute("data-passes", isFinite(v) ? String(passes(crit, v)) : "");
       draw();

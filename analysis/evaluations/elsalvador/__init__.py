@@ -34,6 +34,7 @@ EVALUATION = Evaluation(
     criterion=Criterion("npv", 0.0, ">=", "the operation's NPV at the social discount rate is at least zero"),
     reproduce=reconciliation.reproduce,
     readings=READINGS,
+    policy=("discount_rate",),
     compared=("as_published", "corrected"),
     corrected="corrected",
     rate_of_return="irr",

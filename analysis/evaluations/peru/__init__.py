@@ -67,6 +67,7 @@ EVALUATION = Evaluation(
     criterion=Criterion("total.npv", 0.0, ">=", "the programme's NPV at the social discount rate is at least zero"),
     reproduce=reconciliation.reproduce,
     readings=READINGS,
+    policy=("discount_rate",),
     compared=("base", "conservative"),
     rate_of_return="total.irr",
     workbook=workbook,
