@@ -207,31 +207,43 @@ def edition(tmp_path_factory):
 # marks no longer change the node id it groups by, so loadgroup splits every group.
 BOOK_UNIT = "built book"
 BOOK_FILES = ("test_browser.py", "test_pdf.py", "test_bibliography.py", "test_editions.py")
-PER_TEST_FILES = ("test_workbook_gret.py",)
+# The tests that recalculate the GRET workbooks compiled by conftest.compiled_workbook (about 22 s a
+# compilation, once per worker): one unit, so that they compile each scenario once.
+COMPILED_UNIT = "compiled workbooks"
+COMPILED_TESTS = ("test_workbook.py", "test_every_cell_and_output_equals_the_model", "test_drawn_inputs_recompute")
+PER_TEST_FILES = ("test_workbook_gret.py",)  # the others of the file: each compiles its own workbook
 LONGEST_FIRST = (
+    COMPILED_UNIT,
     "test_workbook_gret.py",
     BOOK_UNIT,
     "test_releases.py",
     "test_gret.py",
     "test_prose.py",
-    "test_workbook.py",
     "test_build.py",
     "test_workbook_peru.py",
 )
 
 
-def work_unit(nodeid: str) -> str:
-    """The unit of work of a test, from its node id."""
-    path = nodeid.split("::", 1)[0]
-    name = path.rsplit("/", 1)[-1]
+def _key(nodeid: str) -> str:
+    """The name a unit is ranked by: the built book, the compiled workbooks, or the file's name."""
+    name = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
     if name in BOOK_FILES:
         return BOOK_UNIT
-    return nodeid if name in PER_TEST_FILES else path
+    if name == "test_workbook.py" or (name == "test_workbook_gret.py" and any(t in nodeid for t in COMPILED_TESTS)):
+        return COMPILED_UNIT
+    return name
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit of work of a test, from its node id."""
+    key = _key(nodeid)
+    if key != nodeid.split("::", 1)[0].rsplit("/", 1)[-1]:
+        return key
+    return nodeid if key in PER_TEST_FILES else nodeid.split("::", 1)[0]
 
 
 def _rank(nodeid: str) -> int:
-    name = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
-    key = BOOK_UNIT if name in BOOK_FILES else name
+    key = _key(nodeid)
     return LONGEST_FIRST.index(key) if key in LONGEST_FIRST else len(LONGEST_FIRST)
 
 

@@ -16,6 +16,7 @@ as ``treatment``; :func:`treatment_lines` says it in words.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +30,13 @@ DEFAULT_DRAWS = 100_000
 DEFAULT_SEED = 20261124
 
 
-def _batch(ev, p, draws):
-    return ev.evaluate_batch(p, {k: np.asarray(v, dtype=float) for k, v in draws.items()})
+def _batch(ev, p, draws, irr: bool = False):
+    """``ev.evaluate_batch`` on float arrays; without the rate of return unless ``irr`` (its root
+    search is most of a batch's cost, and only the Monte Carlo's percentiles read it)."""
+    draws = {k: np.asarray(v, dtype=float) for k, v in draws.items()}
+    if not irr and "with_irr" in inspect.signature(ev.evaluate_batch).parameters:
+        return ev.evaluate_batch(p, draws, with_irr=False)
+    return ev.evaluate_batch(p, draws)
 
 
 def _search_interval(spec, value):
@@ -121,7 +127,9 @@ def monte_carlo(ev, p, entries, n: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED
     ``p_fails`` is the probability that the conclusion fails (the criterion is not met)."""
     crit, irr_name = ev.criterion, ev.rate_of_return
     draws = draw(entries, n, seed)
-    parts = [_batch(ev, p, {k: v[i : i + chunk] for k, v in draws.items()}) for i in range(0, n, chunk)]
+    parts = [
+        _batch(ev, p, {k: v[i : i + chunk] for k, v in draws.items()}, irr=bool(irr_name)) for i in range(0, n, chunk)
+    ]
     metric = np.concatenate(
         [np.broadcast_to(r[crit.metric], (min(chunk, n - i * chunk),)) for i, r in enumerate(parts)]
     )
