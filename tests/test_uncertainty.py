@@ -422,6 +422,7 @@ def test_treatment_lines_from_the_result_or_its_json_part():
     assert "`rent_to_price` held at 0.07" in uncertainty.treatment_text(res)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(evaluations.REGISTRY))
 def test_every_sobol_interval_of_the_book_is_narrower_than_five_points(name):
     s = _book_sobol(name)

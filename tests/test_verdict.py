@@ -128,6 +128,7 @@ def test_the_sentence_is_its_parts_and_the_box_glues_every_number(name):
     json.dumps(v.as_dict(), allow_nan=False)
 
 
+@pytest.mark.slow
 def test_summary_and_uncertainty_tables_carry_the_verdicts_word():
     runs = summary.analyses(with_sobol=True)
     across, _, _, verdicts = summary.comparison(runs)
@@ -144,6 +145,7 @@ def test_summary_and_uncertainty_tables_carry_the_verdicts_word():
         assert not table["this book"].isin(["yes", "no"]).any()  # never a bare "holds: yes"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["run", "sensitivity"])
 def test_the_command_line_gives_the_same_verdict(command):
     done = subprocess.run(
@@ -180,6 +182,7 @@ def test_no_other_module_or_notebook_words_a_verdict():
     assert not found, found
 
 
+@pytest.mark.slow
 def test_the_workbook_states_the_books_verdict_at_its_inputs(tmp_path):
     import openpyxl
 

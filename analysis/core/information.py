@@ -28,7 +28,6 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
 
 from . import uncertainty
 from .verdict import Number
@@ -118,6 +117,8 @@ def evppi_regression(
     too, which biases the estimate slightly upwards: negligible with a few knots and 10^4 or more
     draws.
     """
+    from scipy import linalg  # slow to import: only where it is used
+
     nb = np.asarray(nb, dtype=float)
     x = spline_basis(theta, knots)
     q, r = np.linalg.qr(x)
@@ -142,6 +143,8 @@ def evppi_regression(
 def quantile(distribution: dict, u):
     """The declared ``distribution`` (an entry's: uniform, or triangular with its mode) at
     probabilities ``u``: its inverse distribution function."""
+    from scipy import stats  # slow to import: only where it is used
+
     d, u = distribution, np.asarray(u, dtype=float)
     low, high = d["low"], d["high"]
     if d["kind"] == "uniform":
@@ -192,6 +195,8 @@ def evppi_nested(
     covers both loops' noise. Hence the defaults: few outer draws (stratified, they need few) and
     many inner ones.
     """
+    from scipy import stats  # slow to import: only where it is used
+
     rng = np.random.default_rng([seed, 1])  # a stream apart from the inner draws' (same seed)
     outer = quantile(entries[key]["distribution"], (np.arange(n_outer) + rng.random(n_outer)) / n_outer)
     n = n_outer * n_inner

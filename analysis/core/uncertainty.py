@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import params
 
@@ -166,6 +165,8 @@ SOBOL_RESAMPLES = 200  # bootstrap resamples of the 95 % intervals (percentile; 
 def distributions(entries) -> dict:
     """The declared distribution of every uncertain parameter as a frozen ``scipy.stats``
     distribution (sorted keys): uniform, or triangular with its mode."""
+    from scipy import stats  # slow to import: only where it is used
+
     out = {}
     for key in sorted(entries):
         d = entries[key].get("distribution")
@@ -192,6 +193,8 @@ def sobol(ev, p, entries, n: int = SOBOL_N, seed: int = DEFAULT_SEED, resamples:
     alone; the total adds its interactions. Estimates are shown as computed (a first-order index
     can come out slightly negative or above its total within its interval). Columns: parameter,
     first_order, first_order_low, first_order_high, total, total_low, total_high, n."""
+    from scipy import stats  # slow to import: only where it is used
+
     dists = distributions(entries)
     keys = list(dists)
     d, metric = len(keys), ev.criterion.metric
