@@ -651,6 +651,29 @@ def verdict_boxes(html: Path) -> dict:
 VERDICT_PAGES = ("book/intro.html", "book/summary.html", "book/uncertainty.html")
 
 
+def readings_tables(html: Path) -> dict:
+    """evaluation -> the rows (reading, verdict, flips) of its chapter's "Readings that can change
+    the answer" table, as the built page shows them."""
+    found = {}
+    for name in evaluations.REGISTRY:
+        soup = BeautifulSoup((html / "book" / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+        tables = [t for t in soup.select("table") if "Readings that can change the answer" in t.get_text()]
+        assert len(tables) == 1, name
+        rows = [[" ".join(td.get_text().split()) for td in tr.find_all("td")] for tr in tables[0].select("tbody tr")]
+        found[name] = [(r[1].removeprefix("this book's: ").replace("’", "'"), r[3], r[5]) for r in rows]
+    return found
+
+
+@pytest.mark.slow
+def test_each_chapter_shows_its_readings_with_the_verdicts_the_library_computes(built_book):
+    shown = readings_tables(built_book)
+    for name in evaluations.REGISTRY:
+        table = verdict.under_readings(evaluations.get(name))
+        want = [(r.reading, r.verdict, "yes" if r.flips else "no") for r in table.itertuples()]
+        assert shown[name] == want, name
+    assert ("Real flows (deflated by the CPI) at the same rate, read as real", verdict.FAILS, "yes") in shown["peru"]
+
+
 @pytest.mark.slow
 def test_every_page_shows_each_verdict_as_the_library_computes_it(built_book, edition):
     book = verdict_boxes(built_book)

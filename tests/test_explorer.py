@@ -5,6 +5,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import ROOT
 
@@ -90,11 +91,19 @@ def test_an_override_moves_the_axis_with_it_as_the_uncertainty_analysis_does():
     payload = grid.build(ev, sc, keys=["rent_to_price", "new_home_share"])
     rent = payload["parameters"][0]
     entries, _ = uncertainty.centred(sc, ev.parameters, "shift")
-    assert (rent["low"], rent["high"]) == (
-        entries["rent_to_price"]["range"]["low"],
-        entries["rent_to_price"]["range"]["high"],
+    blocks = [entries["rent_to_price"][b] for b in ("range", "distribution") if b in entries["rent_to_price"]]
+    # the documented range and the distribution's bounds together, both moved with the override
+    assert (rent["low"], rent["high"]) == (min(b["low"] for b in blocks), max(b["high"] for b in blocks))
+    assert (
+        rent["low"]
+        <= entries["rent_to_price"]["range"]["low"]
+        < entries["rent_to_price"]["range"]["high"]
+        <= rent["high"]
     )
-    assert rent["high"] - rent["low"] == pytest.approx(declared["high"] - declared["low"])
+    assert entries["rent_to_price"]["range"]["high"] - entries["rent_to_price"]["range"]["low"] == pytest.approx(
+        declared["high"] - declared["low"]
+    )
+    assert [b["source"] for b in rent["sources"]] == [b["source"] for b in blocks]
     assert rent["low"] <= 0.2 <= rent["high"] and rent["value"] == 0.2
     # an entry whose value lies outside its range (no shift): the axis still includes the value
     low, high, _ = grid.span({"value": 0.3, "range": {"low": 0.0, "high": 0.1}})
@@ -190,3 +199,29 @@ def test_sliders_in_the_browser_show_the_engines_values(payloads, tmp_path, brow
     assert width <= 390
     page.close()
     assert not errors and not failed
+
+
+@pytest.mark.parametrize("name", list(evaluations.REGISTRY))
+def test_the_slider_of_the_most_fragile_assumption_reaches_its_switching_value(name):
+    """The explorer moves the assumption the verdict names first, over its range and its
+    distribution's bounds: the switching value the verdict names lies on the slider."""
+    from analysis.core import verdict
+
+    ev = evaluations.get(name)
+    unc = verdict.analysed(ev)
+    top = unc["verdict"].most_fragile
+    sc = ev.load()
+    drawn = [k for k, e in unc["entries"].items() if "distribution" in e]
+    indices = pd.DataFrame({"parameter": drawn, "total": np.linspace(1, 0, len(drawn))})  # any order
+    keys = grid.chosen(ev, sc, unc["entries"], indices=indices, first=top.parameter)
+    assert keys[0] == top.parameter and len(keys) == len(set(keys)) == 3
+    first = grid.build(ev, sc, keys=[top.parameter])["parameters"][0]
+    assert first["low"] <= top.switching_value <= first["high"], (first["low"], top.switching_value, first["high"])
+
+
+def test_the_gret_explorer_shows_the_published_effort_rate_at_every_income_the_sheet_prints():
+    ev = evaluations.get("gret")
+    payload = grid.build(ev, ev.load(), keys=["subsidy_to_savings_ratio"])
+    published = {m["name"]: m["published"] for m in payload["metrics"]}
+    assert published["effort_rate.200"] == pytest.approx(0.31) == published["effort_rate.reference"]
+    assert published["effort_rate.100"] == pytest.approx(0.62)

@@ -91,7 +91,8 @@ def test_el_salvador_and_gret_name_an_assumption_that_flips_inside_its_range():
 def test_the_verdicts_of_the_book_and_their_probabilities():
     for name in NAMES:
         v = verdict.analysed(evaluations.get(name))["verdict"]
-        assert v.holds and v.word == verdict.FRAGILE  # each holds at its scenario, each fails often
+        # each holds at its scenario and fails often; Peru's turns on two readings of its method
+        assert v.holds and v.word == (verdict.READING if name == "peru" else verdict.FRAGILE)
         assert v.p_fails_low < v.p_fails < v.p_fails_high and v.draws == uncertainty.DEFAULT_DRAWS
         assert v.p_fails >= verdict.FAILS_IN_DRAWS
 
@@ -104,7 +105,7 @@ def test_a_reading_that_flips_the_conclusion_makes_it_depend_on_the_reading():
     assert "value_added_text" in keys
     effects = ev.reading_effects({**ev.load().values, "new_home_share": 0.41}, "as_published").set_index("key")
     assert effects.loc["value_added_text", "npv"] < 0
-    assert "A reading of the document flips it: Value added as the text states" in v.sentence
+    assert "A reading flips it: Value added as the text states" in v.sentence
 
 
 def test_a_conclusion_that_fails_at_the_scenario_does_not_hold():
@@ -120,8 +121,10 @@ def test_the_sentence_is_its_parts_and_the_box_glues_every_number(name):
     numbers = [p for p in parts if isinstance(p, verdict.Number)]
     assert v.sentence == "".join(p if isinstance(p, str) else p.shown() for p in parts)
     assert v.sentence.startswith(v.word[0].upper() + v.word[1:] + ".")
-    text = "".join(p for p in parts if isinstance(p, str))
-    assert not re.search(r"\d", text.replace(v.criterion, "").replace(v.measure, "")), text  # every number is a Number
+    text = "".join(p for p in parts if isinstance(p, str)).replace(v.criterion, "").replace(v.measure, "")
+    for _, _, how in v.calibrated:  # how a value was solved names the tables ("Tabla 5")
+        text = text.replace(how, "")
+    assert not re.search(r"\d", text), text  # every number is a Number
     box = chapter.verdict_box(v)
     assert box.count("{glue:text}") == len(numbers)
     assert f":class: verdict verdict-{name}" in box

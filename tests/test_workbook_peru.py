@@ -218,3 +218,17 @@ def test_one_formula_shape_per_row(tmp_path):
             last = cells[-1].coordinate
             shapes = {Translator(c.value, origin=c.coordinate).translate_formula(last) for c in cells}
             assert len(shapes) == 1, (ws.title, row[0].value)
+
+
+METHOD_READINGS = [r for c in EV.choices for r in c.alternatives]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reading", METHOD_READINGS, ids=[r.key for r in METHOD_READINGS])
+def test_each_reading_of_method_recalculates_to_the_model(books, reading):
+    """Real flows, the resource cost and no terminal value are IF() formulas of the same workbook."""
+    _, result = EV.run("base", dict(reading.overrides))
+    book = books["base"]
+    sol = book.calculate(dict(reading.overrides))
+    compare(book, sol, result)
+    assert book.output(sol, "total.npv") != pytest.approx(EV.run("base")[1].metrics["total.npv"], rel=1e-3)

@@ -22,7 +22,7 @@ from . import params, readings, reconcile
 BETTER = ("higher", "lower")
 FORMATS = ("money", "percent", "ratio", "number")
 DIRECTIONS = (">=", "<=")
-READING_KINDS = ("document slip", "alternative reading", "correction")
+READING_KINDS = ("document slip", "alternative reading", "correction", "method")
 
 
 @dataclass
@@ -102,9 +102,11 @@ class Reading:
     """A reading of the document other than the one the published scenario follows.
 
     ``kind``: ``document slip`` (the published numbers follow a slip the text contradicts),
-    ``alternative reading`` (the text supports another value) or ``correction`` (what the text
-    describes, where the published sheet does otherwise). ``scenarios``: the scenarios it applies
-    to (empty: all).
+    ``alternative reading`` (the text supports another value), ``correction`` (what the text
+    describes, where the published sheet does otherwise) or ``method`` (an alternative of a
+    contested :class:`Choice` of method). ``scenarios``: the scenarios it applies to (empty: all).
+    ``criterion``: the decision rule under this reading, where the reading is of the rule itself
+    (None: the evaluation's).
     """
 
     key: str
@@ -113,6 +115,7 @@ class Reading:
     locator: str
     kind: str
     scenarios: tuple = ()
+    criterion: Criterion | None = None
 
     def __post_init__(self):
         if self.kind not in READING_KINDS:
@@ -120,6 +123,23 @@ class Reading:
 
     def applies_to(self, scenario: str | None) -> bool:
         return scenario is None or not self.scenarios or scenario in self.scenarios
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A contested choice of method, on which the verdict may turn: what the document says (its
+    words, in Spanish, with their locator), the reading this book follows and why, and the
+    alternatives, each a :class:`Reading` computed in full, with its own verdict, in the chapter's
+    table "Readings that can change the answer" (usually of kind ``method``; a reading of the
+    document that is also a contested method is listed in both places, computed once)."""
+
+    key: str
+    question: str  # "Are the flows nominal or real?"
+    quote: str  # the document's words, as printed
+    locator: str
+    default: str  # the reading this book follows, in words
+    why: str  # why this book follows it
+    alternatives: tuple  # Readings
 
 
 @dataclass(frozen=True)
@@ -139,7 +159,11 @@ class Evaluation:
     metrics: tuple  # headline Metrics, most important first
     criterion: Criterion
     reproduce: Callable[[str, dict], pd.DataFrame]  # (scenario, values) -> table, row, column, value
-    readings: tuple = ()  # Readings
+    readings: tuple = ()  # Readings of the document (slips, alternative readings, corrections)
+    choices: tuple = ()  # Choices of method that a reviewer may contest (their alternatives are readings too)
+    # parameters whose value is solved from the published results (parameter -> how): the
+    # reproduction of those results is then a calibration, and every verdict says so
+    calibrated: Mapping = field(default_factory=dict)
     compared: tuple = ()  # scenarios the summary shows side by side (default: the book's)
     corrected: str | None = None  # the scenario that corrects the document's slips, if any
     rate_of_return: str | None = None  # the IRR metric, for Monte Carlo percentiles
@@ -151,21 +175,37 @@ class Evaluation:
     policy: tuple = ()
     explore: tuple = ()  # parameters of the chapter's explorer (default: the 3 largest total Sobol indices)
     explore_series: str | None = None  # prefix of batch outputs the explorer adds (e.g. "effort_rate.")
+    # where the document prints each of those outputs: (table, row, column, scale), "{key}" in any
+    # of them standing for what follows the prefix (the income of "effort_rate.200")
+    explore_series_published: tuple = ()
 
     def __post_init__(self):
         names = {m.name for m in self.metrics}
         if self.criterion.metric not in names:
             raise ValueError(f"{self.name}: the criterion's metric {self.criterion.metric!r} is not a headline metric")
-        keys = [r.key for r in self.readings]
+        keys = [r.key for r in self.all_readings]
         if len(keys) != len(set(keys)):
             raise ValueError(f"{self.name}: reading keys must be unique")
         unknown = set(self.policy) - set(self.parameters)
         if unknown:
             raise ValueError(f"{self.name}: policy parameter {sorted(unknown)[0]!r} is not a parameter")
-        for r in self.readings:
+        for r in self.all_readings:
             unknown = set(r.overrides) - set(self.parameters)
             if unknown:
                 raise ValueError(f"{self.name}: reading {r.key} overrides unknown parameter {sorted(unknown)[0]!r}")
+            if r.criterion is not None and r.criterion.metric not in names:
+                raise ValueError(
+                    f"{self.name}: reading {r.key}'s criterion is on {r.criterion.metric!r}, no headline metric"
+                )
+        unknown = set(self.calibrated) - set(self.parameters)
+        if unknown:
+            raise ValueError(f"{self.name}: calibrated parameter {sorted(unknown)[0]!r} is not a parameter")
+
+    @property
+    def all_readings(self) -> tuple:
+        """The readings of the document, then the alternatives of every choice of method."""
+        own = tuple(self.readings)
+        return own + tuple(r for c in self.choices for r in c.alternatives if r not in own)
 
     # --- parameters --------------------------------------------------------------------------
     def load(

@@ -8,8 +8,8 @@ its error at random off-grid points) as in the browser (to show values).
 
 Which parameters: the evaluation's ``explore`` (contract) or, by default, the three with the
 largest total Sobol index (then, when fewer than three have a distribution, those with only a
-range, by their tornado swing). Each axis spans the parameter's documented range (its ``range``,
-else its distribution's bounds) centred on the scenario's value as the uncertainty analysis
+range, by their tornado swing). Each axis spans the parameter's documented range and its
+distribution's bounds together, centred on the scenario's value as the uncertainty analysis
 centres it (``uncertainty.centred``: an override shifts the range with it), and always includes
 the scenario's value; a whole-number parameter gets one grid point per whole number.
 """
@@ -30,29 +30,34 @@ SLIDER_STEPS = 200  # a continuous slider moves in steps of 1/SLIDER_STEPS of it
 SIGNIFICANT = 10  # digits kept in the embedded grid (the rounding is inside the measured error)
 
 
-def chosen(ev, sc, entries: dict, n: int = 3, indices=None) -> list:
-    """The parameters the explorer varies: the contract's ``explore``, else the ``n`` with the
-    largest total Sobol index (``indices``: the chapter's, from :func:`uncertainty.analyse`; else
-    computed the same way), then those with only a documented range by tornado swing."""
+def chosen(ev, sc, entries: dict, n: int = 3, indices=None, first: str | None = None) -> list:
+    """The parameters the explorer varies: the contract's ``explore``, else ``first`` (the
+    assumption the verdict names most fragile, so that its switching value can be reached) and
+    those with the largest total Sobol index (``indices``: the chapter's, from
+    :func:`uncertainty.analyse`; else computed the same way), then those with only a documented
+    range by tornado swing, ``n`` in all."""
     if ev.explore:
         return list(ev.explore)
-    keys = []
+    keys = [first] if first else []
     if any("distribution" in e for e in entries.values()):
         sob = indices if indices is not None else uncertainty.sobol(ev, sc.values, entries)
-        keys = list(sob.sort_values("total", ascending=False, kind="stable")["parameter"])
+        keys += [k for k in sob.sort_values("total", ascending=False, kind="stable")["parameter"] if k not in keys]
     if len(keys) < n and any("range" in e for e in entries.values()):
         keys += [k for k in uncertainty.tornado(ev, sc.values, entries)["parameter"] if k not in keys]
     return keys[:n]
 
 
 def span(entry: dict) -> tuple:
-    """(low, high, the block that cites them) of a parameter's documented range."""
-    block = entry.get("range") or entry.get("distribution")
-    if block is None:
+    """(low, high, the blocks that cite them) of a parameter: its documented range and its
+    distribution's bounds together (a switching value the verdict names may lie between them, as
+    Peru's house-price growth does), the value included."""
+    blocks = [entry[b] for b in ("range", "distribution") if b in entry]
+    if not blocks:
         raise ValueError(f"parameter value {entry['value']!r} has no range or distribution to explore")
-    low, high = float(block["low"]), float(block["high"])
     value = float(entry["value"])
-    return min(low, value), max(high, value), block
+    low = min([float(b["low"]) for b in blocks] + [value])
+    high = max([float(b["high"]) for b in blocks] + [value])
+    return low, high, blocks
 
 
 def axis(spec, entry: dict) -> np.ndarray:
@@ -106,16 +111,41 @@ def interpolate(axes: list, table: np.ndarray, point) -> float:
     return float(total)
 
 
+def _published_series(ev, name: str, scenario: str) -> float | None:
+    """The document's figure for an output of the evaluation's series (``explore_series``)."""
+    if not ev.explore_series_published or not name.startswith(ev.explore_series or "\0"):
+        return None
+    key = name[len(ev.explore_series) :]
+    table, row, column, scale = ev.explore_series_published
+    return reconcile.published_cell(
+        ev, table.format(key=key), row.format(key=key), column.format(key=key), scale, scenario
+    )
+
+
+def slider_step(low: float, high: float, value: float) -> float:
+    """The step of a continuous slider over [low, high]: about 1/SLIDER_STEPS of the span, chosen
+    (up to four times finer) so that the grid's points and the scenario's value lie on the slider's
+    lattice and the page opens on the value (a browser snaps a range input to min + k x step)."""
+    span = high - low
+    if span <= 0:
+        return 1.0
+    where = (value - low) / span
+    for n in range(SLIDER_STEPS, 4 * SLIDER_STEPS + 1, POINTS - 1):  # multiples of the grid's intervals
+        if abs(where * n - round(where * n)) < 1e-9:
+            return span / n
+    return span / SLIDER_STEPS
+
+
 def _round(x: np.ndarray) -> list:
     return [None if not np.isfinite(v) else float(f"{v:.{SIGNIFICANT}g}") for v in np.asarray(x, dtype=float)]
 
 
-def build(ev, sc, result=None, keys: list | None = None, indices=None) -> dict:
+def build(ev, sc, result=None, keys: list | None = None, indices=None, first: str | None = None) -> dict:
     """Everything the page embeds: axes, grid values, the scenario's and published values, the
     criterion, and the interpolation error measured at random off-grid points."""
     values = sc.values
     entries, _ = uncertainty.centred(sc, ev.parameters, "shift")
-    keys = keys or chosen(ev, sc, entries, indices=indices)
+    keys = keys or chosen(ev, sc, entries, indices=indices, first=first)
     if not keys:
         return None
     axes = [axis(ev.parameters[k], entries[k]) for k in keys]
@@ -148,7 +178,7 @@ def build(ev, sc, result=None, keys: list | None = None, indices=None) -> dict:
     metrics = []
     for n in names:
         m = next((m for m in ev.metrics if m.name == n), None)
-        published = reconcile.published_metric(ev, m, sc.name) if m is not None else None
+        published = reconcile.published_metric(ev, m, sc.name) if m is not None else _published_series(ev, n, sc.name)
         metrics.append(
             {
                 "name": n,
@@ -165,7 +195,7 @@ def build(ev, sc, result=None, keys: list | None = None, indices=None) -> dict:
     params = []
     for k, ax in zip(keys, axes):
         spec, entry = ev.parameters[k], entries[k]
-        low, high, block = span(entry)
+        low, high, blocks = span(entry)
         params.append(
             {
                 "key": k,
@@ -175,11 +205,10 @@ def build(ev, sc, result=None, keys: list | None = None, indices=None) -> dict:
                 "whole": spec.kind == "integer",
                 "low": low,
                 "high": high,
-                "step": 1.0 if spec.kind == "integer" else (high - low) / SLIDER_STEPS,
+                "step": 1.0 if spec.kind == "integer" else slider_step(low, high, float(entry["value"])),
                 "value": float(entry["value"]),
                 "axis": [float(x) for x in ax],
-                "source": block["source"],
-                "locator": block["locator"],
+                "sources": [{"source": b["source"], "locator": b["locator"]} for b in blocks],
             }
         )
     crit = ev.criterion

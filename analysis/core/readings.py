@@ -34,3 +34,18 @@ def all_together(evaluation, kind: str) -> dict:
         if r.kind == kind:
             out.update(r.overrides)
     return out
+
+
+def flipping(evaluation, values: dict, scenario: str | None, holds: bool) -> tuple:
+    """Each reading of ``evaluation`` (its document's readings and its choices' alternatives) that,
+    applied alone to ``values``, turns the conclusion the other way from ``holds``: (reading, the
+    value of its criterion's metric). A reading of the rule itself is judged by its own criterion."""
+    out = []
+    for r in evaluation.all_readings:
+        if not r.applies_to(scenario):
+            continue
+        crit = r.criterion or evaluation.criterion
+        value = evaluation.evaluate({**values, **r.overrides}).metrics[crit.metric]
+        if bool(crit.passes(value)) != holds:
+            out.append((r, float(value)))
+    return tuple(out)

@@ -175,7 +175,12 @@ def published_metric(evaluation, metric, scenario: str) -> float | None:
     None when the document publishes none (``Metric.published`` says where to look)."""
     if not metric.published:
         return None
-    table, row, column, scale = metric.published
+    return published_cell(evaluation, *metric.published, scenario)
+
+
+def published_cell(evaluation, table: str, row: str, column: str, scale: float, scenario: str) -> float | None:
+    """The printed cell (table, row, column) of ``scenario`` times ``scale``, or None when the
+    document prints none (``row`` may name the scenario as ``{scenario}``)."""
     pub = published(evaluation.name)
     hit = pub[
         (pub["table"] == table)

@@ -381,6 +381,64 @@ def analyse(
     }
 
 
+def uniform_shapes(entries: dict) -> dict:
+    """``entries`` with every declared distribution made uniform over the same bounds: the shapes
+    (triangular, its mode) are this book's choice, so a ranking that rests on them is checked
+    against the shape that assumes least."""
+    out = {}
+    for k, e in entries.items():
+        d = e.get("distribution")
+        if d is not None and d["kind"] != "uniform":
+            e = {**e, "distribution": {**{x: y for x, y in d.items() if x != "mode"}, "kind": "uniform"}}
+        out[k] = e
+    return out
+
+
+def distribution_mean(d: dict) -> float:
+    """The mean of a declared distribution (uniform or triangular)."""
+    if d["kind"] == "uniform":
+        return (float(d["low"]) + float(d["high"])) / 2
+    return (float(d["low"]) + float(d["mode"]) + float(d["high"])) / 3
+
+
+def mean_gap(result: dict) -> pd.DataFrame:
+    """Why the Monte Carlo mean of the decision metric differs from its value at the scenario: for
+    each drawn assumption, the mean of its declared distribution against the scenario's value and
+    the metric with that assumption alone at that mean (the others at the scenario), largest move
+    first. ``attrs``: the scenario's value, the Monte Carlo mean and the metric with every drawn
+    assumption at its mean (the rest of the gap is the model's non-linearity)."""
+    ev, p, entries = result["evaluation"], result["scenario"].values, result["entries"]
+    metric = ev.criterion.metric
+    drawn = [k for k in sorted(entries) if entries[k].get("distribution")]
+    means = {k: distribution_mean(entries[k]["distribution"]) for k in drawn}
+    n = len(drawn)
+    # row i: assumption i at its mean; the last row: all of them
+    rows = {k: np.full(n + 1, float(p[k])) for k in drawn}
+    for i, k in enumerate(drawn):
+        rows[k][i] = means[k]
+        rows[k][n] = means[k]
+    y = np.asarray(_batch(ev, p, rows)[metric], dtype=float) if n else np.zeros(1)
+    at_scenario = float(ev.evaluate(p).metrics[metric])
+    out = pd.DataFrame(
+        {
+            "parameter": drawn,
+            "kind": [entries[k]["distribution"]["kind"] for k in drawn],
+            "value": [float(p[k]) for k in drawn],
+            "distribution_mean": [means[k] for k in drawn],
+            "metric_alone_at_mean": y[:n],
+            "shift": y[:n] - at_scenario,
+        }
+    )
+    out = out.reindex(out["shift"].abs().sort_values(ascending=False, kind="stable").index).reset_index(drop=True)
+    out.attrs.update(
+        metric=metric,
+        at_scenario=at_scenario,
+        monte_carlo_mean=float(result["monte_carlo"]["mean"]),
+        all_at_means=float(y[n]) if n else at_scenario,
+    )
+    return out
+
+
 def one_at_a_time(ev, p, entries, n: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """For each parameter with a distribution, the probability that the conclusion fails when
     only that parameter is drawn (the others at their values): which uncertainty alone suffices."""

@@ -7,8 +7,9 @@ that the book can glue them). Nothing else words a verdict.
 The rule, applied in this order:
 
 * **does not hold**: the decision criterion fails at the scenario's values;
-* **depends on a reading**: it holds, but one of the document's readings declared in the
-  evaluation's contract (a slip, an alternative reading, a correction), applied alone, flips it;
+* **depends on a reading**: it holds, but one of the readings declared in the evaluation's
+  contract (a slip of the document, an alternative reading, a correction, or an alternative of a
+  contested choice of method, ``Evaluation.choices``), applied alone, flips it;
 * **holds but fragile**: it holds under every reading, but an assumption flips it at a value
   inside its documented range, or it fails in at least :data:`FAILS_IN_DRAWS` of the Monte Carlo
   draws of the declared distributions;
@@ -22,6 +23,7 @@ rate, ``Evaluation.policy``) are not assumptions in this sense and are never nam
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -42,7 +44,8 @@ MEANING = {
     f"more than {1 - FAILS_IN_DRAWS:.0%} of the draws".replace("%", " %"),
     FRAGILE: "holds at the scenario and under every declared reading, but an assumption flips it inside "
     f"its documented range, or it fails in at least {FAILS_IN_DRAWS:.0%} of the draws".replace("%", " %"),
-    READING: "holds at the scenario, but a reading of the document declared in the evaluation flips it",
+    READING: "holds at the scenario, but a reading declared in the evaluation (of the document, or of a contested "
+    "choice of method) flips it",
     FAILS: "the criterion fails at the scenario's values",
 }
 
@@ -127,6 +130,7 @@ class Verdict:
     flips_inside: tuple = ()  # Assumptions flipping it inside their documented range, most fragile first
     most_fragile: Assumption | None = None
     readings_flipping: tuple = ()  # (key, label, value shown) of each reading that flips it
+    calibrated: tuple = ()  # (label, value shown, how) of each parameter solved from the published results
 
     def parts(self) -> list:
         """The verdict as a sentence: a list of text pieces and :class:`Number` s."""
@@ -162,9 +166,12 @@ class Verdict:
         if self.readings_flipping:
             labels = "; ".join(label for _, label, _ in self.readings_flipping)
             many = len(self.readings_flipping) > 1
-            out += [
-                f" {'Readings of the document flip it' if many else 'A reading of the document flips it'}: {labels}."
-            ]
+            out += [f" {'Readings flip it' if many else 'A reading flips it'}: {labels}."]
+        if self.calibrated:
+            out += [" The published result is matched through calibrated values: "]
+            for i, (label, number, how) in enumerate(self.calibrated):
+                out += ["; " if i else "", f"the {label}, ", number, f", {how}"]
+            out += ["."]
         return out
 
     @property
@@ -195,15 +202,23 @@ class Verdict:
             "most_fragile": assumption(self.most_fragile),
             "flips_inside_range": [assumption(a) for a in self.flips_inside],
             "readings_flipping": [{"key": k, "label": label, "value": v} for k, label, v in self.readings_flipping],
+            "calibrated": [{"parameter": label, "value": n.shown(), "how": how} for label, n, how in self.calibrated],
         }
 
 
-def _metric_number(metric, value: float) -> Number:
+def _metric_number(metric, value: float, name: str = "metric") -> Number:
     """The decision metric as :meth:`Metric.format` shows it, as a Number."""
     d = metric.decimals
     if metric.fmt == "percent":
-        return Number("metric", round(100 * value, d), f",.{d}f", " %")
-    return Number("metric", round(value, d), f",.{d}f")
+        return Number(name, round(100 * value, d), f",.{d}f", " %")
+    return Number(name, round(value, d) + 0.0, f",.{d}f")
+
+
+def _value_number(name: str, spec, value: float) -> Number:
+    """A parameter's value as the verdict shows it: a share in percent to two decimals."""
+    if spec.kind == "share" or spec.fmt == "percent":
+        return Number(name, round(100 * float(value), 2), ",.2f", " %")
+    return Number(name, float(value), ",.4g")
 
 
 def _pct(name: str, share: float) -> Number:
@@ -261,11 +276,13 @@ def judge(result: dict) -> Verdict:
     low, high = wilson(failures, mc["draws"])
     order = ranked(result)
     inside = tuple(a for a in order if a.inside)
-    effects = readings.effects(ev, sc.values, sc.name)
     flipping = tuple(
-        (key, text, metric.format(v))
-        for key, text, v in zip(effects["key"], effects["reading"], effects[crit.metric])
-        if bool(crit.passes(v)) != holds
+        (r.key, r.label, ev.metric((r.criterion or crit).metric).format(v))
+        for r, v in readings.flipping(ev, sc.values, sc.name, holds)
+    )
+    calibrated = tuple(
+        (uncertainty.label(ev.parameters[k]), _value_number(f"calibrated_{i}", ev.parameters[k], sc.values[k]), how)
+        for i, (k, how) in enumerate(ev.calibrated.items(), start=1)
     )
     return Verdict(
         evaluation=ev.name,
@@ -285,7 +302,35 @@ def judge(result: dict) -> Verdict:
         flips_inside=inside,
         most_fragile=order[0] if order else None,
         readings_flipping=flipping,
+        calibrated=calibrated,
     )
+
+
+def uniform_p_fails(result: dict) -> float:
+    """The probability that the conclusion fails with every distribution of ``result`` uniform
+    over its bounds (:func:`uncertainty.uniform_shapes`), the same draws and seed."""
+    ev, mc = result["evaluation"], result["monte_carlo"]
+    entries = uncertainty.uniform_shapes(result["entries"])
+    return uncertainty.monte_carlo(ev, result["scenario"].values, entries, mc["draws"], mc["seed"])["p_fails"]
+
+
+def ranking(across: pd.DataFrame) -> list:
+    """The programmes ranked by the probability that their conclusion fails, and whether the
+    ranking survives uniform shapes, as one sentence of text pieces and :class:`Number` s
+    (``across``: the first table :func:`comparison` returns)."""
+    from_declared = across.sort_values("probability it fails", ascending=False, kind="stable")
+    from_uniform = across.sort_values("probability it fails, every shape uniform", ascending=False, kind="stable")
+    out = ["Ranked by the probability that the conclusion fails: "]
+    for i, (_, r) in enumerate(from_declared.iterrows(), start=1):
+        p = r["probability it fails"]
+        out += [", " if i > 1 else "", f"{r['programme']} (", _pct(f"declared_{r['evaluation']}", p), ")"]
+    out += [". With every distribution uniform over the same bounds (the shapes are this book's choice): "]
+    for i, (_, r) in enumerate(from_uniform.iterrows(), start=1):
+        p = r["probability it fails, every shape uniform"]
+        out += [", " if i > 1 else "", f"{r['programme']} (", _pct(f"uniform_{r['evaluation']}", p), ")"]
+    same = list(from_declared["evaluation"]) == list(from_uniform["evaluation"])
+    out += [". The ranking survives uniform shapes." if same else ". The ranking does not survive uniform shapes."]
+    return out
 
 
 def comparison(runs) -> tuple:
@@ -304,12 +349,14 @@ def comparison(runs) -> tuple:
         rows.append(
             {
                 "evaluation": ev.name,
+                "programme": ev.title.split(":")[0],  # the title's first words: "Peru", "El Salvador"
                 "scenario": v.scenario,
                 "the conclusion": v.criterion,
                 "verdict": v.word,
                 "probability it fails": v.p_fails,
                 "95 % interval, low": v.p_fails_low,
                 "95 % interval, high": v.p_fails_high,
+                "probability it fails, every shape uniform": uniform_p_fails(res),
                 "most fragile assumption": None if top is None else top.label,
                 "its distance to switching, in widths of its range": None if top is None else top.widths,
                 "assumptions flipping it inside their range": len(v.flips_inside),
@@ -336,8 +383,103 @@ def analysed(
     a workbook and the command line ask for the same run more than once). The verdict does not read
     the Sobol indices: they are left out unless ``with_sobol``."""
     overrides = json.dumps(overrides or {}, sort_keys=True, default=str)
-    key = (ev.name, scenario or ev.scenario, overrides, draws, seed, with_sobol)
+    key = (ev.name, ev.criterion, scenario or ev.scenario, overrides, draws, seed, with_sobol)
     if key not in _ANALYSED:
         res = uncertainty.analyse(ev, scenario, json.loads(overrides), draws=draws, seed=seed, with_sobol=with_sobol)
         _ANALYSED[key] = {**res, "verdict": judge(res)}
     return _ANALYSED[key]
+
+
+def under_readings(
+    ev,
+    scenario: str | None = None,
+    overrides: dict | None = None,
+    draws: int = uncertainty.DEFAULT_DRAWS,
+    seed: int = uncertainty.DEFAULT_SEED,
+    base: Verdict | None = None,
+) -> pd.DataFrame:
+    """ "Readings that can change the answer": for each choice of method of ``ev``, the book's
+    reading and every alternative, each computed in full (its decision metric and its verdict,
+    with the Monte Carlo's probability that it fails). Columns: :data:`READING_COLUMNS`. ``base``:
+    the verdict at the book's readings, where the caller has it already."""
+    base = base or analysed(ev, scenario, overrides, draws, seed)["verdict"]
+    rows = []
+    for c in ev.choices:
+        rows.append(_reading_row(c, "book", c.default, True, base, base))
+        for r in c.alternatives:
+            variant = ev if r.criterion is None else dataclasses.replace(ev, criterion=r.criterion)
+            v = analysed(variant, scenario, {**(overrides or {}), **r.overrides}, draws, seed)["verdict"]
+            rows.append(_reading_row(c, r.key, r.label, False, v, base))
+    return pd.DataFrame(rows, columns=list(READING_COLUMNS))
+
+
+READING_COLUMNS = (
+    "choice",
+    "key",
+    "reading",
+    "default",  # this book's reading
+    "measure",  # the decision metric in words
+    "value",
+    "shown",  # the value as the verdict shows it
+    "verdict",
+    "p_fails",
+    "flips",  # the conclusion holds under it where it does not under the book's reading, or the reverse
+)
+
+
+def _reading_row(choice, key: str, label: str, default: bool, v: Verdict, base: Verdict) -> dict:
+    return {
+        "choice": choice.question,
+        "key": key,
+        "reading": label,
+        "default": default,
+        "measure": v.measure,
+        "value": v.value,
+        "shown": f"{v.unit_before}{v.shown.shown()}",
+        "verdict": v.word,
+        "p_fails": v.p_fails,
+        "flips": v.holds != base.holds,
+    }
+
+
+def why_the_mean(result: dict, top: int = 2) -> list:
+    """Why the Monte Carlo mean of the decision metric lies away from its value at the scenario, in
+    one sentence from :func:`uncertainty.mean_gap`: the declared distributions whose means lie
+    furthest from the scenario's values, by how much each alone moves the metric. Text pieces and
+    :class:`Number` s (the chapter glues them)."""
+    ev = result["evaluation"]
+    gap = uncertainty.mean_gap(result)
+    metric = ev.metric(gap.attrs["metric"])
+    usd = "USD " if metric.unit == "USD" else ""
+    a = gap.attrs
+    if gap.empty:
+        return ["No assumption is drawn: the Monte Carlo mean is the scenario's value."]
+    side = "below" if a["monte_carlo_mean"] < a["at_scenario"] else "above"
+    out = [
+        f"The Monte Carlo mean of the {metric.label}, {usd}",
+        _metric_number(metric, a["monte_carlo_mean"], "mc_mean"),
+    ]
+    out += [f", lies {side} its value at the scenario, {usd}", _metric_number(metric, a["at_scenario"], "at_scenario")]
+    out += [", because the scenario's values are not the centres of the declared distributions: with every drawn "]
+    out += [f"assumption at its distribution's mean it is {usd}"]
+    out += [_metric_number(metric, a["all_at_means"], "all_at_means"), ". The largest moves: "]
+    for i, r in enumerate(gap.head(top).itertuples(), start=1):
+        spec = ev.parameters[r.parameter]
+        if metric.fmt == "percent":  # a change of a rate, in percentage points
+            shift = Number(
+                f"shift_{i}",
+                round(100 * r.shift, metric.decimals) + 0.0,
+                f"+,.{metric.decimals}f",
+                " percentage points",
+            )
+        else:
+            shift = Number(f"shift_{i}", round(r.shift, metric.decimals) + 0.0, f"+,.{metric.decimals}f")
+        out += ["; " if i > 1 else "", f"the {uncertainty.label(spec)} ({r.kind}, mean "]
+        out += [
+            _value_number(f"mean_{i}", spec, r.distribution_mean),
+            " against ",
+            _value_number(f"value_{i}", spec, r.value),
+        ]
+        out += [f"; alone at that mean it changes the {metric.label} by {usd}", shift, ")"]
+    out += [". The shapes are this book's choice; the bounds and their sources are in the table of switching values."]
+    return out

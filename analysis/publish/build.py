@@ -305,8 +305,9 @@ def clean_stale_staging(parent: Path | None = None) -> list:
 
 @contextlib.contextmanager
 def cleanup_on_signals():
-    """SIGTERM ends the build like SIGINT does, through its ``finally`` clauses (which remove the
-    staging folder), instead of killing it where it stands."""
+    """SIGTERM and SIGINT end the build through its ``finally`` clauses (which remove the staging
+    folder), instead of killing it where it stands. SIGINT is set explicitly: a build started in the
+    background by a shell inherits SIGINT ignored, and would otherwise go on."""
     import signal
 
     def stop(signum, frame):
@@ -315,11 +316,12 @@ def cleanup_on_signals():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def _swap(new: Path, dest: Path) -> None:

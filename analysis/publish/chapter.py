@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import evaluations
-from ..core import information, params, reconcile, uncertainty
+from ..core import information, params, reconcile, uncertainty, verdict
 from . import contents, explorer
 from .markup import (  # noqa: F401 -- the chapters' notebooks format through chapter.*
     FIGURE_DPI,
@@ -199,6 +199,34 @@ def readings(
     return show(formatted(effects.drop(columns="key"), fmt, rename), caption)
 
 
+def readings_that_change(ev, sc, base=None, caption: str | None = None) -> str:
+    """ "Readings that can change the answer" (:func:`verdict.under_readings`) as Markdown: one
+    table, each choice of method with the book's reading and every alternative computed in full,
+    its verdict in the book's vocabulary; then, for each choice, the document's words, the book's
+    reading and why. ``base``: the page's verdict. Shown with ``display(Markdown(...))``."""
+    table = verdict.under_readings(ev, sc.name, sc.overrides, base=base)
+    caption = caption or f"Readings that can change the answer: each computed in full, scenario {sc.name}"
+    rows = [
+        "| choice | reading | decision measure | verdict | fails in the draws | flips the conclusion |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in table.itertuples():
+        who = "this book's: " if r.default else ""
+        measure = r.measure if r.measure == table["measure"].iloc[0] else f"{r.measure}: "
+        shown = r.shown if r.measure == table["measure"].iloc[0] else f"{measure}{r.shown}"
+        rows.append(
+            f"| {cell(r.choice)} | {cell(who + r.reading)} | {cell(shown)} | {cell(r.verdict)} | "
+            f"{cell(percent(r.p_fails, 1))} | {'yes' if r.flips else 'no'} |"
+        )
+    notes = []
+    for c in ev.choices:
+        notes.append(
+            f"- **{cell(c.question)}** The document ({cell(c.locator)}): *«{cell(c.quote)}»* "
+            f"This book reads it as {cell(c.default)}. {cell(c.why)}"
+        )
+    return myst_table(caption, rows) + "\n\n" + "\n".join(notes) + "\n"
+
+
 # --- uncertainty --------------------------------------------------------------------------------
 
 
@@ -376,6 +404,11 @@ def value_of_information(ev, voi, caption: str | None = None):
     return show(table, f"{caption or 'What learning each uncertain assumption would be worth to the decision'}. {note}")
 
 
+def why_the_mean(ev, unc) -> str:
+    """The sentence :func:`analysis.core.verdict.why_the_mean` words, as MyST with glued numbers."""
+    return glued_sentence(verdict.why_the_mean(unc), f"mg_{ev.name}")
+
+
 def worth_most(ev, voi) -> str:
     """The sentence :func:`analysis.core.information.worth_most` words, as MyST with glued numbers."""
     return glued_sentence(information.worth_most(ev, voi), f"vi_{ev.name}")
@@ -408,12 +441,16 @@ def acceptability(ev, curve, sc):
 
 
 def explore(ev, sc, res, unc=None):
-    """The Explore part: sliders over the assumptions that matter most (by the chapter's Sobol
-    indices, ``unc``), on the engine's grid (``analysis.publish.explorer``; drawn in the browser by
-    ``book/_static/explorer.js``)."""
+    """The Explore part: sliders over the assumption the verdict names most fragile and those that
+    matter most by the chapter's Sobol indices (``unc``), on the engine's grid
+    (``analysis.publish.explorer``; drawn in the browser by ``book/_static/explorer.js``)."""
     from IPython.display import Markdown
 
-    return Markdown(explorer.render(ev, sc, res, None if unc is None else unc["sobol"]))
+    if unc is None:
+        return Markdown(explorer.render(ev, sc, res))
+    ranked = verdict.ranked(unc)
+    first = ranked[0].parameter if ranked else None
+    return Markdown(explorer.render(ev, sc, res, unc["sobol"], first))
 
 
 # --- downloads and glue -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ chapter computes beyond them (value-added calibration, Tabla 6 corrected, printe
 
 from ...core.contract import Criterion, Evaluation, Metric
 from . import model, reconciliation, workbook
-from .readings import READINGS
+from .readings import CALIBRATED, CHOICES, READINGS
 
 EVALUATION = Evaluation(
     name="elsalvador",
@@ -34,6 +34,8 @@ EVALUATION = Evaluation(
     criterion=Criterion("npv", 0.0, ">=", "the operation's NPV at the social discount rate is at least zero"),
     reproduce=reconciliation.reproduce,
     readings=READINGS,
+    choices=CHOICES,
+    calibrated=CALIBRATED,
     policy=("discount_rate",),
     compared=("as_published", "corrected"),
     corrected="corrected",

@@ -7,7 +7,7 @@ model in the layout of the printed tables; ``readings``: the corrections the tex
 
 from ...core.contract import Criterion, Evaluation, Metric
 from . import model, reconciliation, workbook
-from .readings import READINGS
+from .readings import CHOICES, READINGS
 
 EVALUATION = Evaluation(
     name="gret",
@@ -56,16 +56,18 @@ EVALUATION = Evaluation(
         "effort_rate.reference",
         model.EFFORT_CEILING,
         "<=",
-        f"the family earning the reference income spends at most {model.EFFORT_CEILING:.0%} of it on loan 1 "
+        f"the family earning the reference income spends at most {100 * model.EFFORT_CEILING:.0f} % of it on loan 1 "
         f"(at the document's {model.DOCUMENT_REFERENCE_INCOME_USD} USD a month: at least "
         f"{model.LIVING_MINIMUM_USD} USD left to live on)",
     ),
     reproduce=reconciliation.reproduce,
     readings=READINGS,
+    choices=CHOICES,
     compared=("as_published", "corrected"),
     corrected="corrected",
     workbook=workbook,
     explore_series="effort_rate.",  # the explorer shows the effort rate at every income
+    explore_series_published=("effort", "effort_rate", "{key}", 0.01),
     tables=(
         "macro",
         "investment",

@@ -97,11 +97,11 @@ PARAMETERS = {
     # 3. financing (hipótesis de financiamiento)
     "borrower_savings_rate": Spec(
         "share",
-        doc="what a future borrower (category 1) saves each year, as a share of the operation cost (ahorro previo)",
+        doc="yearly savings of a future borrower (category 1, ahorro previo), as a share of the operation cost",
     ),
     "solidarity_savings_rate": Spec(
         "share",
-        doc="what a solidarity saver (category 2, ahorro solidario) saves each year, as a share of the operation cost",
+        doc="yearly savings of a solidarity saver (category 2, ahorro solidario), as a share of the operation cost",
     ),
     "borrower_saving_years": Spec(
         "integer", 1, 3, doc="years the borrowers save before the core; saving ends the year before it"

@@ -9,7 +9,7 @@ generation and the whole programme must finance.
 
 import pandas as pd
 
-from ...core.contract import Reading
+from ...core.contract import Choice, Criterion, Reading
 from . import model
 
 # Figures of the text that no parameter and no printed table holds, which the chapter quotes
@@ -70,6 +70,42 @@ READINGS = (
         {"include_loan2_repayments": True},
         "3.3 note (1), section 5",
         "correction",
+    ),
+)
+
+# The affordability rule is this book's reading of section 1.6, which states no effort ceiling.
+CHOICES = (
+    Choice(
+        "effort_ceiling",
+        "What makes loan 1 affordable?",
+        "Si se considera que una familia ordinaria requiere de un mínimo de 100 usd por mes para sus gastos "
+        "ordinarios, fuera de la vivienda (comida, vestido, transportes, etc), el ingreso familiar mas bajo "
+        "compatible con el cúmulo de hipótesis, en términos minimalistas de costos sería de 200 usd por mes.",
+        "1.6",
+        f"an effort-rate ceiling of {model.EFFORT_CEILING:.0%} at the reference income "
+        f"(what the {model.LIVING_MINIMUM_USD} USD rule leaves a {model.DOCUMENT_REFERENCE_INCOME_USD} USD "
+        "family)".replace("%", " %"),
+        "The document states no effort-rate ceiling; its one rule of affordability is the 100 USD a month a "
+        "family needs besides housing, and the lowest income it calls compatible is 200 USD. A ceiling on the "
+        "share of income keeps the rule when the reference income is changed; the alternative keeps the "
+        "100 USD in money instead.",
+        (
+            Reading(
+                "ceiling_in_money",
+                f"The {model.LIVING_MINIMUM_USD} USD rule in money: loan 1's instalment at most "
+                f"{model.DOCUMENT_REFERENCE_INCOME_USD - model.LIVING_MINIMUM_USD} USD a month",
+                {},
+                "1.6",
+                "method",
+                criterion=Criterion(
+                    "monthly_payment_usd",
+                    model.DOCUMENT_REFERENCE_INCOME_USD - model.LIVING_MINIMUM_USD,
+                    "<=",
+                    f"loan 1's instalment leaves the document's {model.DOCUMENT_REFERENCE_INCOME_USD} USD family "
+                    f"the {model.LIVING_MINIMUM_USD} USD it needs to live on",
+                ),
+            ),
+        ),
     ),
 )
 

@@ -2,7 +2,7 @@
 
 from ...core.contract import Criterion, Evaluation, Metric
 from . import model, reconciliation, workbook
-from .readings import READINGS
+from .readings import CHOICES, READINGS
 
 EVALUATION = Evaluation(
     name="peru",
@@ -67,6 +67,7 @@ EVALUATION = Evaluation(
     criterion=Criterion("total.npv", 0.0, ">=", "the programme's NPV at the social discount rate is at least zero"),
     reproduce=reconciliation.reproduce,
     readings=READINGS,
+    choices=CHOICES,
     policy=("discount_rate",),
     compared=("base", "conservative"),
     rate_of_return="total.irr",

@@ -49,6 +49,23 @@ PARAMETERS = {
         choices=(0, 1),
         doc="years of discounting applied to year 1: 1 as Excel's NPV(), 0 leaves year 1 undiscounted",
     ),
+    "flow_prices": Spec(
+        "choice",
+        choices=("nominal", "real"),
+        doc="the prices of the flows discounted: nominal as the document computes them, or real, each "
+        "year's flow deflated by the CPI to year-1 prices (términos constantes) before discounting",
+    ),
+    "credit_cost": Spec(
+        "choice",
+        choices=("debt_service", "resource_cost"),
+        doc="what the credit costs: the borrower's instalments as the document counts them, or the "
+        "resources lent, the principal when it is disbursed in year 1",
+    ),
+    "terminal_value": Spec(
+        "boolean",
+        doc="whether the home's value at the end of the horizon (realización y valorización del activo) "
+        "counts as a benefit",
+    ),
     "loan_rate_convention": Spec(
         "choice",
         choices=("effective", "nominal"),
@@ -211,13 +228,20 @@ def _growth(rate, t: np.ndarray):
 
 
 def _costs(p: dict, k: str, value) -> dict:
-    """The four cost lines: upfront subsidy and contribution in year 1, instalments, maintenance."""
+    """The four cost lines: upfront subsidy and contribution in year 1, the credit, maintenance.
+    The credit line holds the instalments (``credit_cost`` debt_service) or, as a resource cost,
+    the principal lent in year 1 (``resource_cost``: the instalments are then a transfer between
+    borrower and lender, not a cost to the economy)."""
     t = _years(p)
     upfront = t == 1
+    if p["credit_cost"] == "resource_cost":
+        credit = upfront * _col(p[f"{k}_loan"])
+    else:
+        credit = (t <= p[f"{k}_loan_years"]) * (12 * _instalment(p, k))
     return {
         "subsidy": upfront * _col(p[f"{k}_subsidy"]),
         "household_contribution": upfront * _col(p[f"{k}_contribution"]),
-        "credit_instalments": (t <= p[f"{k}_loan_years"]) * (12 * _instalment(p, k)),
+        "credit_instalments": credit,
         "maintenance": _col(p["maintenance_rate"]) * value,
     }
 
@@ -231,9 +255,17 @@ def _finish(p: dict, lines: dict, benefits: list) -> dict:
     return out
 
 
+def _deflator(p: dict):
+    """1 for nominal flows; 1 / (1 + CPI)^(year-1) for real ones (``flow_prices``), year 1 the base."""
+    if p["flow_prices"] == "real":
+        return 1 / _growth(p["cpi_growth"], _years(p))
+    return np.ones(p["horizon_years"])
+
+
 def _discount_factors(p: dict):
-    """1 / (1 + r)^t for each year, t = year - 1 + discount_first_period; shape (..., horizon)."""
-    return discount_factors(p["discount_rate"], p["horizon_years"], p["discount_first_period"])
+    """1 / (1 + r)^t for each year, t = year - 1 + discount_first_period, times the deflator
+    (real flows: a flow of year t is worth flow / (1 + CPI)^(t-1) at year-1 prices); shape (..., horizon)."""
+    return discount_factors(p["discount_rate"], p["horizon_years"], p["discount_first_period"]) * _deflator(p)
 
 
 def _table(p: dict, lines: dict, discounted: bool = True) -> pd.DataFrame:
@@ -262,7 +294,7 @@ def sub1_flows(p: dict) -> dict:
     """
     t = _years(p)
     value = sub1_house_value(p) * _growth(p["house_price_growth"], t)
-    last = t == t[-1]
+    last = (t == t[-1]) * bool(p["terminal_value"])
     rent = 12 * _col(p["monthly_rent_yield"]) * value
     realisation = last * value[..., :1]
     valuation = last * (value[..., -1:] - value[..., :1])
@@ -362,7 +394,7 @@ def sub2_flows(p: dict) -> dict:
     g = _growth(p["house_price_growth"], t)
     without = _col(p["sub2_house_value_before"]) * g
     gain = sub2_value_gain(p) * g
-    last = t == t[-1]
+    last = (t == t[-1]) * bool(p["terminal_value"])
     cpi = _growth(p["cpi_growth"], t)
     lines = {
         "value_without": without,
@@ -436,8 +468,8 @@ def evaluate_batch(p: dict, draws: dict, with_irr: bool = True) -> dict:
         out[f"{name}.npv"] = pv_b - pv_c
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"{name}.bc_ratio"] = np.where(pv_c == 0, np.nan, pv_b / pv_c)
-    if with_irr:
-        r = irr_batch(np.broadcast_to(prog["net_flow"], (n, h)))
+    if with_irr:  # the rate of return of the flows at the prices discounted (real: the real IRR)
+        r = irr_batch(np.broadcast_to(prog["net_flow"] * _deflator(q), (n, h)))
         out["total.irr"], out["total.irr_roots"] = r.rate, r.n_roots
     return out
 
@@ -472,10 +504,12 @@ def revolving(p: dict) -> pd.DataFrame:
 
 
 def _measures(p: dict, benefits, costs) -> dict:
-    """PV costs, PV benefits, NPV (VNA), B/C and IRR (TIR) of one flow."""
-    rate, first = p["discount_rate"], p["discount_first_period"]
+    """PV costs, PV benefits, NPV (VNA), B/C and IRR (TIR) of one flow, at the prices discounted
+    (``flow_prices``: real flows are deflated first, so the IRR is then the real rate)."""
+    rate, first, d = p["discount_rate"], p["discount_first_period"], _deflator(p)
+    benefits, costs = np.asarray(benefits) * d, np.asarray(costs) * d
     pv_b, pv_c = npv(rate, benefits, first), npv(rate, costs, first)
-    r = irr(np.asarray(benefits) - np.asarray(costs))
+    r = irr(benefits - costs)
     return {
         "pv_costs": pv_c,
         "pv_benefits": pv_b,

@@ -3,7 +3,7 @@ as parameter overrides. Where two statements of the document disagree, or one st
 readings, the default is the reading that reproduces Tabla 6; the last one is not from the document
 at all (a numerical coincidence, shown so that nobody mistakes it for an explanation)."""
 
-from ...core.contract import Reading
+from ...core.contract import Choice, Reading
 
 READINGS = (
     Reading(
@@ -115,5 +115,70 @@ READINGS = (
         {"precarious_share": 0.5, "precarious_growth": "none", "precarious_used_adjust": False},
         "a numerical coincidence",
         "alternative reading",
+    ),
+)
+
+# Choices of method a reviewer may contest: each alternative is computed in full, with its verdict
+# (the chapter's "Readings that can change the answer"); the default is the document's method.
+CHOICES = (
+    Choice(
+        "flow_prices",
+        "Are the flows discounted nominal or real?",
+        "Se asume una tasa de descuento del 12% nominal. [...] B = Beneficios anuales futuros en términos "
+        "constantes; C = Costos anuales futuros en términos constantes",
+        'Otros parámetros, "Tasa de descuento"; Valor Neto Actual (VNA)',
+        "nominal flows at the document's nominal rate",
+        "The flows grow at nominal rates (house prices at their nominal growth, the health benefits with the "
+        "CPI) and only nominal flows at the document's rate reproduce Tabla 6. The IDB's norm for that rate (the El "
+        "Salvador document, para. 4.3, states it without saying nominal or real) is generally read as a real rate: "
+        "the alternative applies it to the flows deflated by the document's CPI.",
+        (
+            Reading(
+                "real_flows",
+                "Real flows (deflated by the CPI) at the same rate, read as real",
+                {"flow_prices": "real"},
+                'VNA ("en términos constantes")',
+                "method",
+            ),
+        ),
+    ),
+    Choice(
+        "credit_cost",
+        "What does the credit cost the economy?",
+        "los costos asociados al programa (en este caso, el valor de los subsidios, los aportes de los "
+        "hogares, y el costo de reposición del activo inmobiliario, todo a una tasa de descuento de 12%)",
+        'Indicadores; Costos, "Cuota de Amortización del crédito"',
+        "the borrower's debt service (the instalments, as the document computes them)",
+        "It is the document's method and reproduces Tabla 6. From the economy's point of view the "
+        "instalments are a transfer between borrower and lender; the resource cost is the principal lent, "
+        "which the alternative counts when it is disbursed.",
+        (
+            Reading(
+                "resource_cost",
+                "Resource cost: the principal lent, in year 1, instead of the instalments",
+                {"credit_cost": "resource_cost"},
+                'Indicadores ("el costo de reposición del activo inmobiliario")',
+                "method",
+            ),
+        ),
+    ),
+    Choice(
+        "terminal_value",
+        "Does the home's value at the end of the horizon count as a benefit?",
+        "al final del periodo los hogares van a ser propietarios de una vivienda que se valoriza en el "
+        "tiempo y cuyo precio al inicio del período será de USD$42.582",
+        'Beneficios, "Realización del activo inmobiliario"',
+        "the home's year-20 value counted (its year-1 value and its valuation) in the last year",
+        "The document counts it and Tabla 6 needs it. It is also where Subcomponent 1's benefit lies: "
+        "without it the subcomponent's NPV is negative, so the alternative shows the result without it.",
+        (
+            Reading(
+                "no_terminal_value",
+                "Without the home's value at the end of the horizon",
+                {"terminal_value": False},
+                'Beneficios, "Realización del activo inmobiliario"',
+                "method",
+            ),
+        ),
     ),
 )

@@ -7,6 +7,7 @@ Sheets: **Health** (the year-1 health benefits of Sub2 from their inputs), **Sub
 PV benefits, NPV (VNA), B/C, IRR (TIR) below the flows), **Programme** (credits x the flows per
 beneficiary) and **Revolving** (efecto rotatorio: yearly cohorts of credits lent again).
 Choices and booleans (house-value rule, value rule, precarious growth, loan-rate convention,
+flow prices (a deflator row; the IRR is of the flow at the prices discounted), credit cost, terminal value,
 rounding) are IF() formulas on their input cells; only the horizon sets the layout.
 """
 
@@ -117,12 +118,21 @@ class _Sheet:
         return f"'{self.ws.get_name()}'!{self.scalars[key]}"
 
 
-def _discounting(s: _Sheet, factor, lines: dict, benefits: str, costs: str, net: str, prefix: str = "") -> None:
-    """Discount factor row, discounted benefits, costs and net flow."""
+def _discounting(s: _Sheet, factor, lines: dict, benefits: str, costs: str, net: str, prefix: str = "", p=None) -> None:
+    """Price deflator row (flow_prices), discount factor row, discounted benefits, costs and net
+    flow, and the net flow at the prices discounted (the IRR's flow: real flows give the real IRR)."""
+    deflator = model._deflator(p)
+    s.line(
+        prefix + "deflator",
+        "price deflator: 1, or 1/(1+CPI)^(year-1) for real flows (flow_prices)",
+        lambda c, y: f'IF(p_flow_prices="real",(1+p_cpi_growth)^-({y}-1),1)',
+        deflator,
+        "number",
+    )
     s.line(
         prefix + "discount_factor",
-        "discount factor 1/(1+r)^(year-1+discount_first_period)",
-        lambda c, y: f"(1+p_discount_rate)^-({y}-1+p_discount_first_period)",
+        "discount factor 1/(1+r)^(year-1+discount_first_period) x deflator",
+        lambda c, y: f"(1+p_discount_rate)^-({y}-1+p_discount_first_period)*{s.at(prefix + 'deflator', c)}",
         factor,
         "number",
     )
@@ -137,6 +147,17 @@ def _discounting(s: _Sheet, factor, lines: dict, benefits: str, costs: str, net:
             lambda c, y, src=src: f"{s.at(src, c)}*{s.at(prefix + 'discount_factor', c)}",
             lines[src] * factor,
         )
+    _at_prices(s, net, lines[net] * deflator, prefix)
+
+
+def _at_prices(s: _Sheet, net: str, values, prefix: str = "") -> None:
+    """The row ``net`` times the deflator: the flow whose IRR is reported."""
+    s.line(
+        net + "_at_prices",
+        f"{net.replace('_', ' ')} at the prices discounted (x deflator), for the IRR",
+        lambda c, y: f"{s.at(net, c)}*{s.at(prefix + 'deflator', c)}",
+        values,
+    )
 
 
 def _measures(s: _Sheet, metrics: dict, name: str, prefix: str = "", net: str = "net_flow") -> dict:
@@ -163,7 +184,7 @@ def _measures(s: _Sheet, metrics: dict, name: str, prefix: str = "", net: str = 
         f"{name}.bc_ratio", f"B/C, {label}", f"IF({pv_c}=0,NA(),{pv_b}/{pv_c})", metrics[f"{name}.bc_ratio"], "ratio"
     )
     refs["irr"] = s.scalar(
-        f"{name}.irr", f"IRR (TIR), {label}", f"IRR({s.span(net)})", metrics[f"{name}.irr"], "percent"
+        f"{name}.irr", f"IRR (TIR), {label}", f"IRR({s.span(net + '_at_prices')})", metrics[f"{name}.irr"], "percent"
     )
     return {k: f"'{s.ws.get_name()}'!{v}" for k, v in refs.items()}
 
@@ -221,8 +242,8 @@ def _costs(s: _Sheet, k: str, f: dict, value_row: str, p: dict) -> None:
     inst = s.scalars["instalment"]
     s.line(
         "credit_instalments",
-        "credit instalments (12 x cuota while the credit runs)",
-        lambda c, y: f"IF({y}<=p_{k}_loan_years,12*{inst},0)",
+        "credit: 12 x cuota while it runs, or the principal in year 1 as a resource cost (credit_cost)",
+        lambda c, y: f'IF(p_credit_cost="resource_cost",IF({y}=1,p_{k}_loan,0),IF({y}<=p_{k}_loan_years,12*{inst},0))',
         f["credit_instalments"],
     )
     s.line(
@@ -264,7 +285,7 @@ def _sub1_sheet(book: Book, p: dict, result) -> _Sheet:
     s = _Sheet(book, "Sub1", h)
     # scalars first would shift the year row; they go below the flows, but rows referring to them
     # need their address: reserve the rows now (fixed layout).
-    n_flow_rows = 1 + len(model.SUB1_BENEFITS) + len(model.COSTS) + 3 + 4
+    n_flow_rows = 1 + len(model.SUB1_BENEFITS) + len(model.COSTS) + 3 + 6
     s.row = 1 + n_flow_rows + 1
     s.skip("derived per beneficiary")
     v1 = s.scalar(
@@ -293,13 +314,13 @@ def _sub1_sheet(book: Book, p: dict, result) -> _Sheet:
     s.line(
         "asset_realisation",
         "asset realisation (realización del activo, V_1 in the last year)",
-        lambda c, y: f"IF({y}=p_horizon_years,{v1},0)",
+        lambda c, y: f"IF(AND({y}=p_horizon_years,p_terminal_value),{v1},0)",
         f["asset_realisation"],
     )
     s.line(
         "asset_valuation",
         "asset valuation (valorización, V_last - V_1 in the last year)",
-        lambda c, y: f"IF({y}=p_horizon_years,{s.at('house_value', c)}-{v1},0)",
+        lambda c, y: f"IF(AND({y}=p_horizon_years,p_terminal_value),{s.at('house_value', c)}-{v1},0)",
         f["asset_valuation"],
     )
     s.line(
@@ -322,7 +343,7 @@ def _sub1_sheet(book: Book, p: dict, result) -> _Sheet:
     )
     _costs(s, "sub1", f, "house_value", p)
     _totals(s, f, model.SUB1_BENEFITS)
-    _discounting(s, factor, f, "total_benefits", "total_costs", "net_flow")
+    _discounting(s, factor, f, "total_benefits", "total_costs", "net_flow", p=p)
     assert s.row == 1 + n_flow_rows, s.row
     s.row = scalar_row + 1
     s.skip("measures per beneficiary")
@@ -337,7 +358,7 @@ def _sub2_sheet(book: Book, p: dict, result, health: dict) -> _Sheet:
     gain = model.sub2_value_gain(p) * model._growth(p["house_price_growth"], t)
     factor = model._discount_factors(p)
     s = _Sheet(book, "Sub2", h)
-    n_flow_rows = 3 + len(model.SUB2_BENEFITS) + len(model.COSTS) + 3 + 4
+    n_flow_rows = 3 + len(model.SUB2_BENEFITS) + len(model.COSTS) + 3 + 6
     s.row = 1 + n_flow_rows + 1
     s.skip("derived per beneficiary")
     g1 = s.scalar(
@@ -378,13 +399,13 @@ def _sub2_sheet(book: Book, p: dict, result, health: dict) -> _Sheet:
     s.line(
         "asset_realisation_difference",
         "asset realisation, difference (last year)",
-        lambda c, y: f"IF({y}=p_horizon_years,{g1},0)",
+        lambda c, y: f"IF(AND({y}=p_horizon_years,p_terminal_value),{g1},0)",
         f["asset_realisation_difference"],
     )
     s.line(
         "asset_valuation_difference",
         "asset valuation, difference (last year)",
-        lambda c, y: f"IF({y}=p_horizon_years,{s.at('value_gain', c)}-{g1},0)",
+        lambda c, y: f"IF(AND({y}=p_horizon_years,p_terminal_value),{s.at('value_gain', c)}-{g1},0)",
         f["asset_valuation_difference"],
     )
     for k in model.HEALTH:
@@ -396,7 +417,7 @@ def _sub2_sheet(book: Book, p: dict, result, health: dict) -> _Sheet:
         )
     _costs(s, "sub2", f, "value_gain", p)
     _totals(s, f, model.SUB2_BENEFITS)
-    _discounting(s, factor, f, "total_benefits", "total_costs", "net_flow")
+    _discounting(s, factor, f, "total_benefits", "total_costs", "net_flow", p=p)
     assert s.row == 1 + n_flow_rows, s.row
     s.row = scalar_row + 1
     s.skip("measures per beneficiary")
@@ -440,7 +461,9 @@ def _programme_sheet(book: Book, p: dict, result, s1: _Sheet, s2: _Sheet) -> _Sh
     s.line(
         "net_flow", "net flow", lambda c, y: f"{s.at('total_benefits', c)}-{s.at('total_costs', c)}", lines["net_flow"]
     )
-    _discounting(s, factor, lines, "total_benefits", "total_costs", "net_flow")
+    _discounting(s, factor, lines, "total_benefits", "total_costs", "net_flow", p=p)
+    for k in SUBS:
+        _at_prices(s, f"{k}_net", lines[f"{k}_net"] * model._deflator(p))
     for k in SUBS:
         s.line(
             f"{k}_disc_benefits",
