@@ -660,7 +660,7 @@ def readings_tables(html: Path) -> dict:
         tables = [t for t in soup.select("table") if "Readings that can change the answer" in t.get_text()]
         assert len(tables) == 1, name
         rows = [[" ".join(td.get_text().split()) for td in tr.find_all("td")] for tr in tables[0].select("tbody tr")]
-        found[name] = [(r[1].removeprefix("this book's: ").replace("’", "'"), r[3], r[5]) for r in rows]
+        found[name] = [(r[1].replace("’", "'").removeprefix("this book's: "), r[3], r[5]) for r in rows]
     return found
 
 
