@@ -198,8 +198,10 @@ def edition(tmp_path_factory):
 #
 # A unit of work goes to one worker whole, so that its module and session fixtures are built once:
 # by default a test file (an nbval notebook's cells must run in order in one kernel); the files
-# that read the session's built book or the shared edition form one unit; the GRET workbook's tests
-# are each their own unit, since their cost is in the tests (about ten minutes), not the fixture.
+# that read the session's built book or the shared edition form one unit; the tests that
+# recalculate a workbook compiled by conftest.compiled_workbook (about 25 s a GRET compilation)
+# form two units, one per GRET workbook they share (the scenario's, which most of them recalculate
+# at other inputs, and the rest), so that each is compiled once.
 # Units start in collection order (--no-loadscope-reorder), and the order below puts the longest
 # first, so that no long unit starts last while the other worker idles.
 #
@@ -207,14 +209,16 @@ def edition(tmp_path_factory):
 # marks no longer change the node id it groups by, so loadgroup splits every group.
 BOOK_UNIT = "built book"
 BOOK_FILES = ("test_browser.py", "test_pdf.py", "test_bibliography.py", "test_editions.py")
-# The tests that recalculate the GRET workbooks compiled by conftest.compiled_workbook (about 22 s a
-# compilation, once per worker): one unit, so that they compile each scenario once.
-COMPILED_UNIT = "compiled workbooks"
-COMPILED_TESTS = ("test_workbook.py", "test_every_cell_and_output_equals_the_model", "test_drawn_inputs_recompute")
-PER_TEST_FILES = ("test_workbook_gret.py",)  # the others of the file: each compiles its own workbook
+GRET_UNIT = "the GRET workbook as published"
+COMPILED_UNIT = "the other compiled workbooks"
+GRET_TESTS = (  # of test_workbook_gret.py; their "[corrected]" case goes to COMPILED_UNIT
+    "test_every_cell_and_output_equals_the_model",
+    "test_saving_years_recompute",
+    "test_drawn_inputs_recompute",
+)
 LONGEST_FIRST = (
+    GRET_UNIT,
     COMPILED_UNIT,
-    "test_workbook_gret.py",
     BOOK_UNIT,
     "test_releases.py",
     "test_gret.py",
@@ -225,25 +229,24 @@ LONGEST_FIRST = (
 
 
 def _key(nodeid: str) -> str:
-    """The name a unit is ranked by: the built book, the compiled workbooks, or the file's name."""
+    """The unit of a test: the built book, one of the compiled-workbook units, or its file."""
     name = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
     if name in BOOK_FILES:
         return BOOK_UNIT
-    if name == "test_workbook.py" or (name == "test_workbook_gret.py" and any(t in nodeid for t in COMPILED_TESTS)):
-        return COMPILED_UNIT
-    return name
+    if name == "test_workbook.py":
+        return GRET_UNIT if "[gret/as_published]" in nodeid else COMPILED_UNIT
+    if name == "test_workbook_gret.py" and any(t in nodeid for t in GRET_TESTS):
+        return COMPILED_UNIT if "[corrected]" in nodeid else GRET_UNIT
+    return nodeid.split("::", 1)[0]
 
 
 def work_unit(nodeid: str) -> str:
     """The unit of work of a test, from its node id."""
-    key = _key(nodeid)
-    if key != nodeid.split("::", 1)[0].rsplit("/", 1)[-1]:
-        return key
-    return nodeid if key in PER_TEST_FILES else nodeid.split("::", 1)[0]
+    return _key(nodeid)
 
 
 def _rank(nodeid: str) -> int:
-    key = _key(nodeid)
+    key = _key(nodeid).rsplit("/", 1)[-1]
     return LONGEST_FIRST.index(key) if key in LONGEST_FIRST else len(LONGEST_FIRST)
 
 

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+import types
 
 import pytest
 import yaml
@@ -123,13 +124,13 @@ def released_clone(tmp_path_factory):
     assert done.returncode == 0, done.stderr[-2000:]
     done = _cli(repo, "site")
     assert done.returncode == 0, done.stderr[-2000:]
-    return repo
+    return types.SimpleNamespace(repo=repo, site_output=done.stdout)
 
 
 @pytest.mark.slow
 def test_diff_between_two_releases_lists_the_metric_the_parameter_and_the_changelog(released_clone):
     previous = releases.history()[-1].version  # this repository's latest release, the clone's before 9.0.0
-    done = _cli(released_clone, "diff", previous, "9.0.0", "--json")
+    done = _cli(released_clone.repo, "diff", previous, "9.0.0", "--json")
     assert done.returncode == 0, done.stderr[-2000:]
     d = json.loads(done.stdout)
     npv = [
@@ -149,7 +150,7 @@ def test_diff_between_two_releases_lists_the_metric_the_parameter_and_the_change
 
 @pytest.mark.slow
 def test_site_has_every_edition_and_its_switcher_links_resolve_in_the_browser(released_clone, browser):
-    site = released_clone / "site"
+    site = released_clone.repo / "site"
     assert {p.name for p in site.iterdir() if p.is_dir()} >= {"0.1.0", "9.0.0", "latest"}
     front = (site / "index.html").read_text(encoding="utf-8")
     assert "A higher default rate for El Salvador." in front and "2026-11-24" in front
@@ -180,13 +181,29 @@ def test_site_has_every_edition_and_its_switcher_links_resolve_in_the_browser(re
     assert not errors and not failed, (errors, failed)
     # What changed, in the newer edition, shows the NPV that moved, with both releases' values
     previous = releases.history()[-1].version
-    done = _cli(released_clone, "diff", previous, "9.0.0", "--json")
+    done = _cli(released_clone.repo, "diff", previous, "9.0.0", "--json")
     npv = next(
         m for m in json.loads(done.stdout)["metrics"] if m["metric"] == "npv" and m["scenario"] == "as_published"
     )
     changes = re.sub(r"<[^>]+>", " ", (site / "9.0.0" / "book" / "changes.html").read_text(encoding="utf-8"))
     assert f"release {previous}" in changes
     assert f"{npv['value_old']:,.0f}" in changes and f"{npv['value_new']:,.0f}" in changes
+
+
+@pytest.mark.slow
+def test_a_release_states_its_own_commit_and_the_site_reuses_the_book_it_built(released_clone):
+    # release builds the HTML after its commit: the pages state that commit, clean, and site copies
+    # that book instead of building the release again from a worktree (the older ones it builds)
+    head = subprocess.run(
+        ["git", "rev-parse", "--short=12", "HEAD"], cwd=released_clone.repo, capture_output=True, text=True
+    ).stdout.strip()
+    assert releases.git("log", "-1", "--format=%s", repo=released_clone.repo) == "Release 9.0.0"
+    for folder in ("book/_build/html", "site/9.0.0", "site/latest"):
+        intro = (released_clone.repo / folder / "book" / "intro.html").read_text(encoding="utf-8")
+        assert f"commit {head}." in intro and "+dirty" not in intro, folder
+    lines = released_clone.site_output.splitlines()
+    assert f"release 9.0.0: the book built at its commit {head}" in lines
+    assert any(line.startswith("building release 0.1.0 from commit") for line in lines)
 
 
 def test_the_site_front_page_shows_changelog_text_as_text():

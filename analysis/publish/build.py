@@ -602,6 +602,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--force", action="store_true", help="re-execute every notebook")
     parser.add_argument("--only", action="append", help="execute only this notebook stem (the book is still built)")
     parser.add_argument(
+        "--no-html", action="store_true", help="execute the notebooks whose inputs changed, but build no HTML or PDF"
+    )
+    parser.add_argument(
         "--scenario",
         action="append",
         metavar="EVALUATION=SCENARIO",
@@ -624,9 +627,10 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     """``python -m analysis build``: the book, or with --scenario/--set/--edition an edition of it."""
     if not (args.scenario or args.set or args.edition):
-        return main(force=args.force, only=args.only)
-    if args.only:
-        print("error: --only: an option of the book, not of an edition", file=sys.stderr)
+        return main(force=args.force, only=args.only, html=not args.no_html)
+    if args.only or args.no_html:
+        option = "--only" if args.only else "--no-html"
+        print(f"error: {option}: an option of the book, not of an edition", file=sys.stderr)
         return 2
     try:
         with cleanup_on_signals():
@@ -661,7 +665,7 @@ def _executed(i: int, n: int, stem: str, dest: Path, parameters: dict, digest: s
     print(f"[{i}/{n}] {stem}: executed{shown} in {time.perf_counter() - start:.1f} s", flush=True)
 
 
-def main(force: bool = False, only: list | None = None) -> int:
+def main(force: bool = False, only: list | None = None, html: bool = True) -> int:
     todo = [n for n in pages() if not only or n[0] in only]
     try:
         with cleanup_on_signals():
@@ -674,6 +678,9 @@ def main(force: bool = False, only: list | None = None) -> int:
                     print(f"[{i}/{len(todo)}] {stem}: reused (inputs unchanged)", flush=True)
                     continue
                 _executed(i, len(todo), stem, BOOK / f"{stem}.ipynb", parameters, digest)
+            if not html:
+                print("done: the notebooks are executed (no HTML: --no-html)")
+                return 0
             start = time.perf_counter()
             build_html()
             print(

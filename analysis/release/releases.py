@@ -261,9 +261,11 @@ def set_version(version: str, repo: Path = ROOT, date: str | None = None) -> Non
 
 def release(version: str, repo: Path = ROOT, build: bool = True, commit: bool = True) -> Release:
     """Make release ``version``: refuse without a CHANGELOG section for it or with uncommitted
-    changes; set the version, re-execute the book (every page states the version), write the
-    results snapshot, commit ("Release X"), and tag ``vX`` (a convenience: releases are found by
-    their snapshot). ``build=False`` / ``commit=False`` for tests."""
+    changes; set the version, re-execute the pages whose inputs changed (those that state the
+    version among them), write the results snapshot, commit ("Release X"), tag ``vX`` (a
+    convenience: releases are found by their snapshot), then build the HTML and PDF from the
+    committed tree, so that they state the release's commit. ``build=False`` / ``commit=False``
+    for tests."""
     if not VERSION_RE.match(version or ""):
         raise ReleaseError(f"version {version!r}: expected MAJOR.MINOR.PATCH, e.g. 0.2.0")
     released = [r.version for r in history(repo)]
@@ -283,8 +285,8 @@ def release(version: str, repo: Path = ROOT, build: bool = True, commit: bool = 
     steps = [
         [python, "-c", f"from analysis.release import releases; print('wrote', releases.write_release({version!r}))"]
     ]
-    if build:  # every page states the version: re-execute the book before the snapshot
-        steps.insert(0, [python, "-m", "analysis", "build"])
+    if build:  # pages that state the version are re-executed before the snapshot
+        steps.insert(0, [python, "-m", "analysis", "build", "--no-html"])
     for step in steps:
         if subprocess.run(step, cwd=repo).returncode != 0:
             raise ReleaseError(
@@ -297,6 +299,12 @@ def release(version: str, repo: Path = ROOT, build: bool = True, commit: bool = 
     git("add", "-A", *paths, repo=repo)
     git("commit", "-q", "-m", f"Release {version}", repo=repo)
     git("tag", f"v{version}", repo=repo, check=False)
+    # The HTML after the commit: its pages state the release's commit (a clean tree), so it is the
+    # release's edition as `site` would build it from that commit, and `site` reuses it.
+    if build and subprocess.run([python, "-m", "analysis", "build"], cwd=repo).returncode != 0:
+        raise ReleaseError(
+            f"release {version} is committed, but building its HTML failed (see above): fix the cause and run make book"
+        )
     return find(version, repo)
 
 

@@ -14,6 +14,7 @@
 Every page gets a version switcher of plain links (no script, no request: it works offline and
 from ``file://``); a page of an older edition says so and links to the same page in the latest.
 Built releases are cached in ``book/_build/site-cache/<version>-<commit>/``: a release never changes.
+The book ``release`` just built, at the release's commit, is the release's edition: it is reused.
 """
 
 from __future__ import annotations
@@ -80,6 +81,17 @@ def build_commit(commit: str, dest: Path) -> None:
             shutil.copytree(work / "book" / "_build" / "html", dest)
         finally:
             releases.git("worktree", "remove", "--force", str(work), check=False)
+
+
+def built_here(commit: str) -> bool:
+    """Whether ``book/_build/html`` is the book of ``commit``: HEAD is that commit, the tracked
+    tree is clean, and the pages state that commit (not ``+dirty``), as ``release`` leaves it."""
+    page = ROOT / "book" / "_build" / "html" / "book" / "intro.html"
+    if not page.is_file() or releases.git("rev-parse", "HEAD") != commit:
+        return False
+    if releases.git("status", "--porcelain", "--untracked-files=no"):
+        return False
+    return f"commit {commit[:12]}." in page.read_text(encoding="utf-8")
 
 
 def _pages(root: Path) -> list:
@@ -164,10 +176,14 @@ def build(dest: Path = SITE, current: bool = True) -> Path:
         for r in found:
             cached = CACHE / f"{r.version}-{r.commit[:12]}"
             if not (cached / "index.html").is_file():
-                print(f"building release {r.version} from commit {r.commit[:12]}", flush=True)
                 shutil.rmtree(cached, ignore_errors=True)
                 cached.parent.mkdir(parents=True, exist_ok=True)
-                build_commit(r.commit, cached)
+                if built_here(r.commit):
+                    print(f"release {r.version}: the book built at its commit {r.commit[:12]}", flush=True)
+                    shutil.copytree(ROOT / "book" / "_build" / "html", cached)
+                else:
+                    print(f"building release {r.version} from commit {r.commit[:12]}", flush=True)
+                    build_commit(r.commit, cached)
             shutil.copytree(cached, staging / r.version)
             editions.append(r.version)
             labels[r.version], dates[r.version] = r.version, r.date
