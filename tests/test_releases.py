@@ -1,6 +1,7 @@
 """Releases, what changed between two, the site of all editions, and the citation metadata."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -79,6 +80,22 @@ def test_set_version_updates_the_package_and_the_citation(tmp_path):
     assert '__version__ = "0.2.0"' in (tmp_path / "analysis" / "__init__.py").read_text()
     cff = yaml.safe_load((tmp_path / "CITATION.cff").read_text())
     assert cff["version"] == "0.2.0" and cff["date-released"] == "2026-12-03"
+
+
+def test_a_new_version_is_seen_by_the_next_process_even_within_the_same_second(tmp_path):
+    # "0.1.0" -> "0.2.0" keeps the file's size; a .pyc compiled in the same second would still say 0.1.0
+    (tmp_path / "analysis").mkdir()
+    init = tmp_path / "analysis" / "__init__.py"
+    init.write_text('__version__ = "0.1.0"\n')
+    version = [sys.executable, "-c", "import analysis; print(analysis.__version__)"]
+    env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    run = lambda: subprocess.run(version, cwd=tmp_path, env=env, capture_output=True, text=True).stdout.strip()  # noqa: E731
+    assert run() == "0.1.0" and list((tmp_path / "analysis" / "__pycache__").glob("__init__.*.pyc"))
+    stat = init.stat()
+    releases.set_version("0.2.0", tmp_path)
+    os.utime(init, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same second, for certain
+    assert init.stat().st_size == stat.st_size
+    assert run() == "0.2.0"
 
 
 def test_diff_refuses_unknown_or_reversed_versions():
@@ -200,10 +217,12 @@ def test_a_release_states_its_own_commit_and_the_site_reuses_the_book_it_built(r
     assert releases.git("log", "-1", "--format=%s", repo=released_clone.repo) == "Release 9.0.0"
     for folder in ("book/_build/html", "site/9.0.0", "site/latest"):
         intro = (released_clone.repo / folder / "book" / "intro.html").read_text(encoding="utf-8")
-        assert f"commit {head}." in intro and "+dirty" not in intro, folder
+        assert f"Analysis version 9.0.0, commit {head}." in intro and "+dirty" not in intro, folder
     lines = released_clone.site_output.splitlines()
     assert f"release 9.0.0: the book built at its commit {head}" in lines
     assert any(line.startswith("building release 0.1.0 from commit") for line in lines)
+    # and the release left its tree clean: every page it committed was executed from its inputs
+    assert not releases.git("status", "--porcelain", "--untracked-files=no", repo=released_clone.repo)
 
 
 def test_the_site_front_page_shows_changelog_text_as_text():

@@ -251,6 +251,11 @@ def set_version(version: str, repo: Path = ROOT, date: str | None = None) -> Non
     if n != 1:
         raise ReleaseError(f"{VERSION_FILE}: __version__: no single assignment to update")
     path.write_text(new, encoding="utf-8")
+    # Python trusts a .pyc whose source has the same size and mtime (whole seconds): "0.2.0" ->
+    # "9.0.0" within the second the release's own process compiled it would keep the old version
+    # in every process the release starts (the book then stated the previous version).
+    for pyc in (path.parent / "__pycache__").glob(f"{path.stem}.*.pyc"):
+        pyc.unlink()
     cff = repo / CITATION
     if cff.is_file():
         text = re.sub(r"^version: .*$", f'version: "{version}"', cff.read_text(encoding="utf-8"), flags=re.M)
