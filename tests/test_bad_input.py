@@ -353,6 +353,7 @@ def test_an_alias_bomb_is_refused_at_once():
     assert out.returncode == 2 and out.stdout == "" and out.stderr.count("\n") == 1, out.stderr
 
 
+@pytest.mark.slow  # real processes and pipes
 def test_a_closed_pipe_stops_quietly():
     """``python -m analysis run peru | head -1``: the reader goes away; status 141 (SIGPIPE's), no traceback."""
     proc = subprocess.Popen(

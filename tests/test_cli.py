@@ -23,10 +23,8 @@ def run(capsys, *args) -> str:
     return out
 
 
-def test_run_json_payload():
-    out = cli_process("run", "elsalvador", "--scenario", "h2_s1", "--set", "rent_to_price=0.09", "--json")
-    assert out.returncode == 0, out.stderr
-    doc = json.loads(out.stdout)
+def test_run_json_payload(capsys):
+    doc = json.loads(run(capsys, "run", "elsalvador", "--scenario", "h2_s1", "--set", "rent_to_price=0.09", "--json"))
     assert doc["evaluation"] == "elsalvador" and doc["scenario"] == "h2_s1" and doc["version"] == __version__
     sc, res = evaluations.run("elsalvador", "h2_s1", {"rent_to_price": 0.09})
     assert doc["parameters_sha256"] == sc.sha256 and len(doc["parameters_sha256"]) == 64
@@ -65,6 +63,7 @@ def test_run_json_names_the_provenance_of_every_parameter(capsys):
     assert doc["parameters"]["discount_rate"]["origin"] == "data/elsalvador/as_published.yaml"
 
 
+@pytest.mark.slow  # two processes (each with its own hash seed), not two calls in one
 def test_same_call_same_json():
     a, b = cli_process("run", "elsalvador", "--json"), cli_process("run", "elsalvador", "--json")
     assert a.stdout == b.stdout and a.returncode == 0

@@ -124,3 +124,45 @@ def test_no_parameter_value_is_typed_into_a_formula(tmp_path, ev):
                     if extra:
                         found[f"{ws.title}!{c.coordinate}"] = (c.value, sorted(extra))
     assert not found, f"constants in formulas: {list(found.items())[:5]}"
+
+
+def _prepared(formula: str) -> tuple:
+    """A formula as xlsxwriter's own Worksheet prepares it, and as the book's does."""
+    from xlsxwriter.worksheet import Worksheet
+
+    ours, theirs = workbook.worksheet_class()(), Worksheet()
+    return ours._prepare_formula(formula), theirs._prepare_formula(formula)
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "=IF(AND(D$1>=$B$2,D$1<=Inputs!$C$3),SUM(A1:A4),0)",
+        "{=SUM(A1:A3*B1:B3)}",
+        "=XLOOKUP(A1,B:B,C:C)",
+        "=SORT(A1:A9)+FILTER(A1:A9,B1:B9>0)",
+        "=_xlfn.SINGLE(A1)",
+        "=1+SINGLE(A1)",
+        '=IF(p_flag="SORTED(",1,0)',  # a name inside a string: xlsxwriter rewrites it too
+    ],
+)
+def test_the_books_formula_preparation_is_xlsxwriters(formula):
+    ours, theirs = _prepared(formula)
+    assert ours == theirs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ev", WITH_WORKBOOK, ids=[ev.name for ev in WITH_WORKBOOK])
+def test_every_formula_of_the_workbook_is_prepared_as_xlsxwriter_does(tmp_path, ev):
+    path = workbook.write(ev.name, path=tmp_path / f"{ev.name}.xlsx", commit="test")
+    texts = [
+        c.value
+        for ws in openpyxl.load_workbook(path).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("=")
+    ]
+    assert len(texts) > 500
+    for text in texts:
+        ours, theirs = _prepared("=" + text.lstrip("="))
+        assert ours == theirs, text

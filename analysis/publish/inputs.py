@@ -73,9 +73,21 @@ def imports(name: str, path: Path, known) -> list:
 def graph(package: Path = PACKAGE) -> dict:
     """{module: the package's modules it imports at its top level or in a function}."""
     known = modules(package)
-    return {
-        name: {t for t, _, _ in imports(name, path, known) if t in known and t != name} for name, path in known.items()
-    }
+    # Parsing every module takes a quarter of a second and a build asks for each page: the graph is
+    # kept while no module's size or modification time changes.
+    key = tuple((name, p.stat().st_mtime_ns, p.stat().st_size) for name, p in known.items())
+    if _GRAPHS.get(package, (None,))[0] != key:
+        _GRAPHS[package] = (
+            key,
+            {
+                name: {t for t, _, _ in imports(name, path, known) if t in known and t != name}
+                for name, path in known.items()
+            },
+        )
+    return {name: set(targets) for name, targets in _GRAPHS[package][1].items()}
+
+
+_GRAPHS: dict = {}
 
 
 def _notebook_imports(path: Path, known) -> set:

@@ -166,6 +166,42 @@ def _write_about(book: Book, ev, scenario, overrides: dict, commit: str) -> None
         ws.write(i, 1, v)
 
 
+# xlsxwriter rewrites every formula with 29 regular expressions, one per dynamic-array function
+# (half the time of writing GRET's 6,600 formulas), and none matches ours. One combined search of
+# the same expressions says whether any would; only then do they run. Same text either way
+# (tests/test_workbook.py compares the two on every formula of the three workbooks).
+DYNAMIC = (
+    r"\b(?:ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|HSTACK|LAMBDA|MAKEARRAY|MAP|"
+    r"RANDARRAY|REDUCE|SCAN|SEQUENCE|SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|TOCOL|TOROW|UNIQUE|VSTACK|"
+    r"WRAPCOLS|WRAPROWS|XLOOKUP)\(|\SINGLE\("  # \SINGLE: xlsxwriter's own (unanchored) pattern
+)
+_WORKSHEET = None
+
+
+def worksheet_class():
+    """xlsxwriter's ``Worksheet`` whose formula preparation skips the dynamic-array rewrites when
+    none of them applies (made on first use: xlsxwriter is imported only to write a workbook)."""
+    global _WORKSHEET
+    if _WORKSHEET is None:
+        import re
+
+        from xlsxwriter.worksheet import Worksheet
+
+        dynamic = re.compile(DYNAMIC)
+
+        class PreparedWorksheet(Worksheet):
+            def _prepare_formula(self, formula, expand_future_functions=False):
+                if self.use_future_functions or expand_future_functions or dynamic.search(formula):
+                    return super()._prepare_formula(formula, expand_future_functions)
+                # what xlsxwriter returns when no rewrite applies: without braces and the leading =
+                formula = formula[1:] if formula.startswith("{") else formula
+                formula = formula[1:] if formula.startswith("=") else formula
+                return formula[:-1] if formula.endswith("}") else formula
+
+        _WORKSHEET = PreparedWorksheet
+    return _WORKSHEET
+
+
 def write(
     name: str,
     scenario: str | None = None,
@@ -186,6 +222,7 @@ def write(
     sc, result = ev.run(scenario, overrides, origin)
     path = Path(path or f"{name}.xlsx")
     wb = xlsxwriter.Workbook(str(path), TEXT_ONLY)
+    wb.worksheet_class = worksheet_class()
     wb.set_properties({"title": ev.title, "created": FIXED_DATE, "author": "housing-finance-analysis"})
     wb.set_calc_mode("auto")
     book = Book(wb, sc.name)
