@@ -675,6 +675,17 @@ def test_each_chapter_shows_its_readings_with_the_verdicts_the_library_computes(
 
 
 @pytest.mark.slow
+def test_the_uncertainty_page_ranks_the_programmes_as_the_library_does(built_book):
+    from analysis.publish import summary
+
+    across = summary.comparison(summary.analyses(with_sobol=True))[0]
+    ranking = "".join(p if isinstance(p, str) else p.shown() for p in verdict.ranking(across))
+    page = BeautifulSoup((built_book / "book" / "uncertainty.html").read_text(encoding="utf-8"), "html.parser")
+    assert ranking in " ".join(page.get_text().split()).replace("’", "'")  # MyST's smart quotes
+    assert "The ranking does not survive uniform shapes." in ranking  # the finding, as of this release
+
+
+@pytest.mark.slow
 def test_every_page_shows_each_verdict_as_the_library_computes_it(built_book, edition):
     book = verdict_boxes(built_book)
     for name in evaluations.REGISTRY:

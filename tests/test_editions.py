@@ -281,6 +281,7 @@ def test_exporting_twice_gives_the_same_xlsx_bytes(tmp_path):
     assert a == b and sum(name.endswith(".xlsx") for name in a) >= 2 * len(evaluations.REGISTRY)
 
 
+@pytest.mark.slow  # writes every download, as the build does
 def test_text_in_the_downloads_is_text_never_a_formula_or_a_link(tmp_path, monkeypatch):
     import openpyxl
 
@@ -322,6 +323,7 @@ def test_stale_staging_folders_are_removed_and_running_ones_kept(tmp_path):
         alive.wait()
 
 
+@pytest.mark.slow  # starts a build and stops it
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_build_stopped_by_a_signal_removes_its_staging_folder(tmp_path, signum):
     """The HTML build waits (a stand-in for jupyter-book) in a child process; the signal ends it

@@ -251,3 +251,25 @@ def test_the_pdf_prints_each_verdict_as_the_pages_show_it(pdf_text):
     for name, ev in evaluations.REGISTRY.items():
         sentence = verdict.analysed(ev)["verdict"].sentence
         assert text.count(sentence) >= 4, (name, sentence)  # landing, summary, uncertainty, chapter
+
+
+@pytest.mark.slow
+def test_the_pdf_prints_each_readings_table_and_the_ranking_as_the_library_computes_them(pdf_text):
+    from analysis.core import verdict
+    from analysis.publish import summary
+    from analysis.publish.markup import percent
+
+    text = _squash(" ".join(pdf_text[0])).replace("’", "'")
+    for name, ev in evaluations.REGISTRY.items():
+        for r in verdict.under_readings(ev).itertuples():
+            # a row: the reading, its decision measure (after the measure's name when it is not the
+            # table's first), its verdict, P(fails), whether it flips the conclusion
+            row = (
+                re.escape(r.reading)
+                + r" (?:[^|]{0,80}: )?"
+                + re.escape(f"{r.shown} {r.verdict} {percent(r.p_fails, 1)} {'yes' if r.flips else 'no'}")
+            )
+            assert re.search(row, text), (name, r.reading)
+    across = summary.comparison(summary.analyses(with_sobol=True))[0]
+    ranking = "".join(p if isinstance(p, str) else p.shown() for p in verdict.ranking(across))
+    assert ranking.replace("’", "'") in text

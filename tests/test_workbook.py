@@ -71,6 +71,7 @@ def test_the_workbook_recomputes_to_the_model(compiled_workbook, ev, scenario):
         assert value == pytest.approx(want, rel=1e-9, abs=1e-9), f"{ev.name}/{scenario} {name}"
 
 
+@pytest.mark.slow  # writes each workbook twice
 @pytest.mark.parametrize("ev", WITH_WORKBOOK, ids=[ev.name for ev in WITH_WORKBOOK])
 def test_cached_values_inputs_and_same_bytes(tmp_path, ev):
     """Viewers that do not recalculate show the model's numbers; every parameter is a named input;
