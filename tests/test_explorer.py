@@ -37,6 +37,7 @@ def test_interpolation_is_exact_at_grid_points_and_linear_between():
     assert math.isnan(grid.interpolate(axes, table, (0.5, 15.0)))
 
 
+@pytest.mark.slow  # builds every evaluation's explorer payload (2.6 s): an integration test
 @pytest.mark.parametrize("name", EVALUATIONS)
 def test_grid_values_are_the_engines_and_the_stated_error_bounds_fresh_off_grid_points(payloads, name):
     ev, sc, payload = payloads[name]
@@ -64,6 +65,7 @@ def test_grid_values_are_the_engines_and_the_stated_error_bounds_fresh_off_grid_
         assert np.all(np.abs(approx[ok] - got[ok]) <= 1.5 * m["error"] + 1e-9 * np.abs(got[ok]) + 1e-12)
 
 
+@pytest.mark.slow  # builds every evaluation's explorer payload (2.6 s): an integration test
 @pytest.mark.parametrize("name", EVALUATIONS)
 def test_embedded_payload_is_small_and_cannot_close_its_script_element(payloads, name):
     _, _, payload = payloads[name]
@@ -73,6 +75,7 @@ def test_embedded_payload_is_small_and_cannot_close_its_script_element(payloads,
     assert len(text) < 500_000
 
 
+@pytest.mark.slow  # builds every evaluation's explorer payload (2.6 s): an integration test
 def test_default_parameters_are_the_largest_total_sobol_indices(payloads):
     from analysis.core import uncertainty
 

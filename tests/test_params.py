@@ -230,3 +230,32 @@ def test_a_rule_broken_by_an_override_names_the_overrides_origin():
     assert err.value.reason.endswith("beyond the horizon of 20 periods (after horizon_periods=20)")
     with pytest.raises(params.ParameterError, match=r"^papermill: irr_last_period: 40 is beyond the horizon"):
         params.load("elsalvador", "as_published", es.parameters, {"irr_last_period": 40}, es.check, origin="papermill")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "data").rglob("*.yaml")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_libyaml_reads_every_parameter_file_as_the_pure_python_loader_does(path):
+    text = path.read_text(encoding="utf-8")
+    assert params._plain(text), "a parameter file takes the fast path"
+    fast = yaml.load(text, Loader=params._CLoader)  # noqa: S506
+    slow = yaml.load(text, Loader=params.Loader)  # noqa: S506
+    assert fast == slow and repr(fast) == repr(slow)  # the same values, types and key order
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("a: &x 1\nb: *x\n", "anchors and aliases"),
+        ("a: 1\na: 2\n", "duplicate key"),
+        ("a: [1, 2\n", r"not valid YAML \(line 2: expected .,. or .\]., but got .<stream end>.\)"),
+        ("a: " + "[" * 150 + "]" * 150 + "\n", "nested too deeply"),
+        ("a: 1e999\n", "too large"),
+        ("a: yes\n", None),  # YAML 1.2: text, not a boolean
+    ],
+)
+def test_the_fast_parser_refuses_what_the_pure_python_one_does(text, reason):
+    if reason is None:
+        assert params.parse_yaml(text) == {"a": "yes"}
+        return
+    params._PARSED.clear()
+    with pytest.raises(params.InputError, match=reason):
+        params.parse_yaml(text)

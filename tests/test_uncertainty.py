@@ -394,6 +394,7 @@ def test_a_shift_is_clipped_to_the_admissible_values_or_held():
         uncertainty.centred(sc, gret.parameters, "ignore")
 
 
+@pytest.mark.slow  # each evaluation's whole analysis, twice
 @pytest.mark.parametrize("evaluation", list(evaluations.REGISTRY))
 def test_the_book_scenarios_uncertainty_is_unchanged(evaluation):
     # every range and distribution of the book's scenario is as declared: the analysis equals the

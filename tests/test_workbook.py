@@ -110,6 +110,7 @@ def test_formula_constants_are_found():
     assert formula_constants("='Flow'!B12*0.085") == {0.085}
 
 
+@pytest.mark.slow  # writes each evaluation's workbook
 @pytest.mark.parametrize("ev", WITH_WORKBOOK, ids=[ev.name for ev in WITH_WORKBOOK])
 def test_no_parameter_value_is_typed_into_a_formula(tmp_path, ev):
     path = workbook.write(ev.name, path=tmp_path / "w.xlsx", commit="test")

@@ -178,6 +178,7 @@ def test_drawn_inputs_recompute_to_the_model(loaded, savings_interest, numbers, 
         assert _close(_value(sol, key), result.metrics[name]), (name, _value(sol, key), result.metrics[name])
 
 
+@pytest.mark.slow  # writes the workbook twice
 def test_same_workbook_same_bytes(tmp_path):
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
     wbmod.write("gret", "as_published", path=a, commit="test")

@@ -189,6 +189,7 @@ def test_drawn_inputs_conservative(books, values):
     _check_drawn(books, "conservative", values)
 
 
+@pytest.mark.slow  # writes the workbook twice
 def test_same_bytes_twice(tmp_path):
     a = workbook.write("peru", "base", path=tmp_path / "a.xlsx", commit="test")
     b = workbook.write("peru", "base", path=tmp_path / "b.xlsx", commit="test")
