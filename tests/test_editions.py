@@ -425,3 +425,52 @@ def test_an_edition_has_its_own_downloads(edition):
     shown = [float(r[column]) for r in edition_rows]
     assert shown == pytest.approx(list(expected[column]), rel=1e-12)
     assert shown != pytest.approx(list(book[column]), rel=1e-6)  # not the book's table
+
+
+# --- pages executed in parallel, several per kernel -----------------------------------------------
+
+
+def test_as_many_pages_at_once_as_processors_or_book_jobs(monkeypatch):
+    monkeypatch.setenv("BOOK_JOBS", "3")
+    assert build.jobs() == 3
+    for bad in ("0", "-1", "two", ""):
+        monkeypatch.setenv("BOOK_JOBS", bad)
+        assert 1 <= build.jobs() <= 4
+
+
+@pytest.mark.slow  # starts kernels
+def test_pages_executed_one_after_another_in_one_kernel_are_as_in_kernels_of_their_own(tmp_path, monkeypatch):
+    """Table numbers, the cell count, the names a page defined and matplotlib's state do not pass
+    from one page to the next: the same bytes as a new kernel per page (the committed pages are
+    written this way and nbval re-executes each in a kernel of its own)."""
+    monkeypatch.setattr(build, "LOG", tmp_path / "build.log")
+    pages = {stem: parameters for stem, _, parameters in contents.pages() if stem in ("summary", "changes", "intro")}
+    alone, shared = tmp_path / "alone", tmp_path / "shared"
+    alone.mkdir(), shared.mkdir()
+    for stem, parameters in pages.items():
+        build.execute(ROOT / "notebooks" / f"{stem}.ipynb", alone / f"{stem}.ipynb", parameters, "x")
+    monkeypatch.setenv("BOOK_JOBS", "1")  # one kernel for the three, in this order
+    build.execute_pages([(i, 3, stem, shared / f"{stem}.ipynb", p, "x") for i, (stem, p) in enumerate(pages.items())])
+    for stem in pages:
+        assert (shared / f"{stem}.ipynb").read_bytes() == (alone / f"{stem}.ipynb").read_bytes(), stem
+    tables = nbformat.read(shared / "changes.ipynb", as_version=4)
+    assert "Table 1." in json.dumps(tables.cells)  # numbered from 1 again after the summary's tables
+
+
+@pytest.mark.slow  # starts kernels
+def test_a_failing_page_stops_the_others_in_one_line_and_writes_nothing_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "LOG", tmp_path / "build.log")
+    monkeypatch.setenv("BOOK_JOBS", "2")
+    pages = {stem: p for stem, _, p in contents.pages() if stem in ("elsalvador", "changes")}
+    todo = [
+        (1, 2, "elsalvador", tmp_path / "elsalvador.ipynb", {**pages["elsalvador"], "scenario": "nope"}, "x"),
+        (2, 2, "changes", tmp_path / "changes.ipynb", pages["changes"], "x"),
+    ]
+    start = time.perf_counter()
+    with pytest.raises(RuntimeError, match=r"elsalvador.ipynb failed in cell \d+ .*no scenario 'nope'"):
+        build.execute_pages(todo)
+    assert not (tmp_path / "elsalvador.ipynb").exists()
+    assert time.perf_counter() - start < 60
+    import psutil
+
+    assert not [c for c in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]

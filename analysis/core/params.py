@@ -146,7 +146,7 @@ Loader.add_constructor("tag:yaml.org,2002:float", _float)
 
 
 class _CLoader(CParser, Loader):
-    """:class:`Loader`'s resolvers and constructors over libyaml's parser, about ten times faster
+    """:class:`Loader`'s resolvers and constructors over libyaml's parser, about five times faster
     than the pure-Python one. libyaml composes anchors and nesting itself, so :func:`parse_yaml`
     only gives it text whose events it has checked; anything else goes to :class:`Loader`."""
 

@@ -64,21 +64,32 @@ def _log(text: str) -> None:
         f.write(text if text.endswith("\n") else text + "\n")
 
 
+_REDIRECT_LOCK = threading.Lock()
+_REDIRECTS = [0, None]  # [threads inside, the saved stderr]: file descriptor 2 is the process's
+
+
 @contextlib.contextmanager
 def _stderr_to_log():
     """Send this process's stderr (file descriptor 2, which the notebook kernels inherit: their
-    start-up warnings) to the build log while a notebook executes."""
+    start-up warnings) to the build log while notebooks execute; pages executed in parallel share
+    one redirection, undone when the last of them ends."""
     LOG.parent.mkdir(parents=True, exist_ok=True)
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with LOG.open("a", encoding="utf-8") as f:
-        os.dup2(f.fileno(), 2)
-        try:
-            yield
-        finally:
+    with _REDIRECT_LOCK:
+        if _REDIRECTS[0] == 0:
             sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
+            _REDIRECTS[1] = os.dup(2)
+            with LOG.open("a", encoding="utf-8") as f:
+                os.dup2(f.fileno(), 2)
+        _REDIRECTS[0] += 1
+    try:
+        yield
+    finally:
+        with _REDIRECT_LOCK:
+            _REDIRECTS[0] -= 1
+            if _REDIRECTS[0] == 0:
+                sys.stderr.flush()
+                os.dup2(_REDIRECTS[1], 2)
+                os.close(_REDIRECTS[1])
 
 
 def inputs_sha256(stem: str, evaluation: str, parameters: dict) -> str:
@@ -114,25 +125,82 @@ def _tidy(nb, parameters: dict | None = None) -> None:
         pm.pop(key, None)
 
 
-def execute(src: Path, dest: Path, parameters: dict, digest: str) -> None:
-    """Execute notebook ``src`` into ``dest``, which is replaced only on success.
+# A kernel executes several pages in turn; between two it is returned to the state of a new one
+# (the names a page defined, the table numbers, matplotlib's figures and settings, the cell count),
+# so that a page's output is what a kernel of its own gives: nbval re-executes every committed page
+# in a kernel of its own and compares. Imports and the library's caches of pure results (parsed
+# files, analyses by their inputs) stay, which is the point: a page reuses what another computed.
+_KERNEL_START = """
+import matplotlib, matplotlib.pyplot
+matplotlib._book_rc = dict(matplotlib.rcParams)  # as a new kernel has them, the inline backend's included
+del matplotlib
+"""
+_KERNEL_RESET = """
+get_ipython().run_line_magic("reset", "-f")
+import matplotlib, matplotlib.pyplot, analysis.publish.markup
+matplotlib.pyplot.close("all")
+matplotlib.rcParams.update(matplotlib._book_rc)
+analysis.publish.markup.reset_numbering()
+del matplotlib, analysis
+get_ipython().execution_count = 1
+"""
+
+
+class Kernel:
+    """A notebook kernel started in ``cwd`` that executes pages one after another (history off:
+    the cell count starts at 1 again for each page)."""
+
+    def __init__(self, cwd: Path):
+        # The asynchronous manager, as papermill's own: with the blocking one its client waits for
+        # a kernel's output without end, and never sees that the kernel died (stopped by a failure).
+        from jupyter_client import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self.km = AsyncKernelManager(kernel_name="python3")
+        self._run_sync = run_sync
+        run_sync(self.km.start_kernel)(cwd=str(cwd), extra_arguments=["--HistoryManager.enabled=False"])
+        self.run(_KERNEL_START)
+
+    def run(self, code: str) -> None:
+        from jupyter_client import BlockingKernelClient
+
+        kc = BlockingKernelClient()
+        kc.load_connection_info(self.km.get_connection_info())
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=120)
+            reply = kc.execute_interactive(code, store_history=False, timeout=120, output_hook=lambda msg: None)
+        finally:
+            kc.stop_channels()
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"the notebook kernel could not be reset: {reply['content'].get('evalue', '')}")
+
+    def reset(self) -> None:
+        self.run(_KERNEL_RESET)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._run_sync(self.km.shutdown_kernel)(now=True)
+
+
+def execute(src: Path, dest: Path, parameters: dict, digest: str, kernel: Kernel | None = None) -> None:
+    """Execute notebook ``src`` into ``dest``, which is replaced only on success; in a new kernel
+    started in ``dest``'s folder, or in ``kernel`` (started there, and reset after the page).
 
     Raises RuntimeError naming the notebook and the failing cell.
     """
     import papermill as pm
 
+    where = {"km": kernel.km} if kernel else {"cwd": str(dest.parent)}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / dest.name
         try:
             with _stderr_to_log():
                 pm.execute_notebook(
-                    str(src),
-                    str(out),
-                    parameters=parameters,
-                    cwd=str(dest.parent),
-                    kernel_name="python3",
-                    progress_bar=False,
+                    str(src), str(out), parameters=parameters, kernel_name="python3", progress_bar=False, **where
                 )
+                if kernel:
+                    kernel.reset()
         except pm.PapermillExecutionError as exc:
             raise RuntimeError(
                 f"notebook {src} failed in cell {exc.cell_index}"
@@ -570,6 +638,7 @@ def build_edition(scenarios: dict, overrides: dict, name: str | None = None) -> 
         src = staging / "src"
         stage_sources(src)
         todo = edition_pages(scenarios, overrides)
+        changed = []
         for i, (stem, evaluation, parameters) in enumerate(todo, start=1):
             digest = inputs_sha256(stem, evaluation, parameters)
             dest = src / "book" / f"{stem}.ipynb"
@@ -577,7 +646,8 @@ def build_edition(scenarios: dict, overrides: dict, name: str | None = None) -> 
                 print(f"[{i}/{len(todo)}] {stem}: the book's page, reused (inputs unchanged)", flush=True)
                 shutil.copy2(BOOK / f"{stem}.ipynb", dest)
                 continue
-            _executed(i, len(todo), stem, dest, parameters, digest)
+            changed.append((i, len(todo), stem, dest, parameters, digest))
+        execute_pages(changed)
         export_tables(src / "book" / "_generated", scenarios, overrides, EDITION_ORIGIN)
         out = staging / "out"
         out.mkdir()
@@ -656,13 +726,87 @@ def _start_log(what: str) -> None:
     LOG.write_text(f"build of {what}, {time.strftime('%Y-%m-%d %H:%M:%S')}\n", encoding="utf-8")
 
 
-def _executed(i: int, n: int, stem: str, dest: Path, parameters: dict, digest: str) -> None:
+def _executed(
+    i: int, n: int, stem: str, dest: Path, parameters: dict, digest: str, kernel: Kernel | None = None
+) -> None:
     """Execute notebook ``stem`` into ``dest`` and say so in one line, with its seconds."""
     start = time.perf_counter()
     _log(f"executing notebooks/{stem}.ipynb with {parameters}")
-    execute(ROOT / "notebooks" / f"{stem}.ipynb", dest, parameters, digest)
+    execute(ROOT / "notebooks" / f"{stem}.ipynb", dest, parameters, digest, kernel)
     shown = f" with {parameters}" if parameters.get("overrides") else ""
     print(f"[{i}/{n}] {stem}: executed{shown} in {time.perf_counter() - start:.1f} s", flush=True)
+
+
+def jobs() -> int:
+    """How many pages execute at once: one per processor this process may use, at most four
+    (each page is one kernel, mostly one core; ``BOOK_JOBS`` sets it)."""
+    env = os.environ.get("BOOK_JOBS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def _stop_kernels() -> None:
+    """End the notebook kernels this process started, so that the pages executing in other
+    threads fail at once instead of running to their end after a failure or an interruption."""
+    import psutil
+
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if any("ipykernel" in part for part in child.cmdline()):
+                child.terminate()
+        except psutil.Error:
+            pass
+
+
+def execute_pages(todo: list) -> None:
+    """Execute ``todo`` [(i, n, stem, dest, parameters, digest)]: :func:`jobs` threads, each with
+    one :class:`Kernel` that executes the pages it takes from the list one after another (the pages
+    are independent: each reads the parameter files and the library, none another page; a kernel
+    reuses the analyses a previous page computed). The first failure stops the rest and is raised;
+    each page is written only when it succeeds."""
+    import concurrent.futures as cf
+    import queue
+
+    if not todo:
+        return
+    pending = queue.SimpleQueue()
+    for job in todo:
+        pending.put(job)
+    stop = threading.Event()
+
+    def worker() -> None:
+        kernel = None
+        try:
+            while not stop.is_set():
+                try:
+                    job = pending.get_nowait()
+                except queue.Empty:
+                    return
+                if kernel is None:
+                    kernel = Kernel(job[3].parent)
+                    if stop.is_set():  # another page failed while this kernel started
+                        return
+                _executed(*job, kernel=kernel)
+        finally:
+            if kernel is not None:
+                kernel.close()  # in this thread: its manager runs on this thread's event loop
+
+    with _stderr_to_log(), cf.ThreadPoolExecutor(min(jobs(), len(todo))) as pool:
+        futures = [pool.submit(worker) for _ in range(min(jobs(), len(todo)))]
+        try:
+            cf.wait(futures, return_when=cf.FIRST_EXCEPTION)
+            failed = [f for f in futures if f.done() and f.exception()]
+            if failed:
+                stop.set()
+                _stop_kernels()
+                cf.wait(futures)
+                raise failed[0].exception()
+        except KeyboardInterrupt:
+            stop.set()
+            _stop_kernels()
+            cf.wait(futures)
+            raise
 
 
 def main(force: bool = False, only: list | None = None, html: bool = True) -> int:
@@ -672,12 +816,14 @@ def main(force: bool = False, only: list | None = None, html: bool = True) -> in
             clean_stale_staging()
             read_config()  # a malformed _config.yml stops the build before anything is written
             _start_log("the book")
+            changed = []
             for i, (stem, evaluation, parameters) in enumerate(todo, start=1):
                 digest = inputs_sha256(stem, evaluation, parameters)
                 if not force and stored_sha256(BOOK / f"{stem}.ipynb") == digest:
                     print(f"[{i}/{len(todo)}] {stem}: reused (inputs unchanged)", flush=True)
                     continue
-                _executed(i, len(todo), stem, BOOK / f"{stem}.ipynb", parameters, digest)
+                changed.append((i, len(todo), stem, BOOK / f"{stem}.ipynb", parameters, digest))
+            execute_pages(changed)
             if not html:
                 print("done: the notebooks are executed (no HTML: --no-html)")
                 return 0
