@@ -203,20 +203,16 @@ def consecutive(repo: Path = ROOT) -> list:
     return [diff(a, b, repo) for a, b in zip(found, found[1:])]
 
 
-def diff_tables(d: dict) -> tuple:
-    """A :func:`diff` as two frames for the book: the metrics and the parameters that differ."""
+def compare_frames(d: dict) -> tuple:
+    """A :func:`diff`'s metrics and parameters as :func:`compare`'s frames (names "old", "new"),
+    for :mod:`analysis.release.changes` to word them."""
     metrics = pd.DataFrame(
         d["metrics"], columns=["evaluation", "scenario", "metric", "value_old", "value_new", "change"]
     )
-    metrics = metrics.rename(columns={"value_old": d["old"]["version"], "value_new": d["new"]["version"]})
     cols = ["evaluation", "scenario", "parameter"] + [
         f"{c}_{s}" for c in ("value", "source", "locator") for s in ("old", "new")
     ]
-    parameters = pd.DataFrame(d["parameters"], columns=cols)
-    parameters.columns = [
-        c.replace("_old", f" ({d['old']['version']})").replace("_new", f" ({d['new']['version']})") for c in cols
-    ]
-    return metrics, parameters
+    return metrics, pd.DataFrame(d["parameters"], columns=cols)
 
 
 def diff_lines(d: dict) -> list:
