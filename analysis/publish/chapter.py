@@ -14,7 +14,8 @@ import pandas as pd
 
 from .. import evaluations
 from ..core import information, params, reconcile, uncertainty, verdict
-from . import contents, explorer
+from . import contents, explorer, figures  # noqa: F401 -- figures: the chapters' own, as chapter.figures.*
+from .figures import acceptability, histogram, setup_figures, thousands, tornado  # noqa: F401 -- shown as chapter.*
 from .markup import (  # noqa: F401 -- the chapters' notebooks format through chapter.*
     FIGURE_DPI,
     cell,
@@ -230,84 +231,6 @@ def readings_that_change(ev, sc, base=None, caption: str | None = None) -> str:
 # --- uncertainty --------------------------------------------------------------------------------
 
 
-def setup_figures() -> None:
-    """Matplotlib defaults of the book's figures: sharp PNGs (``FIGURE_DPI``), readable labels."""
-    import matplotlib as mpl
-
-    mpl.rcParams.update({"figure.dpi": FIGURE_DPI, "savefig.dpi": FIGURE_DPI, "axes.titlesize": "medium"})
-
-
-def thousands(ax, axis: str = "y", decimals: int = 0) -> None:
-    """Thousands separators on an axis's tick labels: 1,500,000 not 1500000 (or 1.5e6)."""
-    from matplotlib.ticker import StrMethodFormatter
-
-    fmt = StrMethodFormatter(f"{{x:,.{decimals}f}}")
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
-
-
-def _scale(ev, values):
-    """(factor, axis label) for the decision metric: percent points for rates, millions for large
-    money amounts."""
-    m = ev.metric(ev.criterion.metric)
-    if m.fmt == "percent":
-        return 100.0, f"{m.label} (%)"
-    if np.nanmax(np.abs(np.asarray(values, dtype=float)), initial=0) >= 1e6:
-        return 1e-6, f"{m.label} (million {m.unit})"
-    return 1.0, f"{m.label} ({m.unit})"
-
-
-def tornado(ev, unc):
-    """Tornado: the decision metric at the low and high end of each documented range."""
-    import matplotlib.pyplot as plt
-
-    tor = unc["tornado"]
-    k, label = _scale(ev, tor[["metric_at_low", "metric_at_high"]].to_numpy())
-    fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(tor), 3) + 1.2), dpi=FIGURE_DPI)
-    y = np.arange(len(tor))[::-1]
-    base = k * float(tor["base_metric"].iloc[0]) if len(tor) else 0.0
-    for yi, row in zip(y, tor.itertuples()):
-        ax.barh(yi, k * row.metric_at_low - base, left=base, color="tab:blue", alpha=0.8)
-        ax.barh(yi, k * row.metric_at_high - base, left=base, color="tab:orange", alpha=0.8)
-    ax.axvline(k * ev.criterion.threshold, color="black", lw=1, ls="--", label="decision threshold")
-    ax.axvline(base, color="grey", lw=0.8)
-    ax.set_yticks(y, [p.replace("_", " ") for p in tor["parameter"]])
-    ax.set(xlabel=label, ylabel="assumption", title="Each assumption at the ends of its documented range")
-    thousands(ax, "x", 0 if k == 1.0 else 1)
-    ax.legend(
-        handles=[
-            plt.Rectangle((0, 0), 1, 1, color="tab:blue", alpha=0.8),
-            plt.Rectangle((0, 0), 1, 1, color="tab:orange", alpha=0.8),
-            ax.lines[0],
-        ],
-        labels=["low end", "high end", "decision threshold"],
-        loc="best",
-        fontsize=8,
-    )
-    fig.tight_layout()
-    return fig
-
-
-def histogram(ev, unc):
-    """Histogram of the decision metric under the declared distributions, threshold marked."""
-    import matplotlib.pyplot as plt
-
-    mc = unc["monte_carlo"]
-    k, label = _scale(ev, mc["values"])
-    values = k * np.asarray(mc["values"], dtype=float)
-    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=FIGURE_DPI)
-    ax.hist(values, bins=80, color="tab:grey", alpha=0.85)
-    ax.axvline(k * ev.criterion.threshold, color="tab:red", lw=1.2, ls="--")
-    ax.set(
-        xlabel=label,
-        ylabel="number of draws",
-        title=f"{mc['draws']:,} draws: P(conclusion fails) = {100 * mc['p_fails']:.1f} %",
-    )
-    thousands(ax, "x", 0 if k == 1.0 else 1)
-    thousands(ax, "y")
-    fig.tight_layout()
-    return fig
-
-
 def _significant(x, digits: int = 4):
     """A computed value (a switching value) to the digits that mean something: 0.1450 not 0.1450067624."""
     if isinstance(x, (int, np.integer)) or x == 0 or not np.isfinite(x):
@@ -412,29 +335,6 @@ def why_the_mean(ev, unc) -> str:
 def worth_most(ev, voi) -> str:
     """The sentence :func:`analysis.core.information.worth_most` words, as MyST with glued numbers."""
     return glued_sentence(information.worth_most(ev, voi), f"vi_{ev.name}")
-
-
-def acceptability(ev, curve, sc):
-    """The acceptability curve: the probability that the conclusion holds at each discount rate,
-    the scenario's rate and the documented range marked."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 3.2), dpi=FIGURE_DPI)
-    ax.plot(100 * curve["rate"], 100 * curve["p_holds"], color="tab:blue", lw=1.6)
-    rng = sc.entries[curve.attrs["key"]].get("range")
-    if rng:
-        ax.axvspan(100 * rng["low"], 100 * rng["high"], color="tab:grey", alpha=0.15, label="documented range")
-    here = curve[curve["scenario"]].iloc[0]
-    ax.plot([100 * here["rate"]], [100 * here["p_holds"]], "o", color="tab:red", label="this scenario")
-    ax.set(
-        xlabel="social discount rate (% a year)",
-        ylabel="P(conclusion holds) (%)",
-        ylim=(-2, 102),
-        title=f"{curve.attrs['draws']:,} draws at every rate (the same draws)",
-    )
-    ax.legend(loc="upper right", frameon=False)
-    fig.tight_layout()
-    return fig
 
 
 # --- the what-if explorer -----------------------------------------------------------------------
