@@ -50,6 +50,12 @@ def _outputs(path, sol) -> dict:
     return out
 
 
+def _output_texts(path) -> dict:
+    """Output name -> the text of its Outputs cell (a formula's text starts with "=")."""
+    rows = openpyxl.load_workbook(path)[workbook.OUTPUTS].iter_rows(min_row=2, values_only=True)
+    return {r[0]: r[3] for r in rows}
+
+
 def _is_irr(ev, name: str) -> bool:
     return name == ev.rate_of_return or name.endswith("irr")
 
@@ -63,7 +69,10 @@ def test_the_workbook_recomputes_to_the_model(compiled_workbook, ev, scenario):
     stale = stale_cached_values(path, sol)
     assert not stale, f"cached values that differ from the recomputed ones: {stale[:5]}"
     metrics = ev.run(scenario)[1].metrics
-    assert {m.name for m in ev.metrics} <= set(got), "every headline metric is an output"
+    assert set(metrics) <= set(got), f"metrics not on the Outputs sheet: {sorted(set(metrics) - set(got))}"
+    texts = _output_texts(path)
+    for name in metrics:  # a live formula, IRRs included, never a typed value
+        assert isinstance(texts[name], str) and texts[name].startswith("="), f"{name}: {texts[name]!r}"
     for name, value in got.items():
         if name not in metrics or _is_irr(ev, name):
             continue  # IRRs: the engine ignores the guess; each evaluation's tests check them through the NPV
@@ -168,3 +177,106 @@ def test_every_formula_of_the_workbook_is_prepared_as_xlsxwriter_does(tmp_path, 
     for text in texts:
         ours, theirs = _prepared("=" + text.lstrip("="))
         assert ours == theirs, text
+
+
+# --- every metric of `run --json` is an output formula, from the Inputs sheet --------------------
+
+DEFAULT = [(ev, ev.scenario) for ev in WITH_WORKBOOK]
+
+
+def _input_cells(path) -> dict:
+    """Compiled-model key -> value of each Inputs value that is not a whole number (whole numbers
+    are counts, periods and terms: changing one changes the layout, or nothing)."""
+    ws = openpyxl.load_workbook(path)[workbook.INPUTS]
+    return {
+        f"'[{path.name}]{workbook.INPUTS.upper()}'!B{c.row}": c.value
+        for c in ws["B"][1:]
+        if isinstance(c.value, float) and not c.value.is_integer()
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ev, scenario", DEFAULT, ids=[f"{ev.name}/{s}" for ev, s in DEFAULT])
+def test_every_run_json_metric_is_an_output_formula_of_the_inputs(compiled_workbook, ev, scenario):
+    """What ``run --json`` gives is on the Outputs sheet as formulas of the Inputs sheet (at the
+    inputs, test_the_workbook_recomputes_to_the_model recomputes them to the model)."""
+    from analysis import cli
+
+    metrics = cli.run_payload(ev.name, None, {})["metrics"]
+    path, model = compiled_workbook(ev.name, scenario)
+    texts = _output_texts(path)
+    assert set(metrics) <= set(texts), f"not on the Outputs sheet: {sorted(set(metrics) - set(texts))}"
+    for name in metrics:
+        text = texts[name]
+        assert isinstance(text, str) and text.startswith("="), f"{name} is a typed value: {text!r}"
+        assert not formula_constants(text) - ALLOWED_CONSTANTS, f"{name}: {text}"
+    # With every fractional input 1 % higher, each metric leaves the model's value at the inputs:
+    # it follows the Inputs sheet (one recalculation: the engine takes seconds for GRET's).
+    moved = _outputs(path, model.calculate(inputs={k: v * 1.01 for k, v in _input_cells(path).items()}))
+    same = lambda k: metrics[k] is not None and moved[k] == pytest.approx(metrics[k], rel=1e-9, abs=1e-9)  # noqa: E731
+    still = [k for k in metrics if same(k)]
+    assert not still, f"outputs that do not follow the Inputs sheet: {still}"
+
+
+# --- Checks: a published figure only beside a value computed at the document's inputs ------------
+
+NOT_COMPARABLE = "not comparable: computed at inputs other than the document's (overrides: "
+
+
+def _checks(path) -> dict:
+    """Output name -> (published, verdict, note) of the Checks sheet."""
+    rows = openpyxl.load_workbook(path)[workbook.CHECKS].iter_rows(min_row=2, max_col=7, values_only=True)
+    return {r[0]: (r[4], r[5], r[6]) for r in rows if r[1] is not None}
+
+
+@pytest.mark.slow  # writes each evaluation's workbook
+@pytest.mark.parametrize("ev", WITH_WORKBOOK, ids=[ev.name for ev in WITH_WORKBOOK])
+def test_checks_judge_the_published_figures_at_the_documents_inputs(tmp_path, ev):
+    from analysis.core import reconcile
+
+    checks = _checks(workbook.write(ev.name, path=tmp_path / "w.xlsx", commit="test"))
+    _, result = ev.run()
+    for m in ev.metrics:  # every headline figure the document prints is judged
+        want = reconcile.published_metric(ev, m, ev.scenario)
+        if want is not None:
+            assert checks[m.name][0] == pytest.approx(want) and checks[m.name][1] in reconcile.VERDICTS, m.name
+    judged = {k: c for k, c in checks.items() if c[0] is not None}
+    assert judged
+    for name, (_, verdict, note) in judged.items():
+        assert verdict in reconcile.VERDICTS and note and not note.startswith("not comparable"), name
+
+
+def test_checks_give_the_verdict_of_the_reconciliation():
+    """El Salvador's NPV and IRR as the book's reconciliation judges them (Tabla 6: exact)."""
+    from analysis.core import reconcile, sheets
+
+    book = sheets.Book(None, "as_published")
+    npv = book.published("elsalvador", "Tabla 6", "as_published", "npv")
+    irr = book.published("elsalvador", "Tabla 6", "as_published", "irr_percent", scale=0.01)
+    m = evaluations.get("elsalvador").run()[1].metrics
+    assert npv.verdict(m["npv"]) == (reconcile.VERDICTS[0], "")
+    assert irr.verdict(m["irr"]) == (reconcile.VERDICTS[0], "")
+    assert npv.verdict(m["npv"] + 1.0)[0] == reconcile.VERDICTS[3]  # printed to the cent
+    assert book.published("elsalvador", "Tabla 6", "no such row", "npv") is None
+
+
+@pytest.mark.slow  # writes workbooks
+def test_checks_at_overridden_inputs_say_the_figures_are_not_comparable(tmp_path, capsys):
+    """``workbook --set``: the document's figures belong to its inputs, not to these; no verdict."""
+    from analysis import cli
+
+    path = tmp_path / "es.xlsx"
+    assert cli.main(["workbook", "elsalvador", "--set", "rent_to_price=0.07", "--out", str(path)]) == 0
+    checks = _checks(path)
+    for name in ("npv", "irr"):  # the two the document prints (Tabla 6)
+        published, verdict, note = checks[name]
+        assert published is None and verdict is None, name
+        assert note.startswith(NOT_COMPARABLE + "rent_to_price)"), note
+    assert all(c[1] is None for c in checks.values()), "no verdict at other inputs"
+    # an override that keeps the scenario's value changes no input: the figures are compared
+    same = evaluations.get("elsalvador").load().values["rent_to_price"]
+    kept = _checks(workbook.write("elsalvador", None, {"rent_to_price": same}, tmp_path / "same.xlsx", "test"))
+    assert kept["npv"][1] == "exact at printed precision" and kept["npv"][2] == "Tabla 6, Escenario Base, VAN"
+    # a scenario whose figures the document does not print has none to compare
+    corrected = _checks(workbook.write("elsalvador", "corrected", path=tmp_path / "c.xlsx", commit="test"))
+    assert all(c == (None, None, None) for c in corrected.values())

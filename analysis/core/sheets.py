@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from . import reconcile
 
 
@@ -36,6 +38,29 @@ def number(x):
     return x
 
 
+@dataclass(frozen=True)
+class Published:
+    """A cell the document prints, in an output's unit (``value``: the printed figure times
+    ``scale``), with what judges an output against it (see :func:`reconcile.verdict`)."""
+
+    value: float
+    scale: float
+    decimals: int
+    tolerance: float
+    threshold: float
+    reason: str  # explained.csv's reason for a known difference, or ""
+    tolerance_reason: str
+    locator: str
+
+    def verdict(self, value: float) -> tuple:
+        """(verdict, its reason) of an output's ``value``, judged in the printed unit."""
+        got = reconcile.verdict(
+            self.value / self.scale, value / self.scale, self.decimals, self.tolerance, self.threshold, self.reason
+        )
+        why = {reconcile.VERDICTS[0]: "", reconcile.VERDICTS[1]: self.tolerance_reason}.get(got, self.reason)
+        return got, why
+
+
 @dataclass
 class Output:
     name: str
@@ -43,7 +68,7 @@ class Output:
     unit: str
     formula: str
     value: float
-    published: float | None = None
+    published: Published | None = None
 
 
 @dataclass
@@ -90,16 +115,26 @@ class Book:
         return n[i] if i is not None else (n if isinstance(n, str) else f"p_{parameter}")
 
     def published(self, name: str, table: str, row: str, column: str, scale: float = 1.0):
-        """The published figure of a cell of ``data/published/<name>/published.csv`` for this
-        scenario (times ``scale``), or None when the document publishes none for it."""
+        """The published cell (table, row, column) of ``data/published/<name>/published.csv`` for
+        this scenario (its figure times ``scale``), or None when the document publishes none for it."""
+        key = {"table": table, "scenario": self.scenario, "row": row, "column": column}
         pub = reconcile.published(name)
-        hit = pub[
-            (pub["table"] == table)
-            & (pub["scenario"] == self.scenario)
-            & (pub["row"] == row)
-            & (pub["column"] == column)
-        ]
-        return float(hit["published"].iloc[0]) * scale if len(hit) else None
+        hit = pub[(pub[list(key)] == pd.Series(key)).all(axis=1)]
+        if not len(hit):
+            return None
+        c = hit.iloc[0]
+        why = reconcile.explained(name)
+        known = why[(why[list(key)] == pd.Series(key)).all(axis=1)]["reason"]
+        return Published(
+            float(c["published"]) * scale,
+            scale,
+            int(c["decimals"]),
+            float(c["tolerance"]),
+            float(c["threshold"]),
+            str(known.iloc[0]) if len(known) else "",
+            str(c["tolerance_reason"]),
+            str(c["locator"]),
+        )
 
     def output(self, name: str, label: str, unit: str, formula: str, value, published=None) -> None:
         """Register an output: written on the Outputs sheet as ``formula`` (cached ``value``)."""

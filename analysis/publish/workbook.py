@@ -8,8 +8,9 @@
   refer to inputs only by these names: no parameter value is typed into a formula.
 * **Calculation** sheets written by the evaluation's ``workbook.calculation(book, values)``
   (``analysis/evaluations/<name>/workbook.py``), one consistent formula across each row.
-* **Outputs**: each headline metric (and what the evaluation adds) as a formula.
-* **Checks**: each output beside the Python value at build time and the published figure.
+* **Outputs**: every metric of the evaluation's run (and what the evaluation adds) as a formula.
+* **Checks**: each output beside the Python value at build time and, at the document's inputs only,
+  the published figure with its verdict (at other inputs the note says why there is none).
 * **About**: version, commit, scenario, the parameters' SHA-256, how to read the workbook.
 
 Every formula cell stores the Python result as its cached value, so that viewers which do not
@@ -113,17 +114,22 @@ def _write_outputs(book: Book) -> dict:
     return refs
 
 
-def _write_checks(book: Book, refs: dict) -> None:
+def changed_inputs(scenario) -> list:
+    """The parameters an override sets to a value other than the scenario's own."""
+    return [k for k, e in scenario.entries.items() if e["replaced"] and e["replaced"]["value"] != e["value"]]
+
+
+def _write_checks(book: Book, refs: dict, changed: list) -> None:
+    """Checks: each output beside the Python value and, only at the document's inputs (the
+    figure's scenario, no override changing a value), beside the published figure with a verdict.
+    At other inputs a figure would be compared with a value it does not belong to: the note says so."""
     ws = book.wb.add_worksheet(CHECKS)
-    ws.write_row(
-        0,
-        0,
-        ["output", "workbook", "Python (at writing)", "difference", "published", "note"],
-        book.fmt("header"),
-    )
+    head = ["output", "workbook", "Python (at writing)", "difference", "published", "verdict (Python)", "note"]
+    ws.write_row(0, 0, head, book.fmt("header"))
     ws.set_column(0, 0, 30)
     ws.set_column(1, 4, 18)
-    ws.set_column(5, 5, 60)
+    ws.set_column(5, 5, 26)
+    ws.set_column(6, 6, 60)
     for i, o in enumerate(book.outputs, start=1):
         ws.write(i, 0, o.name)
         ws.write_formula(i, 1, f"={refs[o.name]}", book.fmt("number"), number(o.value))
@@ -131,11 +137,26 @@ def _write_checks(book: Book, refs: dict) -> None:
         ws.write_formula(
             i, 3, f"={cell(i, 1)}-{cell(i, 2)}", book.fmt("number"), 0.0 if math.isfinite(o.value) else "#NUM!"
         )
-        if o.published is not None:
-            ws.write_number(i, 4, o.published, book.fmt("number"))
+        pub = o.published
+        if pub is None:
+            continue
+        if changed:
+            ws.write(
+                i,
+                6,
+                f"not comparable: computed at inputs other than the document's (overrides: {', '.join(changed)}); "
+                f"the document's figure ({pub.locator}) belongs to scenario {book.scenario} without them",
+            )
+            continue
+        verdict_, why = pub.verdict(o.value)
+        ws.write_number(i, 4, pub.value, book.fmt("number"))
+        ws.write(i, 5, verdict_)
+        ws.write(i, 6, f"{pub.locator}; {why}" if why else pub.locator)
     note = (
         "The workbook column recalculates from the Inputs sheet; the Python column is the book's model "
-        "when the workbook was written. With the inputs unchanged they agree to rounding."
+        "when the workbook was written. With the inputs unchanged they agree to rounding. The verdict "
+        "judges the Python column against the published figure at its printed precision (or a stated "
+        "tolerance), only where the workbook was written at the document's inputs."
     )
     ws.write(len(book.outputs) + 2, 0, note, book.fmt("note"))
 
@@ -158,7 +179,8 @@ def _write_about(book: Book, ev, scenario, overrides: dict, commit: str) -> None
             "them and every calculation sheet and the Outputs recalculate (structural parameters excepted). "
             "Each calculation row uses one formula across its columns. Spreadsheet NPV() discounts its first "
             "value: the sheets discount each flow explicitly instead. Checks compares the outputs with the "
-            "book's Python model at writing time and with the published figures.",
+            "book's Python model at writing time and, when the workbook is written at the document's "
+            "inputs, with the published figures.",
         ),
     ]
     for i, (k, v) in enumerate(rows):
@@ -229,7 +251,7 @@ def write(
     _write_inputs(book, sc, ev.parameters, set(ev.workbook.STRUCTURAL))
     ev.workbook.calculation(book, sc.values, result)
     refs = _write_outputs(book)
-    _write_checks(book, refs)
+    _write_checks(book, refs, changed_inputs(sc))
     _write_about(book, ev, sc, overrides, commit if commit is not None else contents.git_commit())
     # the Inputs sheet opens first
     wb.worksheets()[0].activate()

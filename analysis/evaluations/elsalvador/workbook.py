@@ -17,6 +17,17 @@ CONSTANTS: dict = {}  # numbers typed into formulas besides unit conversions (no
 MONTHLY_RATE = 'IF(p_rate_convention="nominal",p_annual_interest_rate/12,(1+p_annual_interest_rate)^(1/12)-1)'
 
 
+# The flows whose present values are outputs: (metric after "pv_", label, row of the Flow sheet).
+PRESENT_VALUES = (
+    ("imputed_rent", "imputed rent net of payments, with the residual value (benefit 1)", 5),
+    ("value_added_new", "value added of new homes (benefit 2)", 6),
+    ("value_added_used", "value added of used homes (benefit 3)", 7),
+    ("investment", "investment (the disbursements)", 8),
+    ("credit_recovery", "credit recovery", 4),
+    ("default_cost", "default cost (mora)", 9),
+)
+
+
 def _recovery_by_term(p: dict) -> dict:
     """(disbursement, term) -> yearly recovery over periods 1..horizon, as the sheet computes it."""
     periods = np.arange(1, p["horizon_periods"] + 1)
@@ -86,7 +97,8 @@ def _recovery_sheet(book: Book, p: dict):
 
 
 def calculation(book: Book, p: dict, result) -> None:
-    """The Recovery and Flow sheets, and the outputs NPV (VNA) and IRR (TIR)."""
+    """The Recovery and Flow sheets, and the outputs: NPV (VNA), IRR (TIR) over the IRR's periods
+    and over all, and the present value of each flow."""
     rec_ws, total_row = _recovery_sheet(book, p)
     h = p["horizon_periods"]
     cf = result.tables["cash_flow"]
@@ -155,3 +167,14 @@ def calculation(book: Book, p: dict, result) -> None:
     book.output("npv", "net present value (VNA)", "USD", f"=SUM({flow}!B12:{last}12)", m["npv"], npv_pub)
     # Trailing zeros do not change an IRR: the periods after irr_last_period count as 0.
     book.output("irr", "internal rate of return (TIR)", "per year", f"=IRR({flow}!B13:{last}13)", m["irr"], irr_pub)
+    book.output(
+        "irr_all_periods",
+        "internal rate of return over every period (TIR)",
+        "per year",
+        f"=IRR({flow}!B10:{last}10)",
+        m["irr_all_periods"],
+    )
+    # The present value of each flow row, discounted by the sheet's discount-factor row (11).
+    for key, label, row in PRESENT_VALUES:
+        pv = f"=SUMPRODUCT({flow}!B{row}:{last}{row},{flow}!B11:{last}11)"
+        book.output(f"pv_{key}", f"present value of the {label}", "USD", pv, m[f"pv_{key}"])
