@@ -78,22 +78,24 @@ def formatted():
     return _formatted()
 
 
-def test_labels_are_unique_author_year(formatted):
+def test_labels_are_unique_author_year(bib, formatted):
     labels = [label for label, _, _ in formatted.values()]
     assert len(set(labels)) == len(labels), sorted(label for label in labels if labels.count(label) > 1)
     for key, (label, text, _) in formatted.items():
-        author, year = STYLE.split_label(label)
-        assert re.fullmatch(r"(\d{4}[a-z]?|n\.d\.(-[a-z])?)", year), (key, label)
+        author, year = STYLE.split_label(label, bib[key])
+        handle = bib[key].fields.get("handle")
+        tail = f", {re.escape(handle)}" if handle else ""
+        assert re.fullmatch(rf"(\d{{4}}[a-z]?|n\.d\.(-[a-z])?){tail}", year), (key, label)
         # the list entry opens with the label's author and year
         assert text.startswith(author.split(" et al.")[0].split(" and ")[0].split(",")[0]), (key, text)
-        assert re.match(r".*?\((\S+)\)\. ", text).group(1) == year, (key, text)
+        assert re.match(r".*?\(([^()]+)\)\. ", text).group(1) == year, (key, text)
 
 
-def test_labels_get_suffixes_only_where_two_would_read_alike(formatted):
+def test_labels_get_suffixes_only_where_two_would_read_alike(bib, formatted):
     by_base = defaultdict(list)
-    for label, _, _ in formatted.values():
-        author, year = STYLE.split_label(label)
-        by_base[(author, re.sub(r"(-?[a-z])$", "", year) if year != "n.d." else year)].append(year)
+    for key, (label, _, _) in formatted.items():
+        author, year = STYLE.split_label(label, bib[key])
+        by_base[(author, STYLE.label_year(bib[key]))].append(year)
     for (author, base), years in by_base.items():
         if len(years) == 1:
             assert years == [base], (author, years)
@@ -104,11 +106,21 @@ def test_labels_get_suffixes_only_where_two_would_read_alike(formatted):
 def test_the_source_documents_have_distinct_labels(formatted):
     labels = [formatted[key][0] for key in SOURCES]
     assert len(set(labels)) == len(labels), labels
-    # the two undated IDB analyses used to read alike ("Banco Interamericano de Desarrollo, n.d.")
-    assert {formatted["idb_pe_fmv"][0], formatted["idb_es_cclip"][0]} == {
-        "Banco Interamericano de Desarrollo, n.d.-a",
-        "Banco Interamericano de Desarrollo, n.d.-b",
-    }
+    # the two undated IDB analyses are told apart by what a reader can search for, not "n.d.-a"/"n.d.-b"
+    assert formatted["idb_es_cclip"][0] == "Banco Interamericano de Desarrollo, n.d., ES-L1165"
+    assert formatted["idb_pe_fmv"][0] == "Banco Interamericano de Desarrollo, n.d., Peru FMV"
+    assert not [label for label, _, _ in formatted.values() if "n.d.-" in label]
+
+
+def test_the_source_documents_say_where_to_find_them(bib, formatted):
+    for key in ("idb_es_cclip", "idb_pe_fmv", "idb_gret_2002"):
+        fields = bib[key].fields
+        assert fields["institution"] and ("url" in fields or "howpublished" in fields), key
+        assert fields["howpublished"] in formatted[key][1].replace("–", "--"), key
+        if "description" in fields:  # no title of its own: the note says so
+            assert "has no title page, title" in fields["note"], key
+    # the El Salvador analysis names its operation (POD ES-L1165, footnote 8)
+    assert "Ex ante economic analysis of operation ES-L1165." in formatted["idb_es_cclip"][1]
 
 
 def test_titles_keep_their_capitals(bib, formatted):
@@ -141,7 +153,7 @@ def test_no_key_or_file_path_in_an_entry(bib, formatted):
 
 def test_the_leak_check_catches_a_key_and_a_path(tmp_path):
     bad = BIB.read_text(encoding="utf-8").replace(
-        "The document has no title page and no date; its latest data are of March 2024",
+        "its latest data are of March 2024",
         "Source document 001 (seeds/001.txt), as quoted in idb\\_es\\_cclip",
     )
     (tmp_path / "bad.bib").write_text(bad, encoding="utf-8")
@@ -191,7 +203,7 @@ def test_built_references_and_citations(built_book, bib):
     assert len(items) == len(bib)
     assert not page.select("ol.bibliography, div.citation span.label, li span.label")
     entry = {li["id"]: li.get_text(" ", strip=True) for li in items}
-    leads = [re.match(r"(.*?\(\S+\))\.", text).group(1) for text in entry.values()]
+    leads = [re.match(r"(.*?\([^()]+\))\.", text).group(1) for text in entry.values()]
     assert len(set(leads)) == len(leads), "two entries open with the same author and year"
     for text in entry.values():
         assert not _leaks(text, bib), (_leaks(text, bib), text)
@@ -209,12 +221,12 @@ def test_built_references_and_citations(built_book, bib):
                 target = a["href"].split("#")[1]
                 assert a["href"].startswith("references.html#") and target in entry, (path.name, a["href"])
                 shown = a.get_text()
-                if ", " in shown:  # (Author, Year)
-                    author, year = shown.rsplit(", ", 1)
-                    first = author.split(" et al.")[0].split(" and ")[0]
+                # the year part of the entry's label ("2018", "n.d., ES-L1165")
+                year = re.match(r".*?\(([^()]+)\)\. ", entry[target]).group(1)
+                if shown != year:  # (Author, Year); else Author (Year), whose link is the year
+                    assert shown.endswith(f", {year}"), (shown, entry[target])
+                    first = shown[: -len(year) - 2].split(" et al.")[0].split(" and ")[0]
                     assert entry[target].startswith(first), (shown, entry[target])
-                else:  # Author (Year): the link is the year
-                    year = shown
                 assert f"({year})." in entry[target], (shown, entry[target])
                 label_of[target].add(year)
     assert all(len(years) == 1 for years in label_of.values()), label_of
@@ -226,3 +238,24 @@ def test_built_references_and_citations(built_book, bib):
     ]
     assert len(set(sources)) == 3
     assert len({next(iter(label_of[t])) for t in sources}) == 3
+
+
+@pytest.mark.slow
+def test_every_entry_is_cited_in_the_built_book(built_book, bib):
+    """An entry no page cites is not a source of the book: cite it where it is used or remove it."""
+    from bs4 import BeautifulSoup
+
+    html = built_book / "book"
+    page = BeautifulSoup((html / "references.html").read_text(encoding="utf-8"), "html.parser")
+
+    def lead(text):  # "Authors (Year).": unique to an entry (test_built_references_and_citations)
+        return " ".join(re.match(r"(.*?\([^()]+\))\.", text).group(1).split())
+
+    key_by_lead = {lead(plain): k for k, (_, plain, _) in _formatted().items()}
+    key_of = {li["id"]: key_by_lead[lead(li.get_text(" ", strip=True))] for li in page.select("ul.bibliography > li")}
+    cited = set()
+    for path in sorted(html.glob("*.html")):
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        for a in soup.select("span.bibtex-citation a"):
+            cited.add(key_of[a["href"].split("#")[1]])
+    assert sorted(set(bib) - cited) == [], "entries no page of the book cites"

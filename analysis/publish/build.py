@@ -39,7 +39,7 @@ from .. import __version__
 from ..core import params
 from ..core.params import ROOT
 from ..evaluations import REGISTRY
-from . import chapter, inputs, pdf, summary, workbook
+from . import bibliography, chapter, inputs, pdf, summary, workbook
 from .contents import BOOK, HTML, download_tables, git_commit, pages, toc, workbook_name
 
 META_KEY = "analysis_build"
@@ -519,18 +519,12 @@ def edition_pages(scenarios: dict, overrides: dict) -> list:
 
 
 def _citation(key: str) -> str:
-    """A bibliography entry as a reader names it: "IDB (2023)" (the key when it cannot be read)."""
+    """A bibliography entry as the pages cite it: "Banco Interamericano de Desarrollo (n.d., ES-L1165)"
+    (the key when it cannot be read)."""
     try:
-        from pybtex.database import parse_file
-
-        entry = parse_file(str(BOOK / "references.bib")).entries[key]
+        return bibliography.label(key)
     except Exception:  # a banner never fails on a citation: the key is still a pointer
         return key
-    people = entry.persons.get("author") or entry.persons.get("editor") or []
-    who = " ".join(people[0].last_names).strip("{}") if people else entry.fields.get("organization", key)
-    if len(people) > 1:
-        who += " et al." if len(people) > 2 else f" and {' '.join(people[1].last_names).strip('{}')}"
-    return f"{who} ({entry.fields.get('year', 'n.d.')})"
 
 
 def edition_facts(name: str, scenarios: dict, overrides: dict) -> dict:

@@ -5,7 +5,9 @@ bibliography, the pinned requirements, and the modules of the package it imports
 the imports themselves (read with ``ast``, nothing is run), transitively. Importing a module runs
 its parent packages' ``__init__``, so those count too; the root ``analysis/__init__.py`` holds
 only ``__version__`` and counts only for a page that imports the version (a release then
-re-executes only the pages that show it). The registry imports its evaluations by name
+re-executes only the pages that show it). A page citing the book (:mod:`analysis.publish.citation`)
+reads ``CITATION.cff`` too, one naming a source (:mod:`analysis.publish.bibliography`) the
+bibliography's style. The registry imports its evaluations by name
 (``importlib``): ``analysis.evaluations`` counts as importing every package of ``PACKAGES``.
 
 The same reading of the imports is what ``tests/test_layers.py`` checks the layers with.
@@ -24,6 +26,11 @@ from ..evaluations import PACKAGES, REGISTRY
 PACKAGE = ROOT / "analysis"
 # The release snapshots, read by the module that compares with them (analysis.release.releases).
 SNAPSHOTS, SNAPSHOTS_READER = "data/results", "analysis.release.releases"
+# Files read by a module rather than imported: the citation metadata, the bibliography's style.
+READ_BY = {
+    "analysis.publish.citation": "CITATION.cff",
+    "analysis.publish.bibliography": "book/_ext/bibliography_style.py",
+}
 
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:
@@ -137,6 +144,7 @@ def page_files(stem: str, evaluation: str) -> list:
         read += files(f"data/{name}/**/*") + files(f"data/published/{name}/**/*")
     if any(m == SNAPSHOTS_READER for m, _ in closure):
         read += [p for p in files(f"{SNAPSHOTS}/**/*") if p.relative_to(ROOT).parts[2] != __version__]
+    read += [ROOT / READ_BY[m] for m, _ in closure if m in READ_BY]
     read += [path for _, path in closure]
     read += [ROOT / "book" / "references.bib", ROOT / "requirements.txt"]
     return read

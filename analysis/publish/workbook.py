@@ -30,7 +30,7 @@ from pathlib import Path
 from .. import __version__, evaluations
 from ..core import params, verdict
 from ..core.sheets import Book, cell, number
-from . import contents
+from . import bibliography, contents
 
 FIXED_DATE = _dt.datetime(2026, 1, 1)  # file properties: same inputs, same bytes
 INPUTS, OUTPUTS, CHECKS, ABOUT = "Inputs", "Outputs", "Checks", "About"
@@ -61,7 +61,7 @@ def _write_inputs(book: Book, scenario, specs: dict, structural: set) -> None:
                 ws.write_number(row, 7, term, book.fmt("input"))
                 shares.append(row)
                 terms.append(row)
-                ws.write_row(row, 2, [e["unit"], e["source"], e["locator"], note, meaning])
+                ws.write_row(row, 2, [e["unit"], bibliography.label(e["source"]), e["locator"], note, meaning])
                 row += 1
             book.wb.define_name(f"p_{key}_shares", f"={INPUTS}!$B${shares[0] + 1}:$B${shares[-1] + 1}")
             book.wb.define_name(f"p_{key}_terms", f"={INPUTS}!$H${terms[0] + 1}:$H${terms[-1] + 1}")
@@ -70,7 +70,7 @@ def _write_inputs(book: Book, scenario, specs: dict, structural: set) -> None:
         if isinstance(value, list) and not value:  # an empty list: one blank cell, so that the name exists
             ws.write(row, 0, f"{key} (none)")
             ws.write_blank(row, 1, None, book.fmt("input"))
-            ws.write_row(row, 2, [e["unit"], e["source"], e["locator"], note, meaning])
+            ws.write_row(row, 2, [e["unit"], bibliography.label(e["source"]), e["locator"], note, meaning])
             book.wb.define_name(f"p_{key}", f"={INPUTS}!$B${row + 1}")
             book.names[key] = []
             row += 1
@@ -80,7 +80,8 @@ def _write_inputs(book: Book, scenario, specs: dict, structural: set) -> None:
             for i, v in enumerate(value):
                 ws.write(row, 0, f"{key} [{i + 1}]")
                 ws.write(row, 1, v, book.fmt("input"))
-                ws.write_row(row, 2, [e["unit"], e["source"], e["locator"], note if i == 0 else "", meaning])
+                source = bibliography.label(e["source"])
+                ws.write_row(row, 2, [e["unit"], source, e["locator"], note if i == 0 else "", meaning])
                 book.wb.define_name(f"p_{key}_{i + 1}", f"={INPUTS}!$B${row + 1}")
                 names.append(f"p_{key}_{i + 1}")
                 row += 1
@@ -91,7 +92,7 @@ def _write_inputs(book: Book, scenario, specs: dict, structural: set) -> None:
             continue
         ws.write(row, 0, key)
         ws.write(row, 1, value, book.fmt("input"))
-        ws.write_row(row, 2, [e["unit"], e["source"], e["locator"], note, meaning])
+        ws.write_row(row, 2, [e["unit"], bibliography.label(e["source"]), e["locator"], note, meaning])
         book.wb.define_name(f"p_{key}", f"={INPUTS}!$B${row + 1}")
         book.names[key] = f"p_{key}"
         row += 1

@@ -5,9 +5,11 @@ and lower-cases titles ("fondo social para la vivienda"), and the ``author_year`
 no year suffix, so two undated documents by one institution cite alike. This extension registers
 
 * ``author_year_exact`` (pybtex formatting style, ``bibtex_default_style``): entries sorted by
-  author, year and title; labels ``Author, Year`` made unique with a suffix in list order
-  (``2024a``/``2024b``, ``n.d.-a``/``n.d.-b``); each entry reads
-  ``Authors (Year). Title. Type Number. Institution. Date. Note. URL``, with the title exactly as
+  author, year and title; labels ``Author, Year``, or ``Author, Year, Handle`` for an entry with a
+  ``handle`` (``Banco Interamericano de Desarrollo, n.d., ES-L1165``: two undated documents of one
+  author told apart by what a reader can search for, not by ``n.d.-a``), made unique with a suffix
+  in list order where they would still read alike (``2024a``/``2024b``); each entry reads
+  ``Authors (Year). Title. Type Number. Institution. Date. Note. Where to find it. URL``, with the title exactly as
   the bibliography gives it (case kept), in italics, or a ``[description]`` in brackets for an
   entry whose document has no title of its own (field ``description`` instead of ``title``);
 * ``author_year_exact`` (citation style, ``bibtex_reference_style``): ``(Author, Year)`` and
@@ -100,6 +102,12 @@ def year_of(entry) -> str:
     return entry.fields.get("year", NO_DATE)
 
 
+def label_year(entry) -> str:
+    """The year part of a label: the year (or n.d.), then the entry's handle if it has one."""
+    handle = entry.fields.get("handle")
+    return f"{year_of(entry)}{SEP}{handle}" if handle else year_of(entry)
+
+
 def _sort_text(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
 
@@ -114,7 +122,7 @@ def sort_key(entry) -> tuple:
 def unique_labels(sorted_entries: Iterable) -> list[str]:
     """``Author, Year`` for each entry, with a suffix (a, b, ...) where two would read alike."""
     entries = list(sorted_entries)
-    bases = [f"{label_author(e)}{SEP}{year_of(e)}" for e in entries]
+    bases = [f"{label_author(e)}{SEP}{label_year(e)}" for e in entries]
     counts, seen = Counter(bases), Counter()
     labels = []
     for base, entry in zip(bases, entries):
@@ -123,19 +131,20 @@ def unique_labels(sorted_entries: Iterable) -> list[str]:
             continue
         letter = chr(ord("a") + seen[base])
         seen[base] += 1
-        labels.append(base + ("-" if year_of(entry) == NO_DATE else "") + letter)
+        labels.append(base + ("-" if label_year(entry) == NO_DATE else "") + letter)
     return labels
 
 
-def split_label(label: str) -> tuple[str, str]:
-    """(author, year) of a label made by :func:`unique_labels`."""
-    author, _, year = label.rpartition(SEP)
-    return author, year
+def split_label(label: str, entry) -> tuple[str, str]:
+    """(author, year) of ``entry``'s label made by :func:`unique_labels`; read with the entry, as
+    the year part may hold a comma (``n.d., ES-L1165``)."""
+    author = label_author(entry)
+    return author, label[len(author) + len(SEP) :]
 
 
 @node
 def _label_year(children, data):
-    return Text(split_label(data["label"])[1])
+    return Text(split_label(data["label"], data["entry"])[1])
 
 
 @node
@@ -172,6 +181,7 @@ class AuthorYearExactStyle(BaseStyle):
             _where_sentence,
             _date_sentence,
             optional[sentence[bib_field("note")]],
+            optional[sentence[bib_field("howpublished")]],
             optional[href(url=bib_field("url", raw=True))[bib_field("url", raw=True)]],
         ]
 
@@ -209,14 +219,14 @@ def _citation_styles():
 
     @node
     def label_author_node(children, data):
-        return Text(split_label(data["formatted_entry"].label)[0])
+        return Text(split_label(data["formatted_entry"].label, data["entry"])[0])
 
     @node
     def label_year_node(children, data):
-        return Text(split_label(data["formatted_entry"].label)[1])
+        return Text(split_label(data["formatted_entry"].label, data["entry"])[1])
 
     def parens():
-        # several works in one citation: (A, 2012; B, n.d.-a), never (A, 2012, B, n.d.-a)
+        # several works in one citation: (A, 2012; B, n.d.), never (A, 2012, B, n.d.)
         return BracketStyle(left="(", right=")", sep="; ")
 
     @dataclass
