@@ -17,6 +17,8 @@ follow the redirect). The theme's buttons are fixed by templates in ``book/_temp
 import html
 from pathlib import Path
 
+from sphinx.locale import _
+
 
 def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
     seen, unique = set(), []
@@ -30,9 +32,10 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
 
 
 def _title_the_print_heading(app, pagename, templatename, context, doctree):
-    # sphinx-book-theme's print heading shows "pagetitle", which it sets only for source pages
+    # sphinx-book-theme's print heading shows "pagetitle", which it sets only for source pages;
+    # genindex has no title in its context (its template sets one)
     if not context.get("pagetitle"):
-        context["pagetitle"] = context.get("title", "")
+        context["pagetitle"] = context.get("title") or (_("Index") if pagename == "genindex" else "")
 
 
 def _write_root_redirect(app, exception):
