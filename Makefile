@@ -12,8 +12,11 @@ PY := $(VENV)/bin/python
 .PHONY: book test check lint clean chromium site release
 
 MATHJAX := 3.2.2
+AXE := 4.14.1
 CHROMIUM_BIN ?= chromium  # what `make chromium` looks for on the PATH
 STATIC := $(VENV)/book-static
+# axe-core for tests/test_accessibility.py: outside $(STATIC), so the book does not ship it
+AXE_JS := $(VENV)/npm/node_modules/axe-core/axe.min.js
 
 # The build ends with the PDF edition, book/_build/html/book.pdf, printed by Debian's chromium
 # (analysis/pdf.py); without chromium it says so in one line and the HTML has no PDF link
@@ -23,7 +26,7 @@ STATIC := $(VENV)/book-static
 book: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js  ## execute the notebooks whose inputs changed, build the HTML book and its PDF
 	$(PY) -m analysis build $(ARGS)
 
-test: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js chromium  ## the full test suite, nbval and the browser test included
+test: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js $(AXE_JS) chromium  ## the full test suite, nbval and the browser test included
 	$(PY) -m pytest -n $(JOBS) --dist loadscope --no-loadscope-reorder $(ARGS)
 
 check: $(VENV)/.installed  ## the fast tier (under a minute): unit tests and lint, no notebooks, builds or browser
@@ -59,6 +62,10 @@ $(STATIC)/mathjax/tex-chtml-full.js:
 	mkdir -p $(STATIC)/mathjax/output/chtml/fonts
 	cp $(VENV)/npm/node_modules/mathjax/es5/tex-chtml-full.js $(STATIC)/mathjax/
 	cp -r $(VENV)/npm/node_modules/mathjax/es5/output/chtml/fonts/woff-v2 $(STATIC)/mathjax/output/chtml/fonts/
+
+# A local axe-core (npm registry) that the accessibility test injects into every page, offline.
+$(AXE_JS):
+	npm install --silent --no-audit --no-fund --save-exact --prefix $(VENV)/npm axe-core@$(AXE)
 
 # Every release built from its own commit, and the current book, into site/ with a version switcher.
 site: $(VENV)/.installed $(STATIC)/mathjax/tex-chtml-full.js  ## build site/: every release, latest, and the current book

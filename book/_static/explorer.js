@@ -122,7 +122,8 @@
       return now;
     });
     table.appendChild(tbody);
-    var scroll = el("div", { "class": "table-scroll" }); scroll.appendChild(table);
+    // tabindex: a keyboard reaches a box that scrolls (as analysis.publish.markup.show's)
+    var scroll = el("div", { "class": "table-scroll", tabindex: "0" }); scroll.appendChild(table);
 
     var verdict = el("p", { "class": "explorer-verdict", role: "status", "aria-live": "polite" });
     var chart = svg("svg", { "class": "explorer-chart", viewBox: "-40 0 400 162", role: "img" });
