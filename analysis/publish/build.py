@@ -433,6 +433,7 @@ SOURCES = (
     "book/_ext/*.py",
     "book/_static/*",
     "book/_extra/*",
+    "book/_templates/*",  # the theme overrides that name its buttons by their visible text
     "notebooks/*.ipynb",
 )
 
