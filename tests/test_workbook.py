@@ -12,6 +12,9 @@ from analysis.publish import workbook
 
 WITH_WORKBOOK = [ev for ev in evaluations.REGISTRY.values() if ev.workbook is not None]
 CASES = [(ev, s) for ev in WITH_WORKBOOK for s in ev.scenarios()]
+# Recomputed by the formulas engine: every scenario, except GRET's corrected, whose formulas are
+# as_published's at other constants (about 40 s; test_workbook_gret compares its every cell).
+RECOMPUTED = [(ev, s) for ev, s in CASES if (ev.name, s) != ("gret", "corrected")]
 # Unit conversions a formula may carry: months in a year, percent, thousands. Anything else is an
 # input, or one of the numbers an evaluation's workbook declares, with the reason, in CONSTANTS.
 ALLOWED_CONSTANTS = {0.0, 1.0, 12.0, 100.0, 1000.0}
@@ -61,7 +64,7 @@ def _is_irr(ev, name: str) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("ev, scenario", CASES, ids=[f"{ev.name}/{s}" for ev, s in CASES])
+@pytest.mark.parametrize("ev, scenario", RECOMPUTED, ids=[f"{ev.name}/{s}" for ev, s in RECOMPUTED])
 def test_the_workbook_recomputes_to_the_model(compiled_workbook, ev, scenario):
     path, model = compiled_workbook(ev.name, scenario)
     sol = model.calculate()
