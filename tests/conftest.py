@@ -324,3 +324,9 @@ def pytest_xdist_make_scheduler(config, log):
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: _rank(item.nodeid))  # stable: file order within a unit
+
+
+# The served book and its two crawls (tests/browsing.py), defined here once for the session:
+# test_browser and test_accessibility both read them, and a fixture imported into each of two
+# test modules would be two fixtures, each crawling every page.
+from browsing import crawl, phone_crawl, site  # noqa: E402,F401

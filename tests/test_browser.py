@@ -17,188 +17,27 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 import threading
 import urllib.error
 import urllib.request
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
 
+import browsing
 import nbformat
 import numpy as np
 import pytest
+from browsing import SCREENSHOTS, VIEWPORTS, _chapters, _QuietHandler, _Server
 from bs4 import BeautifulSoup
-from conftest import EDITION_OVERRIDES, HOSTILE, HOSTILE_MARKDOWN, chapter_parts, require_chromium
+from conftest import EDITION_OVERRIDES, HOSTILE, HOSTILE_MARKDOWN, chapter_parts
 
 from analysis import evaluations
 from analysis.core import verdict
-from analysis.publish import chapter, contents, pdf
+from analysis.publish import chapter, contents
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "tests" / "_artifacts" / "screenshots"
-LAUNCH_ARGS, TIMEOUT_MS = pdf.LAUNCH_ARGS, pdf.TIMEOUT_MS  # the same browser set-up as the PDF edition
-VIEWPORTS = {"desktop": {"width": 1400, "height": 900}, "phone": {"width": 390, "height": 844}}
-# Pages whose tables come from notebooks or pages outside the chapters (other owners): their
-# captions are reported, not yet required. Remove a page from here once its tables have captions.
-CAPTIONS_PENDING: set = set()
-
-# What a reader sees of the layout at the page's viewport (one call, one JSON result): the page's
-# sideways overflow, each table or display formula wider than its container with no scroll box of
-# its own between it and the article, and each table without a caption.
-LAYOUT_FACTS = """() => {
-  const inScrollBox = el => {
-    for (let p = el.parentElement; p && !p.matches('article, .bd-article-container, body'); p = p.parentElement) {
-      const o = getComputedStyle(p).overflowX;
-      if (o === 'auto' || o === 'scroll') return true;
-    }
-    return false;
-  };
-  const describe = el =>
-    el.tagName.toLowerCase() + ': ' + (el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 60);
-  const clipped = [];
-  for (const el of document.querySelectorAll('article table, article mjx-container[display="true"] > mjx-math')) {
-    const container = el.tagName === 'MJX-MATH' ? el.parentElement.parentElement : el.parentElement;
-    if (el.getBoundingClientRect().width > container.clientWidth + 1 && !inScrollBox(el)) clipped.push(describe(el));
-  }
-  return {
-    scroll_width: document.scrollingElement.scrollWidth,
-    inner_width: innerWidth,
-    clipped,
-    tables: document.querySelectorAll('article table').length,
-    uncaptioned: Array.from(document.querySelectorAll('article table'))
-      .filter(t => !(t.caption && t.caption.innerText.trim())).map(describe),
-    captions: Array.from(document.querySelectorAll('article table > caption'), c => c.innerText.trim()),
-  };
-}"""
-
-# What the page does when it loads, in the browser (one call, one JSON result).
-PAGE_FACTS = """async () => {
-  const imgs = Array.from(document.images);
-  await Promise.all(imgs.map(i => { i.loading = 'eager'; return i.decode().catch(() => null); }));
-  return {
-    images: imgs.map(i => ({src: i.currentSrc || i.src, width: i.naturalWidth})),
-    links: Array.from(document.querySelectorAll('a[href]'), a => a.href),
-    ids: Array.from(document.querySelectorAll('[id]'), e => e.id)
-           .concat(Array.from(document.querySelectorAll('a[name]'), a => a.name)),
-    citations: Array.from(document.querySelectorAll('span.bibtex-citation a'), a => a.href),
-    bibliography: Array.from(document.querySelectorAll('[role="doc-biblioentry"], .citation'), e => e.id),
-    mathjax: document.querySelectorAll('mjx-container').length,
-    math_errors: document.querySelectorAll('mjx-merror').length,
-    pasted: Array.from(document.querySelectorAll('span.pasted-text'), s => s.textContent.trim()),
-  };
-}"""
-
-
-def _require_chromium() -> None:
-    require_chromium(CHROMIUM)
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest's output readable
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        """A browser that drops a connection it no longer needs is not an error of the book."""
-        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            super().handle_error(request, client_address)
-
-
-@pytest.fixture(scope="session")
-def site(built_book):
-    """The session's built book (conftest.built_book), served; yields (base URL, html folder)."""
-    _require_chromium()
-    html = built_book
-    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", html
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-def _chapters() -> list[str]:
-    """The pages of the table of contents (as the build writes it), relative to the HTML root."""
-    return [f"{f}.html" for f in contents.toc_pages()]
-
-
-def _redirect_target(path: Path) -> str | None:
-    m = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"', path.read_text(), re.I)
-    return m.group(1) if m else None
-
-
-@pytest.fixture(scope="session")
-def crawl(site, browser):
-    """Open every HTML page of the built book once; return what each page did and showed."""
-    base, html = site
-    pages = sorted(str(p.relative_to(html)) for p in html.rglob("*.html") if "_static" not in p.parts)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    chapters = set(_chapters())
-    context = browser.new_context(viewport=VIEWPORTS["desktop"])
-    results = {}
-    for rel in pages:
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        problems = []
-        page.on("console", lambda m, p=problems: p.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e, p=problems: p.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r, p=problems: p.append(f"request failed: {r.url} ({r.failure})"))
-        page.on("response", lambda r, p=problems: p.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-        url = base + rel
-        response = page.goto(url, wait_until="load")
-        if response is None or response.status != 200:
-            problems.append(f"HTTP {response.status if response else 'no response'}: {url}")
-        target = _redirect_target(html / rel)
-        if target:  # index.html: a meta refresh to the root page of the book
-            page.wait_for_url(base + target)
-        page.wait_for_load_state("networkidle")
-        if rel == "book/elsalvador.html":
-            page.wait_for_selector("mjx-container")
-        facts = page.evaluate(PAGE_FACTS)
-        facts["layout"] = page.evaluate(LAYOUT_FACTS)
-        facts["problems"] = problems
-        facts["redirect"] = target
-        if rel in chapters:
-            page.screenshot(path=str(SCREENSHOTS / f"{Path(rel).stem}.png"), full_page=True)
-        results[rel] = facts
-        page.close()
-    context.close()
-    return base, html, results
-
-
-@pytest.fixture(scope="session")
-def phone_crawl(site, browser):
-    """Every page again at a phone's viewport: the layout facts, and screenshots of the chapters."""
-    base, html = site
-    pages = sorted(str(p.relative_to(html)) for p in html.rglob("*.html") if "_static" not in p.parts)
-    chapters = set(_chapters())
-    context = browser.new_context(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
-    results = {}
-    for rel in pages:
-        if _redirect_target(html / rel):
-            continue
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(base + rel, wait_until="load")
-        page.wait_for_load_state("networkidle")
-        if rel == "book/elsalvador.html":
-            page.wait_for_selector("mjx-container")
-        results[rel] = page.evaluate(LAYOUT_FACTS)
-        if rel in chapters:
-            page.screenshot(path=str(SCREENSHOTS / f"{Path(rel).stem}-390.png"), full_page=True)
-        page.close()
-    context.close()
-    return results
 
 
 def _layout(crawl, phone_crawl, viewport):
@@ -230,7 +69,7 @@ def test_no_table_or_formula_is_clipped_outside_a_scroll_box(crawl, phone_crawl,
 def test_every_table_has_a_numbered_caption(crawl):
     """On every page of the table of contents (Sphinx's generated index lays itself out in tables)."""
     layout = _layout(crawl, None, "desktop")
-    pages = [p for p in _chapters() if p not in CAPTIONS_PENDING]
+    pages = _chapters()
     missing = {rel: layout[rel]["uncaptioned"] for rel in pages if layout[rel]["uncaptioned"]}
     assert not missing, f"tables without a caption: {missing}"
     for name in evaluations.REGISTRY:
@@ -450,13 +289,13 @@ def test_chapter_screenshots_are_written(crawl, phone_crawl):
 
 
 def test_missing_chromium_skips_locally_but_fails_under_ci(monkeypatch, tmp_path):
-    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setattr(browsing, "CHROMIUM", tmp_path / "no-chromium")
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="no-chromium is missing"):
-        _require_chromium()
+        browsing._require_chromium()
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
-        _require_chromium()
+        browsing._require_chromium()
 
 
 # --- every evaluation chapter delivers the same parts ---------------------------------------------
