@@ -21,7 +21,7 @@ from bs4 import BeautifulSoup
 from conftest import ROOT, require_chromium
 
 from analysis import __version__, evaluations
-from analysis.publish import contents, pdf
+from analysis.publish import citation, contents, pdf
 
 
 def _require_chromium() -> None:
@@ -51,7 +51,8 @@ def pdf_text(built):
     assert path.is_file(), f"no {pdf.NAME} in the built book"
     reader = PdfReader(path)
     pages = [page.extract_text() or "" for page in reader.pages]
-    outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+    # the chapters: the outline's top level (each chapter's sections are nested under it)
+    outline = [(i.title, reader.get_destination_page_number(i)) for i in reader.outline if not isinstance(i, list)]
     return pages, outline
 
 
@@ -68,29 +69,138 @@ def _titles(html: Path) -> list:
 
 
 @pytest.mark.slow
-def test_the_cover_states_title_version_and_commit(built, pdf_text):
+def test_the_cover_is_a_page_of_its_own_with_title_version_commit_date_and_how_to_cite(built, pdf_text):
     _, commit = built
     cover = _squash(pdf_text[0][0])
     assert "Social-housing finance in Latin America" in cover
     assert f"analysis version {__version__}" in cover
-    assert f"commit {commit}" in cover, f"commit {commit} not on the cover: {cover[:400]!r}"
+    assert f"commit {commit} of {pdf.commit_date()}" in cover, f"commit and date not on the cover: {cover[:400]!r}"
+    meta = citation.metadata()
+    assert _squash(citation.reference(meta)) in cover, "the cover does not say how to cite the book"
+    assert "@software{housing_finance_book," in cover
+    assert "Contents" not in cover and "page 1 of" not in cover, "the cover shares its page, or has a footer"
 
 
 @pytest.mark.slow
-def test_every_chapter_of_the_toc_is_printed_in_order(built, pdf_text):
+def test_every_chapter_of_the_toc_is_printed_in_order_from_the_page_the_contents_give(built, pdf_text):
     html, _ = built
     pages, outline = pdf_text
     titles = _titles(html)
     assert [t for t, _ in outline] == titles, "one bookmark per page of the table of contents, in its order"
     starts = [p for _, p in outline]
-    assert starts == sorted(starts) and len(set(starts)) == len(starts) and starts[0] == 1
-    cover = _squash(pages[0])
+    assert starts == sorted(starts) and len(set(starts)) == len(starts) and starts[0] == 2  # cover, contents
+    listing = _squash(pages[1])
+    assert "Contents" in listing, listing[:300]
     for (title, start), end in zip(outline, [*starts[1:], len(pages)]):
         assert title in _squash(pages[start]), f"{title!r} is not at the top of PDF page {start + 1}"
-        assert f"{title} {start + 1}" in cover, f"the cover's contents do not give {title!r} page {start + 1}"
+        assert f"{title} {start + 1}" in listing, f"the contents do not give {title!r} page {start + 1}"
         assert end > start
-    positions = [cover.index(t) for t in titles]
-    assert positions == sorted(positions), "the cover lists the chapters in the order of the table of contents"
+    positions = [listing.index(t) for t in titles]
+    assert positions == sorted(positions), "the contents list the chapters in the order of the table of contents"
+
+
+@pytest.mark.slow
+def test_every_page_after_the_cover_is_numbered_in_one_sequence_from_the_cover(built, pdf_text):
+    """The footer's number is the page's number in the file (what the contents and a PDF viewer
+    give), not a number restarting in each chapter."""
+    _, commit = built
+    pages = pdf_text[0]
+    total = len(pages)
+    for number, text in enumerate(pages[1:], start=2):
+        text = _squash(text)
+        found = re.findall(r"page (\d+) of (\d+)", text)
+        assert found == [(str(number), str(total))], f"PDF page {number}'s footer reads {found}"
+        assert f"version {__version__} · commit {commit}" in text
+
+
+@pytest.mark.slow
+def test_every_folded_section_prints_open_and_no_interactive_element_prints(built, pdf_text):
+    html, _ = built
+    text = re.sub(r"\s", "", _squash(" ".join(pdf_text[0])))
+    folded, missing, explorers = 0, [], 0
+    for page in contents.toc_pages():
+        soup = BeautifulSoup((html / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+        explorers += len(soup.select(".explorer"))
+        for details in soup.select("article details"):
+            if "above-input" in details.get("class", []):  # a code cell's toggle: code is not printed
+                continue
+            details.summary.decompose()
+            words = re.sub(r"\s", "", _squash(details.get_text()))
+            if len(words) > 20:
+                folded += 1
+                if words[:20] not in text or words[-20:] not in text:
+                    missing.append(f"{page}: {words[:80]}")
+    assert folded >= 3, "the book has folded sections (the explorers' other assumptions, at least)"
+    assert not missing, f"{len(missing)} folded sections printed closed:\n" + "\n".join(missing)
+    squashed = _squash(" ".join(pdf_text[0])).replace("’", "'")
+    assert explorers >= 3 and squashed.count(pdf.EXPLORER_NOTE) == explorers, "each explorer is named, not printed"
+    script = (ROOT / "book" / "_static" / "explorer.js").read_text(encoding="utf-8")
+    controls = re.findall(r'el\("button", \{[^}]*\}, "([^"]+)"\)', script)
+    assert controls, "explorer.js changed: find its buttons' labels again"
+    for label in controls:
+        assert label.replace("\\'", "'") not in squashed, f"the explorer's button {label!r} is printed"
+
+
+def _geometry(page) -> tuple[float, list]:
+    """How far down its printable area the page's content reaches (text and images, 0 to 1), and
+    each piece of text that starts outside the page's width, as (text, x)."""
+    mm = 72 / 25.4
+    height, width = float(page.mediabox.height), float(page.mediabox.width)
+    top, bottom = height - 16 * mm, 18 * mm  # pdf.MARGIN: the footer is below ``bottom``
+    lowest, off = [top], []
+
+    def text(t, cm, tm, font, size):
+        if not t.strip():
+            return
+        x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
+        y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
+        if y > bottom:
+            lowest.append(y)
+        if not 0 <= x < width - 5:
+            off.append((t.strip()[:40], round(x)))
+
+    def image(op, args, cm, tm):
+        if op == b"Do":  # an image fills the unit square the matrix maps
+            lowest.append(min(cm[5], cm[5] + cm[3]))
+
+    page.extract_text(visitor_text=text, visitor_operand_before=image)
+    return (top - min(lowest)) / (top - bottom), off
+
+
+@pytest.fixture(scope="session")
+def geometry(built):
+    """(share filled, text off the page) of every page of the PDF, read once."""
+    from pypdf import PdfReader
+
+    html, _ = built
+    return [_geometry(page) for page in PdfReader(html / pdf.NAME).pages]
+
+
+@pytest.mark.slow
+def test_no_page_is_half_blank_except_before_a_chapter(pdf_text, geometry):
+    starts = {p for _, p in pdf_text[1]}
+    # the cover and the contents are pages of their own; a chapter's last page ends where it ends
+    exempt = {0, 1, len(geometry) - 1} | {s - 1 for s in starts}
+    blank = {i + 1: round(f, 2) for i, (f, _) in enumerate(geometry) if i not in exempt and f < 0.5}
+    assert not blank, f"pages (number: share filled) half blank inside a chapter: {blank}"
+
+
+@pytest.mark.slow
+def test_the_pdf_is_tagged_and_names_its_title_authors_and_date(built):
+    from pypdf import PdfReader
+
+    html, commit = built
+    reader = PdfReader(html / pdf.NAME)
+    info, meta = reader.metadata, citation.metadata()
+    assert info.get("/Title") == pdf._book_title()
+    assert info.get("/Author") == "; ".join(citation.authors(meta))
+    assert info.get("/Subject") == f"analysis version {__version__}, commit {commit}"
+    assert str(info.get("/CreationDate")).startswith("D:" + pdf.commit_date().replace("-", ""))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"], "the PDF is not tagged"
+    assert root["/Lang"] == "en"
+    sections = [i for i in reader.outline if isinstance(i, list)]
+    assert len(sections) >= 6, "the chapters' sections are bookmarked under them"
 
 
 def _glued_text_refs(notebook: Path) -> list:
@@ -227,21 +337,10 @@ def test_the_print_layout_keeps_every_paragraph_within_the_page(built, pdf_text)
 
 
 @pytest.mark.slow
-def test_no_text_is_printed_off_the_page(built):
+def test_no_text_is_printed_off_the_page(geometry):
     """Every piece of text starts within the page's width (a layout wider than the paper is cut)."""
-    from pypdf import PdfReader
-
-    html, _ = built
-    off = []
-    for number, page in enumerate(PdfReader(html / pdf.NAME).pages, start=1):
-        width = float(page.mediabox.width)
-
-        def visit(text, cm, tm, font, size, number=number, width=width):
-            x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
-            if text.strip() and not 0 <= x < width - 5:
-                off.append(f"page {number}: {text.strip()[:40]!r} at x = {x:.0f} (page width {width:.0f})")
-
-        page.extract_text(visitor_text=visit)
+    off = [f"page {n}: {t!r} at x = {x}" for n, (_, found) in enumerate(geometry, start=1) for t, x in found]
+    assert len(geometry) > 50
     assert not off, f"{len(off)} pieces of text off the page:\n" + "\n".join(off[:10])
 
 

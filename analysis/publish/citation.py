@@ -1,6 +1,7 @@
-"""How the book is cited: :func:`metadata`, :func:`reference`, :func:`bibtex` and :func:`cite_block`
-read ``CITATION.cff`` (the one place the book's citation is written; ``python -m analysis release``
-updates its version and date), for the landing page and the PDF cover.
+"""How the book is cited: :func:`metadata`, :func:`authors`, :func:`licences`, :func:`reference`,
+:func:`bibtex` and :func:`cite_block` read ``CITATION.cff`` (the one place the book's citation is
+written; ``python -m analysis release`` updates its version and date), for the landing page, the
+PDF cover and the PDF's metadata.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def metadata(path: Path = CFF) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
 
 
-def _authors(meta: dict) -> list[str]:
+def authors(meta: dict) -> list[str]:
     """Each author as a reader names it: an entity by its name, a person ``Family, Given``."""
     out = []
     for a in meta["authors"]:
@@ -33,16 +34,16 @@ def _authors(meta: dict) -> list[str]:
     return out
 
 
-def _licences(meta: dict) -> list[str]:
+def licences(meta: dict) -> list[str]:
     lic = meta.get("license", [])
     return [lic] if isinstance(lic, str) else list(lic)
 
 
 def reference(meta: dict) -> str:
     """A plain-text reference: ``Authors (Year). Title (version X). Date. URL``."""
-    authors = " and ".join(_authors(meta))
+    names = " and ".join(authors(meta))
     date = str(meta.get("date-released", ""))
-    parts = [f"{authors} ({date[:4] or 'n.d.'}).", f"{meta['title']} (version {meta['version']})."]
+    parts = [f"{names} ({date[:4] or 'n.d.'}).", f"{meta['title']} (version {meta['version']})."]
     if date:
         parts.append(f"Released {date}.")
     if meta.get("url") or meta.get("repository-code"):
@@ -58,18 +59,18 @@ def _bibtex_text(text: str) -> str:
 def bibtex(meta: dict, key: str = "housing_finance_book") -> str:
     """A BibTeX entry (``@software``); an entity author in double braces, so that BibTeX keeps it
     whole as an institution rather than a person ("contributors, The project's")."""
-    authors = []
-    for a, name in zip(meta["authors"], _authors(meta)):
-        authors.append(f"{{{_bibtex_text(name)}}}" if "name" in a else _bibtex_text(name))
+    names = []
+    for a, name in zip(meta["authors"], authors(meta)):
+        names.append(f"{{{_bibtex_text(name)}}}" if "name" in a else _bibtex_text(name))
     date = str(meta.get("date-released", ""))
     fields = {
-        "author": " and ".join(authors),
+        "author": " and ".join(names),
         "title": f"{{{_bibtex_text(meta['title'])}}}",  # braced: styles keep its capitals
         "version": meta["version"],
         "year": date[:4],
         "month": date[5:7].lstrip("0"),
         "url": meta.get("url") or meta.get("repository-code"),
-        "license": ", ".join(_licences(meta)),
+        "license": ", ".join(licences(meta)),
     }
     lines = [f"  {k} = {{{v}}}," for k, v in fields.items() if v]
     return "\n".join([f"@software{{{key},", *lines, "}"])
@@ -86,7 +87,7 @@ def cite_block(meta: dict | None = None) -> str:
         ("Version", meta["version"]),
         ("Released", meta.get("date-released", "not yet")),
         ("Repository", repo),
-        ("Licences", ", ".join(_licences(meta))),
+        ("Licences", ", ".join(licences(meta))),
     ]
     rows = [(k, v) for k, v in rows if v]  # no repository address is published yet: no line
     # a list, not a table: every table of the book has a caption and a reason to be one
