@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 
 from analysis import evaluations  # noqa: E402
 from analysis.core import information, reconcile, verdict  # noqa: E402
+from analysis.core.params import ROOT  # noqa: E402
 from analysis.evaluations.gret import extensions, model  # noqa: E402
 from analysis.evaluations.peru import findings  # noqa: E402
 from analysis.publish import figures  # noqa: E402
@@ -97,3 +98,27 @@ def test_the_chapters_own_figures_print():
     )
     _assert_printable(figures.financing(extensions.financing_conventions(p)))
     _assert_printable(figures.failure_ranking(["Peru", "El Salvador", "GRET"], [0.38, 0.71, 0.39]))
+
+
+def test_the_build_numbers_each_pages_figures_in_page_order_and_the_sources_carry_no_number():
+    import nbformat
+
+    from analysis.publish.contents import pages
+
+    nb = nbformat.v4.new_notebook()
+    caption = {"mystnb": {"figure": {"caption": "Figure 7. Second"}}}
+    nb.cells = [
+        nbformat.v4.new_code_cell("a", metadata={"mystnb": {"figure": {"caption": "First"}}}),
+        nbformat.v4.new_markdown_cell("Figure 9. prose is not a caption"),
+        nbformat.v4.new_code_cell("b"),
+        nbformat.v4.new_code_cell("c", metadata=caption),
+    ]
+    assert figures.number_captions(nb) == 2
+    shown = [c.metadata.get("mystnb", {}).get("figure", {}).get("caption") for c in nb.cells]
+    assert shown == ["Figure 1. First", None, None, "Figure 2. Second"]
+    assert nb.cells[1].source == "Figure 9. prose is not a caption"
+    for stem, _, _ in pages():  # one place for the numbers: the build
+        source = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+        captions = [c.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("caption", "") for c in source.cells]
+        numbered = [c for c in captions if c.startswith("Figure ")]
+        assert not numbered, f"notebooks/{stem}.ipynb numbers its own figures"

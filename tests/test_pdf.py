@@ -325,8 +325,6 @@ def test_the_print_layout_keeps_every_paragraph_within_the_page(built, pdf_text)
                 continue
             for anchor in p.select("a.headerlink"):  # the '#' permalink shows on screen only
                 anchor.decompose()
-            for number in p.select(".caption-number"):  # Sphinx's book-wide numbers are hidden
-                number.decompose()
             words = re.sub(r"\s", "", _squash(p.get_text()))
             if len(words) > 80:
                 checked += 1

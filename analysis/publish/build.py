@@ -39,7 +39,7 @@ from .. import __version__
 from ..core import params
 from ..core.params import ROOT
 from ..evaluations import REGISTRY
-from . import bibliography, chapter, inputs, pdf, summary, workbook
+from . import bibliography, chapter, figures, inputs, pdf, summary, workbook
 from .contents import BOOK, HTML, download_tables, git_commit, pages, toc, workbook_name
 
 META_KEY = "analysis_build"
@@ -110,7 +110,8 @@ def stored_sha256(path: Path) -> str | None:
 def _tidy(nb, parameters: dict | None = None) -> None:
     """Drop papermill's timestamps and give its injected parameters cell an id derived from the
     parameters (papermill draws a random one): re-executing unchanged inputs gives the same bytes.
-    Hide the injected parameters cell from the page."""
+    Hide the injected parameters cell from the page. Number the page's figures."""
+    figures.number_captions(nb)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)

@@ -8,6 +8,8 @@ the decision threshold; the tornado shows each assumption alone, the others at t
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..core import reconcile, uncertainty
@@ -27,6 +29,23 @@ _RC = {
     "legend.title_fontsize": 9,
     "figure.titlesize": 10,
 }
+
+
+_NUMBER = re.compile(r"^Figure \d+\.\s*")
+
+
+def number_captions(nb) -> int:
+    """Number a page's figures 1..n in page order: each caption of the notebook's figure cells (the
+    ``mystnb.figure.caption`` myst-nb renders) starts "Figure k. ", as each table's caption starts
+    "Table k. " (:func:`analysis.publish.markup.table_caption`). The build calls it on every executed
+    page, so the number follows the cell's place; the source notebooks carry no number. Returns n."""
+    n = 0
+    for cell in nb.cells:
+        figure = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
+        if cell.get("cell_type") == "code" and figure.get("caption"):
+            n += 1
+            figure["caption"] = f"Figure {n}. " + _NUMBER.sub("", figure["caption"])
+    return n
 
 
 def setup_figures() -> None:

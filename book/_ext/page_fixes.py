@@ -11,6 +11,12 @@ on pages without a title of their own (``genindex``), so it gets the page's titl
 is written first as a whole page (doctype, language, title, and a link for a browser that does not
 follow the redirect). The theme's buttons are fixed by templates in ``book/_templates``.
 
+Figure and table numbers: the book numbers them per page in their captions ("Table 3.",
+"Figure 2."; ``analysis.publish.markup.table_caption``, ``analysis.publish.figures.number_captions``).
+Sphinx's book-wide numbers ("Fig. 5") would contradict them, and ``numfig: false`` in _config.yml
+is not enough: sphinx-jupyterbook-latex, which Jupyter Book loads, sets ``numfig = True`` for
+every builder when the configuration is read. It is set back after it.
+
 ``tests/test_browser.py`` checks that every page loads with no console error.
 """
 
@@ -53,7 +59,13 @@ def _write_root_redirect(app, exception):
     Path(app.outdir, "index.html").write_text(page, encoding="utf-8")
 
 
+def _no_book_wide_numbers(app, config):
+    config.numfig = False
+
+
 def setup(app):
+    # after sphinx-jupyterbook-latex's config-inited handler (default priority 500)
+    app.connect("config-inited", _no_book_wide_numbers, priority=900)
     app.connect("html-page-context", _drop_repeated_scripts)
     app.connect("html-page-context", _title_the_print_heading)
     # before sphinx-external-toc's bare redirect (priority 500), which then leaves this one alone
