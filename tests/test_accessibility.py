@@ -1,11 +1,12 @@
 """The built book's accessibility, checked by axe-core in chromium.
 
 Every page of the session's built book (``conftest.built_book``) is opened at the desktop (1400 px)
-and phone (390 px) widths by the session's two crawls (``tests/browsing.py``), which inject a local axe-core
-(installed from the npm registry by ``make test`` into ``.venv/npm``: no CDN, works offline) into
-each page while it is open, so that no page is loaded twice; axe must find no serious or critical
-violation. The root ``index.html``, a redirect, is checked on its own: a valid page with a
-doctype, a language and a title.
+and phone (390 px) widths by the session's two crawls (``tests/browsing.py``), which inject a local
+axe-core (installed from the npm registry by ``make test`` into ``.venv/npm``: no CDN, works
+offline) into each page while it is open, so that no page is loaded twice. axe must find no
+violation of any impact, minor and moderate included (the last, ``region`` on the sidebar's logo
+link, is fixed by ``book/_templates/navbar-logo.html``). The root ``index.html``, a redirect, is
+checked on its own: a valid page with a doctype, a language and a title.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import pytest
 from browsing import AXE, VIEWPORTS, _redirect_target
 
 pytestmark = pytest.mark.slow
-
-FAILING = ("serious", "critical")
 
 
 @pytest.fixture(scope="session")
@@ -41,17 +40,16 @@ def violations(axe_installed, crawl, phone_crawl):
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_no_page_has_a_serious_or_critical_violation(violations, viewport):
+def test_no_page_has_an_axe_violation(violations, viewport):
     pages = {rel: v for (vp, rel), v in violations.items() if vp == viewport}
     assert len(pages) >= 10, sorted(pages)
     bad = [
         f"{rel}: {v['id']} ({v['impact']}) at {target}"
         for rel, found in pages.items()
         for v in found
-        if v["impact"] in FAILING
         for target in v["targets"]
     ]
-    assert not bad, f"{len(bad)} serious or critical axe-core violations at {viewport} width:\n" + "\n".join(bad)
+    assert not bad, f"{len(bad)} axe-core violations at {viewport} width:\n" + "\n".join(bad)
 
 
 def test_the_root_redirect_is_a_valid_page(built_book):
