@@ -103,6 +103,17 @@ def test_diff_refuses_unknown_or_reversed_versions():
         releases.diff("0.1.0", "7.0.0")
     with pytest.raises(releases.ReleaseError, match="first version must be the older"):
         releases.diff("0.1.0", "0.1.0")
+    with pytest.raises(releases.ReleaseError, match="'abc': no release of that version"):
+        releases.diff("abc", "def")  # was a ValueError, reported as "a bug"
+
+
+def test_diff_of_a_word_is_one_line_and_exit_2():
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "diff", "abc", "def"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 2 and not done.stdout
+    assert done.stderr.strip().count("\n") == 0 and "version 'abc': no release" in done.stderr, done.stderr
+    assert "bug" not in done.stderr
 
 
 # --- two real releases of a temporary clone, and their site in the browser ----------------------

@@ -156,9 +156,9 @@ def snapshot_at(release: Release, repo: Path = ROOT) -> tuple:
 def diff(old: str, new: str, repo: Path = ROOT, rel_tol: float = 1e-9) -> dict:
     """Every headline metric and every parameter (value, source, locator) that differs between two
     releases, and the changelog entries in between (from the newer release's CHANGELOG)."""
+    a, b = find(old, repo), find(new, repo)  # a version that is no release: one line, naming it
     if version_key(old) >= version_key(new):
         raise ReleaseError(f"diff {old} {new}: the first version must be the older one")
-    a, b = find(old, repo), find(new, repo)
     metrics, parameters = compare(snapshot_at(a, repo), snapshot_at(b, repo), rel_tol)
     text = _show(b.commit, CHANGELOG, repo) or ""
     return {
