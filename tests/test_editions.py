@@ -99,6 +99,37 @@ def test_edition_options_become_scenarios_and_overrides_and_a_default_name():
     assert pages["summary"] == {"scenarios": scenarios, "overrides": overrides, "origin": "command line"}
 
 
+def test_edition_options_refuse_a_key_set_twice_and_blame_only_the_options_given():
+    with pytest.raises(
+        build.OptionError,
+        match=r"--set peru.discount_rate=0.12: peru.discount_rate is set twice "
+        r"\(also by --set peru.discount_rate=0.1\)",
+    ):
+        build.edition_choices([], ["peru.discount_rate=0.1", "peru.discount_rate=0.12"])
+    # a value valid alone that the scenario's other values refuse: the --set is named, and no
+    # --scenario that was never given
+    with pytest.raises(build.OptionError) as caught:
+        build.edition_choices([], ["peru.horizon_years=10"])
+    assert str(caught.value).startswith("--set peru.horizon_years=10: ") and "--scenario" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--edition", ""], "error: --edition: an empty name"),
+        (["--edition", " ", "--set", "peru.discount_rate=0.1"], "error: --edition: an empty name"),
+        (["--only", "nosuch", "--no-html"], "error: --only nosuch: no page of that name (pages: peru,"),
+    ],
+)
+def test_an_empty_edition_name_or_an_unknown_page_is_one_line_and_exit_2(argv, message, capsys):
+    """They exited 0 doing something else: the whole book built, or nothing executed."""
+    from analysis import cli
+
+    assert cli.main(["build", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1, err
+
+
 def test_a_scenario_file_added_under_data_needs_no_python_edit(data_copy, monkeypatch):
     (data_copy / "peru" / "my_case.yaml").write_text(
         "description: my case\nextends: base\nparameters:\n  discount_rate:\n    value: 0.11\n"

@@ -483,6 +483,8 @@ def edition_choices(scenario_options=(), set_options=()) -> tuple:
             value = params.check_value(EDITION_ORIGIN, key, value, ev.parameters[key])
         except params.ParameterError as exc:
             raise OptionError(f"{option}: {exc.reason}") from None
+        if key in overrides.get(ev.name, {}):  # as run --set: two values for one key is a mistake
+            raise OptionError(f"{option}: {ev.name}.{key} is set twice (also by {raw[ev.name, key]})")
         overrides.setdefault(ev.name, {})[key] = value
         raw[(ev.name, key)] = option
     for name in dict.fromkeys([*scenarios, *overrides]):
@@ -492,7 +494,10 @@ def edition_choices(scenario_options=(), set_options=()) -> tuple:
             option = raw.get((name, exc.key))
             if option:
                 raise OptionError(f"{option}: {exc.reason}") from None
-            raise OptionError(f"--scenario {name}={scenarios.get(name, REGISTRY[name].scenario)}: {exc}") from None
+            # the options that chose these values together (never a --scenario that was not given)
+            sets = " ".join(o for (n, _), o in raw.items() if n == name)
+            where = f"--scenario {name}={scenarios[name]}" if name in scenarios else sets
+            raise OptionError(f"{where}: {exc}") from None
     return scenarios, overrides
 
 
@@ -692,7 +697,18 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     """``python -m analysis build``: the book, or with --scenario/--set/--edition an edition of it."""
+    if args.edition is not None and not args.edition.strip():
+        print(
+            "error: --edition: an empty name (give one, or leave --edition out for a name from the choices)",
+            file=sys.stderr,
+        )
+        return 2
     if not (args.scenario or args.set or args.edition):
+        stems = [stem for stem, _, _ in pages()]
+        unknown = [o for o in args.only or () if o not in stems]
+        if unknown:
+            print(f"error: --only {unknown[0]}: no page of that name (pages: {', '.join(stems)})", file=sys.stderr)
+            return 2
         return main(force=args.force, only=args.only, html=not args.no_html)
     if args.only or args.no_html:
         option = "--only" if args.only else "--no-html"
