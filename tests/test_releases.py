@@ -72,6 +72,25 @@ def test_release_refuses_before_writing_anything(version, message):
     assert releases.git("status", "--porcelain") == before
 
 
+def test_release_refuses_an_untracked_file_it_would_snapshot_or_commit(tmp_path):
+    """A scenario file never committed would be snapshotted into the release, and one under
+    analysis/ or book/ committed with it, unseen: the release stops first, naming the file."""
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "clone", "--quiet", "--no-tags", str(ROOT), str(repo)], check=True)
+    log = repo / releases.CHANGELOG
+    log.write_text(
+        log.read_text(encoding="utf-8").replace("## Unreleased", "## Unreleased\n\n## 9.0.0 (2026-12-09)\n\nX.", 1)
+    )
+    git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True)  # noqa: E731
+    git("-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-qam", "9.0.0 notes")
+    (repo / "data" / "elsalvador" / "stray.yaml").write_text("extends: as_published\n", encoding="utf-8")
+    head = releases.git("rev-parse", "HEAD", repo=repo)
+    with pytest.raises(releases.ReleaseError, match=r"untracked file data/elsalvador/stray.yaml under analysis, book"):
+        releases.release("9.0.0", repo=repo, build=False, commit=True)
+    assert releases.git("rev-parse", "HEAD", repo=repo) == head
+    assert releases.git("status", "--porcelain", "--untracked-files=no", repo=repo) == "", "nothing was written"
+
+
 def test_set_version_updates_the_package_and_the_citation(tmp_path):
     (tmp_path / "analysis").mkdir()
     (tmp_path / "analysis" / "__init__.py").write_text('"""x"""\n\n__version__ = "0.1.0"\n')

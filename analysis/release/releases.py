@@ -260,13 +260,17 @@ def set_version(version: str, repo: Path = ROOT, date: str | None = None) -> Non
         cff.write_text(text, encoding="utf-8")
 
 
+# What a release reads or commits: an untracked file there would be snapshotted or committed unseen.
+SNAPSHOT_PATHS = ("analysis", "book", "data", "notebooks", CITATION)
+
+
 def release(version: str, repo: Path = ROOT, build: bool = True, commit: bool = True) -> Release:
-    """Make release ``version``: refuse without a CHANGELOG section for it or with uncommitted
-    changes; set the version, re-execute the pages whose inputs changed (those that state the
-    version among them), write the results snapshot, commit ("Release X"), tag ``vX`` (a
-    convenience: releases are found by their snapshot), then build the HTML and PDF from the
-    committed tree, so that they state the release's commit. ``build=False`` / ``commit=False``
-    for tests."""
+    """Make release ``version``: refuse without a CHANGELOG section for it, with uncommitted
+    changes or with untracked files where it reads or commits (``SNAPSHOT_PATHS``); set the
+    version, re-execute the pages whose inputs changed (those that state the version among them),
+    write the results snapshot, commit ("Release X"), tag ``vX`` (a convenience: releases are
+    found by their snapshot), then build the HTML and PDF from the committed tree, so that they
+    state the release's commit. ``build=False`` / ``commit=False`` for tests."""
     if not VERSION_RE.match(version or ""):
         raise ReleaseError(f"version {version!r}: expected MAJOR.MINOR.PATCH, e.g. 0.2.0")
     released = [r.version for r in history(repo)]
@@ -281,6 +285,20 @@ def release(version: str, repo: Path = ROOT, build: bool = True, commit: bool = 
         )
     if commit and git("status", "--porcelain", "--untracked-files=no", repo=repo):
         raise ReleaseError("the work tree has uncommitted changes: commit them before releasing")
+    if commit:  # the snapshot reads every scenario file, and the commit adds these paths whole
+        stray = [
+            line[3:]
+            for line in git(
+                "status", "--porcelain", "--untracked-files=all", "--", *SNAPSHOT_PATHS, repo=repo
+            ).splitlines()
+            if line.startswith("??")
+        ]
+        if stray:
+            more = f" and {len(stray) - 1} more" if len(stray) > 1 else ""
+            raise ReleaseError(
+                f"untracked file {stray[0]}{more} under {', '.join(SNAPSHOT_PATHS)}: "
+                "commit it or remove it before releasing"
+            )
     set_version(version, repo, sections[version])
     python = str(Path(__import__("sys").executable))
     steps = [
@@ -296,7 +314,7 @@ def release(version: str, repo: Path = ROOT, build: bool = True, commit: bool = 
             )
     if not commit:
         return Release(version, "", sections[version] or "")
-    paths = [p for p in ("analysis", "book", "data/results", CITATION) if (repo / p).exists()]
+    paths = [p for p in ("analysis", "book", "data/results", CITATION) if (repo / p).exists()]  # within SNAPSHOT_PATHS
     git("add", "-A", *paths, repo=repo)
     git("commit", "-q", "-m", f"Release {version}", repo=repo)
     git("tag", f"v{version}", repo=repo, check=False)
