@@ -505,3 +505,26 @@ def test_a_failing_page_stops_the_others_in_one_line_and_writes_nothing_of_its_o
     import psutil
 
     assert not [c for c in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
+
+
+def test_a_second_build_at_the_same_time_stops_at_once_with_one_line(tmp_path):
+    """Two builds at once wrote over each other (143 warnings, then a failure): the second now
+    stops before anything is written; the lock goes with the first."""
+    with build.build_lock(tmp_path):
+        with pytest.raises(RuntimeError, match=r"^another build is running in .*: wait for it to finish$"):
+            with build.build_lock(tmp_path):
+                pass
+    with build.build_lock(tmp_path):  # released: the next build runs
+        pass
+    assert list(tmp_path.iterdir()) == [], "the lock writes nothing"
+
+
+def test_the_cli_says_another_build_is_running(tmp_path, monkeypatch, capsys):
+    from analysis import cli
+
+    monkeypatch.setattr(build, "HTML", tmp_path / "_build" / "html")
+    with build.build_lock(tmp_path / "_build"):
+        assert cli.main(["build", "--only", "peru", "--no-html"]) == 1
+        assert cli.main(["build", "--set", "peru.discount_rate=0.1"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all(e.startswith("error: another build is running") for e in err), err

@@ -373,6 +373,28 @@ def clean_stale_staging(parent: Path | None = None) -> list:
 
 
 @contextlib.contextmanager
+def build_lock(folder: Path | None = None):
+    """One build at a time in a project: two at once wrote over each other's executed notebooks and
+    staging folders. The lock is the kernel's (``flock`` on the build folder itself, so that a
+    refused build writes nothing and a killed one never leaves it held).
+
+    Raises RuntimeError when another build holds it."""
+    import fcntl
+
+    folder = folder or HTML.parent  # read when called: tests move HTML
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another build is running in {folder}: wait for it to finish") from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+@contextlib.contextmanager
 def cleanup_on_signals():
     """SIGTERM and SIGINT end the build through its ``finally`` clauses (which remove the staging
     folder), instead of killing it where it stands. SIGINT is set explicitly: a build started in the
@@ -715,7 +737,7 @@ def run(args) -> int:
         print(f"error: {option}: an option of the book, not of an edition", file=sys.stderr)
         return 2
     try:
-        with cleanup_on_signals():
+        with build_lock(), cleanup_on_signals():
             clean_stale_staging()
             scenarios, overrides = edition_choices(args.scenario, args.set)
             start = time.perf_counter()
@@ -824,7 +846,7 @@ def execute_pages(todo: list) -> None:
 def main(force: bool = False, only: list | None = None, html: bool = True) -> int:
     todo = [n for n in pages() if not only or n[0] in only]
     try:
-        with cleanup_on_signals():
+        with build_lock(), cleanup_on_signals():
             clean_stale_staging()
             read_config()  # a malformed _config.yml stops the build before anything is written
             _start_log("the book")
