@@ -259,3 +259,12 @@ def test_the_fast_parser_refuses_what_the_pure_python_one_does(text, reason):
     params._PARSED.clear()
     with pytest.raises(params.InputError, match=reason):
         params.parse_yaml(text)
+
+
+@pytest.mark.parametrize("overrides", [0.1, "discount_rate=0.1", [("discount_rate", 0.1)]])
+def test_overrides_that_are_not_a_mapping_are_one_clear_error(overrides):
+    """papermill's ``-p overrides 0.1`` reached the loader as a float: a TypeError, not our line."""
+    with pytest.raises(
+        params.ParameterError, match=r"^papermill: overrides: expected a mapping of parameter: value, got "
+    ):
+        evaluations.get("elsalvador").load(None, overrides, "papermill")

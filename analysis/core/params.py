@@ -536,6 +536,10 @@ def load(
                 load(evaluation, chain[-2][0].stem, specs, None, checker, data_dir, bibliography)
                 raise ParameterError(last, key, f"{reason} ({key} as set in {entries[key]['file']})")
             raise ParameterError(entries[key]["file"], key, reason)
+    if overrides is not None and not isinstance(overrides, dict):  # e.g. papermill's -p overrides 0.1
+        raise ParameterError(
+            origin, "overrides", f"expected a mapping of parameter: value, got {type(overrides).__name__} {overrides!r}"
+        )
     overrides = dict(overrides or {})
     for key, value in overrides.items():
         if key not in specs:
