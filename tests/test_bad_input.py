@@ -113,6 +113,12 @@ COMMAND_LINES = [
         r"command line: irr_last_period: 40 is beyond the horizon of 35 periods",
     ),
     ("run elsalvador --set slip_disbursements=[9]", r"command line: slip_disbursements: disbursement 9 does not exist"),
+    # impossible values: more credits than households (1e15 was accepted)
+    (
+        "run peru --set sub1_credits=1e15",
+        r"command line: sub1_credits: 1e\+15 credits are more than the country's 9,999,278 households$",
+    ),
+    ("run peru --set sub2_credits=9999000", r"command line: sub2_credits: the two subcomponents' credits together"),
     ("sensitivity peru --set horizon_years=10", r"command line: sub1_loan_years: .*\(after horizon_years=10\)"),
     ("workbook peru --set horizon_years=10 --out {tmp}/w.xlsx", r"command line: sub1_loan_years: .*\(after horizon"),
     # overflow: never exit 0 with n/a metrics
@@ -123,7 +129,7 @@ COMMAND_LINES = [
     ("run peru --set sub1_loan=1.0e+308 --json", r"command line: total\.npv: the result is nan .*overflows"),
     (
         "run peru --set sub1_credits=1e308 --set sub2_credits=1e308",
-        r"command line: total\.npv: the result is nan .*ove",
+        r"command line: sub1_credits: 1e\+308 credits are more than the country's 9,999,278 households$",
     ),
     (
         'run elsalvador --set "disbursements=[1e308, 1e308, 1e308, 1e308, 1e308]"',

@@ -206,6 +206,13 @@ def check(p: dict):
             )
         if p[f"{k}_subsidy"] + p[f"{k}_contribution"] + p[f"{k}_loan"] <= 0:
             return f"{k}_loan", "subsidy + contribution + loan must be positive"
+    # a credit goes to one household: more credits than the country has households is impossible
+    for k in ("sub1_credits", "sub2_credits"):
+        if p[k] > p["households"]:
+            count = f"{p[k]:,}" if p[k] < 1e15 else f"{p[k]:.3g}"  # not a number of 309 digits
+            return k, f"{count} credits are more than the country's {p['households']:,.0f} households"
+    if p["sub1_credits"] + p["sub2_credits"] > p["households"]:
+        return "sub2_credits", "the two subcomponents' credits together are more than the country's households"
     if p["hospital_discharges"] > 10 * p["households"]:
         return "hospital_discharges", "more than ten hospitalisations per household a year is not plausible"
     return None
