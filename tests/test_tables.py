@@ -113,3 +113,11 @@ def test_wide_markdown_tables_sit_in_the_themes_full_width_container():
 def test_appendix_like_parts_are_parts_of_every_chapter():
     assert set(chapter.APPENDIX_PARTS) < set(chapter.PARTS)
     assert chapter.PARTS.index("results") < min(chapter.PARTS.index(p) for p in chapter.APPENDIX_PARTS)
+
+
+def test_every_cell_carries_its_columns_heading_for_the_phone_layout():
+    df = pd.DataFrame({"year": [1, 2], 'a "b" <c>': ["x", "y"], 7: [0.5, 1.5]})
+    out = chapter.show(df, "Labels").data
+    assert out.count('data-label="year"') == 2 and out.count('data-label="7"') == 2
+    assert out.count('data-label="a &quot;b&quot; &lt;c&gt;"') == 2
+    assert out.count("<td") == out.count("data-label=") == 6

@@ -54,6 +54,7 @@ def show(df: pd.DataFrame, caption: str | None = None, *, wide: bool = False, ro
 def _table_html(df: pd.DataFrame, caption: str | None) -> str:
     """``df`` as an HTML table (no index, numbers marked) with ``caption``, already numbered."""
     table = _align_numbers(df, df.to_html(index=False, escape=True, border=0, classes="dataframe analysis-table"))
+    table = _label_cells(df, table)
     if caption:
         head, rest = table.split(">", 1)
         table = f"{head}>\n  <caption>{html.escape(caption)}</caption>{rest}"
@@ -91,6 +92,22 @@ def _align_numbers(df: pd.DataFrame, table: str) -> str:
         elif stripped.startswith(("<td>", "<th>")):
             if col in numeric:
                 line = line.replace(stripped[:4], stripped[:3] + ' class="num">', 1)
+            col += 1
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _label_cells(df: pd.DataFrame, table: str) -> str:
+    """Give each body cell its column's heading (``data-label``): on a phone, where a table's rows
+    stack (book/_static/analysis.css), each value shows beside the name of what it is."""
+    names = [html.escape(str(c), quote=True) for c in df.columns]
+    lines, col = [], 0
+    for line in table.split("\n"):
+        stripped = line.lstrip()
+        if stripped.startswith("<tr"):
+            col = 0
+        elif stripped.startswith("<td") and col < len(names):
+            line = line.replace("<td", f'<td data-label="{names[col]}"', 1)
             col += 1
         lines.append(line)
     return "\n".join(lines)
