@@ -84,7 +84,7 @@ LAYOUT_FACTS = """([appendixIds, keyColumns]) => {
   }
   const cutNumbers = [];
   for (const n of document.querySelectorAll('article span.pasted-text, article table td.num')) {
-    if (folded(n)) continue;
+    if (folded(n) || !words(n)) continue;  // an empty cell holds no number to cut
     const r = n.getBoundingClientRect();
     if (r.width === 0) continue;
     let by = null, hidden = false;
