@@ -67,6 +67,7 @@ LAYOUT_FACTS = """([appendixIds, keyColumns]) => {
     }
     return null;
   };
+  const captionText = t => t.caption ? (t.caption.innerText.trim() || (folded(t) ? words(t.caption) : '')) : '';
   const clipped = [];
   for (const el of document.querySelectorAll('article table, article mjx-container[display="true"] > mjx-math')) {
     const container = el.tagName === 'MJX-MATH' ? el.parentElement.parentElement : el.parentElement;
@@ -106,9 +107,9 @@ LAYOUT_FACTS = """([appendixIds, keyColumns]) => {
     inner_height: innerHeight,
     clipped,
     tables: document.querySelectorAll('article table').length,
-    uncaptioned: Array.from(document.querySelectorAll('article table'))
-      .filter(t => !(t.caption && t.caption.innerText.trim())).map(describe),
-    captions: Array.from(document.querySelectorAll('article table > caption'), c => c.innerText.trim()),
+    // a caption as shown (Sphinx's hidden numbers left out); a folded table's is not rendered: its text
+    uncaptioned: Array.from(document.querySelectorAll('article table')).filter(t => !captionText(t)).map(describe),
+    captions: Array.from(document.querySelectorAll('article table'), captionText).filter(Boolean),
     table_fit: tableFit,
     cut_numbers: cutNumbers,
     above_appendix: starts.length ? Math.min(...starts) : null,

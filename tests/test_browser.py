@@ -431,7 +431,7 @@ def test_text_from_a_hostile_scenario_file_shows_literally_and_never_runs(editio
             page.on("pageerror", lambda exc, e=errors: e.append(str(exc)))
             page.goto(base + rel, wait_until="networkidle")
             facts = page.evaluate(
-                """() => ({
+                """() => (document.querySelectorAll('article details').forEach(d => { d.open = true; }), {
                   banner: (document.querySelector('.edition-banner') || {innerText: ''}).innerText,
                   article: document.querySelector('article').innerText,
                   injected: Array.from(document.querySelectorAll('script')).filter(
