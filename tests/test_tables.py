@@ -121,3 +121,12 @@ def test_every_cell_carries_its_columns_heading_for_the_phone_layout():
     assert out.count('data-label="year"') == 2 and out.count('data-label="7"') == 2
     assert out.count('data-label="a &quot;b&quot; &lt;c&gt;"') == 2
     assert out.count("<td") == out.count("data-label=") == 6
+
+
+def test_a_row_after_rows_left_out_is_marked():
+    assert tables.gaps(FLOW, tables.ends(FLOW)) == [3] and tables.gaps(FLOW, [0, 1, 2]) == []
+    assert tables.gaps(FLOW, None) == []
+    out = chapter.show(FLOW, "Flow", rows=tables.ends(FLOW)).data
+    seen, folded = out.split("<details", 1)
+    assert seen.count('<tr class="after-gap">') == 1 and "after-gap" not in folded
+    assert seen.index('<tr class="after-gap">') < seen.index('"year" class="num">20</td>')

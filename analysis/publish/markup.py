@@ -46,9 +46,22 @@ def show(df: pd.DataFrame, caption: str | None = None, *, wide: bool = False, ro
     whole = tables.box(_table_html(df, f"{number} in full.{numbered.split('.', 1)[1]}" if numbered else None), wide)
     if shown.empty:  # nothing of it above: the details name the table
         return HTML(tables.fold("", whole, f"{numbered or number} ({len(df)} rows, {df.shape[1]} columns)"))
-    return HTML(
-        tables.fold(tables.box(_table_html(shown, numbered), wide), whole, tables.fold_label(df, number, shown))
-    )
+    summary = _mark_gaps(_table_html(shown, numbered), tables.gaps(df, rows))
+    return HTML(tables.fold(tables.box(summary, wide), whole, tables.fold_label(df, number, shown)))
+
+
+def _mark_gaps(table: str, after: list) -> str:
+    """Mark the body rows at positions ``after`` (``class="after-gap"``: rows left out above them)."""
+    lines, row, body = [], -1, False
+    for line in table.split("\n"):
+        stripped = line.lstrip()
+        body = body or stripped.startswith("<tbody")
+        if body and stripped.startswith("<tr"):
+            row += 1
+            if row in after:
+                line = line.replace("<tr", '<tr class="after-gap"', 1)
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _table_html(df: pd.DataFrame, caption: str | None) -> str:

@@ -45,6 +45,15 @@ def preview(df: pd.DataFrame, rows=None, columns=None) -> pd.DataFrame:
     return out if columns is None else out[list(columns)]
 
 
+def gaps(df: pd.DataFrame, rows) -> list:
+    """Positions, within the preview, of the rows that do not follow the row above them in ``df``
+    (after years 1 to 3, year 20): the page marks them, so that no one reads the rows as consecutive."""
+    if rows is None:
+        return []
+    positions = _positions(df, rows)
+    return [k for k in range(1, len(positions)) if positions[k] != positions[k - 1] + 1]
+
+
 def ends(df: pd.DataFrame, head: int = HEAD_ROWS) -> list:
     """Positions of a flow's first ``head`` rows and of its last row."""
     n = len(df)
