@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import require_chromium
 
-from analysis.publish import contents, pdf
+from analysis import evaluations
+from analysis.publish import chapter, contents, pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,10 +37,20 @@ RUN_AXE = """async () => {
     id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target.join(' '))}));
 }"""
 
+# The ids of the chapters' appendix-like parts (analysis.publish.chapter.APPENDIX_PARTS): a
+# chapter's reading path is the page above the first of them.
+APPENDIX_IDS = [f"{name}-{part}" for name in evaluations.REGISTRY for part in chapter.APPENDIX_PARTS]
+# The columns a reader needs in view (issue 21): a table's heading cells with these names.
+KEY_COLUMNS = ["parameter", "value", "unit", "source", "set by", "measure", "verdict", "reason", "change"]
+
 # What a reader sees of the layout at the page's viewport (one call, one JSON result): the page's
 # sideways overflow, each table or display formula wider than its container with no scroll box of
-# its own between it and the article, and each table without a caption.
-LAYOUT_FACTS = """() => {
+# its own between it and the article, and each table without a caption. Then, for what shows
+# without opening a <details>: each table's width beside the visible width of its scroll box and
+# the key columns that lie beyond it; each number (a glued number, a table's number cell) cut by
+# the edge of a box that clips it or of the viewport; the height of the page above the first
+# appendix-like part.
+LAYOUT_FACTS = """([appendixIds, keyColumns]) => {
   const inScrollBox = el => {
     for (let p = el.parentElement; p && !p.matches('article, .bd-article-container, body'); p = p.parentElement) {
       const o = getComputedStyle(p).overflowX;
@@ -47,21 +58,61 @@ LAYOUT_FACTS = """() => {
     }
     return false;
   };
-  const describe = el =>
-    el.tagName.toLowerCase() + ': ' + (el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 60);
+  const words = el => (el.textContent || '').trim().replace(/\\s+/g, ' ');
+  const describe = el => el.tagName.toLowerCase() + ': ' + words(el).slice(0, 60);
+  const folded = el => { const d = el.closest('details'); return d !== null && !d.open; };
+  const clipper = el => {  // the nearest ancestor that clips what overflows it sideways
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== 'visible') return p;
+    }
+    return null;
+  };
+  const captionText = t => t.caption ? (t.caption.innerText.trim() || (folded(t) ? words(t.caption) : '')) : '';
   const clipped = [];
   for (const el of document.querySelectorAll('article table, article mjx-container[display="true"] > mjx-math')) {
     const container = el.tagName === 'MJX-MATH' ? el.parentElement.parentElement : el.parentElement;
     if (el.getBoundingClientRect().width > container.clientWidth + 1 && !inScrollBox(el)) clipped.push(describe(el));
   }
+  const tableFit = [];
+  for (const t of document.querySelectorAll('article table')) {
+    if (folded(t)) continue;
+    const box = clipper(t) || t.parentElement;
+    const right = box.getBoundingClientRect().left + box.clientLeft + box.clientWidth;
+    const keysOut = Array.from(t.querySelectorAll('thead th'))
+      .filter(th => keyColumns.includes(words(th)) && th.getBoundingClientRect().right > right + 1).map(words);
+    tableFit.push({table: (t.caption ? words(t.caption) : describe(t)).slice(0, 80),
+                   width: Math.round(t.getBoundingClientRect().width), visible: box.clientWidth, keys_out: keysOut});
+  }
+  const cutNumbers = [];
+  for (const n of document.querySelectorAll('article span.pasted-text, article table td.num')) {
+    if (folded(n) || !words(n)) continue;  // an empty cell holds no number to cut
+    const r = n.getBoundingClientRect();
+    if (r.width === 0) continue;
+    let by = null, hidden = false;
+    for (let p = clipper(n); p && !by && !hidden; p = clipper(p)) {
+      const b = p.getBoundingClientRect(), left = b.left + p.clientLeft, right = left + p.clientWidth;
+      hidden = r.right <= left + 1 || r.left >= right - 1;  // wholly out of its box's view: scroll to it
+      if (!hidden && (r.left < left - 1 || r.right > right + 1)) by = describe(p).slice(0, 40);
+    }
+    if (!by && !hidden && (r.left < -1 || r.right > innerWidth + 1)) by = 'the viewport';
+    if (by) cutNumbers.push(words(n) + ' (cut by ' + by + ')');
+  }
+  const article = document.querySelector('article');
+  const top = article ? article.getBoundingClientRect().top : 0;
+  const starts = appendixIds.map(id => document.getElementById(id)).filter(Boolean)
+    .map(e => e.getBoundingClientRect().top - top);
   return {
     scroll_width: document.scrollingElement.scrollWidth,
     inner_width: innerWidth,
+    inner_height: innerHeight,
     clipped,
     tables: document.querySelectorAll('article table').length,
-    uncaptioned: Array.from(document.querySelectorAll('article table'))
-      .filter(t => !(t.caption && t.caption.innerText.trim())).map(describe),
-    captions: Array.from(document.querySelectorAll('article table > caption'), c => c.innerText.trim()),
+    // a caption as shown (Sphinx's hidden numbers left out); a folded table's is not rendered: its text
+    uncaptioned: Array.from(document.querySelectorAll('article table')).filter(t => !captionText(t)).map(describe),
+    captions: Array.from(document.querySelectorAll('article table'), captionText).filter(Boolean),
+    table_fit: tableFit,
+    cut_numbers: cutNumbers,
+    above_appendix: starts.length ? Math.min(...starts) : null,
   };
 }"""
 
@@ -163,7 +214,7 @@ def crawl(site, browser):
         if rel == "book/elsalvador.html":
             page.wait_for_selector("mjx-container")
         facts = page.evaluate(PAGE_FACTS)
-        facts["layout"] = page.evaluate(LAYOUT_FACTS)
+        facts["layout"] = page.evaluate(LAYOUT_FACTS, [APPENDIX_IDS, KEY_COLUMNS])
         facts["problems"] = problems
         facts["redirect"] = target
         if rel in chapters:
@@ -193,7 +244,7 @@ def phone_crawl(site, browser):
         page.wait_for_load_state("networkidle")
         if rel == "book/elsalvador.html":
             page.wait_for_selector("mjx-container")
-        results[rel] = page.evaluate(LAYOUT_FACTS)
+        results[rel] = page.evaluate(LAYOUT_FACTS, [APPENDIX_IDS, KEY_COLUMNS])
         if rel in chapters:
             page.screenshot(path=str(SCREENSHOTS / f"{Path(rel).stem}-390.png"), full_page=True)
         results[rel]["axe"] = _axe(page)

@@ -116,7 +116,7 @@ def test_tables_are_numbered_captioned_and_scroll_in_their_own_box():
     third = chapter.show(pd.DataFrame({"a": [1]}), "Third").data
     assert first.startswith('<div class="table-scroll"') and first.rstrip().endswith("</div>")
     assert "<caption>Table 1. First &lt;table&gt;</caption>" in first
-    assert md.startswith(":::{table} Table 2. Assumptions register of scenario s") and md.endswith(":::")
+    assert ":::{table} Table 2. Assumptions register of scenario s" in md and md.endswith(":::\n::::")
     assert "<caption>Table 3. Third</caption>" in third
     assert "<caption>" not in chapter.show(pd.DataFrame({"a": [1]})).data  # no caption asked, none given
     chapter.reset_numbering()
@@ -140,8 +140,9 @@ def test_numeric_columns_are_aligned_as_numbers_and_text_is_not():
     )
     assert markup._numeric_columns(df) == [1, 2]
     out = chapter.show(df).data
-    assert '<td class="num">1,234.5</td>' in out and '<th class="num">money</th>' in out
-    assert "<td>Tabla 3</td>" in out and "<td>a b</td>" in out and "<td>True</td>" in out
+    assert '<td data-label="money" class="num">1,234.5</td>' in out and '<th class="num">money</th>' in out
+    assert '<td data-label="row">Tabla 3</td>' in out and '<td data-label="text">a b</td>' in out
+    assert '<td data-label="flag">True</td>' in out
 
 
 def test_no_bibtex_key_or_file_path_in_the_text_of_a_parameter_file():

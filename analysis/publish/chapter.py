@@ -15,6 +15,7 @@ import pandas as pd
 from .. import evaluations
 from ..core import information, params, reconcile, uncertainty, verdict
 from . import contents, explorer, figures  # noqa: F401 -- figures: the chapters' own, as chapter.figures.*
+from . import tables as layout  # tables: a parameter name of reconciliation_cells
 from .figures import acceptability, histogram, setup_figures, thousands, tornado  # noqa: F401 -- shown as chapter.*
 from .markup import (  # noqa: F401 -- the chapters' notebooks format through chapter.*
     FIGURE_DPI,
@@ -30,6 +31,7 @@ from .markup import (  # noqa: F401 -- the chapters' notebooks format through ch
     table_caption,
     text,
 )
+from .tables import ends  # noqa: F401 -- the chapters' folded flows: chapter.ends
 
 PARTS = (
     "operation",
@@ -42,6 +44,11 @@ PARTS = (
     "explore",
     "downloads",
 )
+# The parts a reader consults rather than reads through: the published cells one by one, the
+# document's ambiguities, the what-if explorer, the files. tests/test_browser.py measures a
+# chapter's reading path as the page's height above the first of them (at most about a dozen
+# screens); the uncertainty part follows the reconciliation, so it is below that line anyway.
+APPENDIX_PARTS = ("reconciliation", "readings", "explore", "downloads")
 PART_TITLES = {
     "operation": "The operation",
     "model": "The model",
@@ -117,16 +124,19 @@ def register(scenario, specs: dict, caption: str | None = None):
         )
     if caption is None:
         caption = f"Assumptions register of scenario {scenario.name}: every parameter, its value and source"
-    return Markdown(myst_table(caption, lines))
+    return Markdown(myst_table(caption, lines, wide=True))  # seven columns: the "set by" one in view
 
 
 def assumption_notes(scenario):
-    """The notes of the register as a Markdown list (they are too long for a table column)."""
+    """The notes of the register as a Markdown list (they are too long for a table column), folded
+    behind a dropdown that names how many there are: they qualify the register, it comes first."""
     from IPython.display import Markdown
 
-    return Markdown(
-        "\n".join(f"- **{k}**: {text(e['note'].strip())}" for k, e in scenario.entries.items() if e.get("note"))
-    )
+    notes = [f"- **{k}**: {text(e['note'].strip())}" for k, e in scenario.entries.items() if e.get("note")]
+    if not notes:
+        return Markdown("")
+    title = f"Notes on {len(notes)} of the parameters" if len(notes) > 1 else "A note on one of the parameters"
+    return Markdown("\n".join([f":::{{dropdown}} {title}", *notes, ":::"]))
 
 
 def scenario_differences(ev) -> pd.DataFrame:
@@ -156,9 +166,17 @@ def reconciliation_summary(rec: pd.DataFrame, caption: str = "Verdicts on the pu
 
 
 def reconciliation_cells(
-    rec: pd.DataFrame, verdicts=None, tables=None, caption: str = "Published cells beside the reproduced ones"
+    rec: pd.DataFrame,
+    verdicts=None,
+    tables=None,
+    caption: str = "Published cells beside the reproduced ones",
+    differences_first: bool = False,
 ):
-    """The cells of ``rec`` (optionally only these verdicts or tables), published beside reproduced."""
+    """The cells of ``rec`` (optionally only these verdicts or tables), published beside reproduced,
+    at the page's full width (ten columns: the verdict and its reason in view).
+
+    ``differences_first``: the cells that are not exact at the printed precision first, in view;
+    the exact ones only in the whole table, folded below them."""
     out = rec
     if verdicts is not None:
         out = out[out["verdict"].isin(verdicts)]
@@ -184,20 +202,26 @@ def reconciliation_cells(
             "reason": out["reason"],
         }
     )
-    return show(shown, caption)
+    if not differences_first:
+        return show(shown, caption, wide=True)
+    shown, n = layout.differences_first(shown, shown["verdict"] != reconcile.VERDICTS[0])
+    return show(shown, caption, wide=True, rows=range(n))
 
 
 def readings(
     ev, effects: pd.DataFrame, caption: str = "Each reading applied alone: its effect on the headline measures"
 ):
-    """The effects of the readings on the headline metrics (``Evaluation.reading_effects``)."""
-    fmt, rename = {}, {"reading": "reading", "kind": "kind", "locator": "where in the document"}
+    """The effects of the readings on the headline metrics (``Evaluation.reading_effects``), at the
+    page's full width; each reading's kind beside its name, so that every measure fits beside it."""
+    effects = effects.assign(reading=[f"{r} ({k})" for r, k in zip(effects["reading"], effects["kind"])])
+    effects = effects.drop(columns="kind")
+    fmt, rename = {}, {"reading": "reading (its kind)", "locator": "where in the document"}
     for m in ev.metrics:
         fmt[m.name] = m.format
         fmt[f"{m.name} change"] = lambda x, m=m: ("+" if x > 0 else "") + m.format(x)
         rename[m.name] = m.label
         rename[f"{m.name} change"] = "change"
-    return show(formatted(effects.drop(columns="key"), fmt, rename), caption)
+    return show(formatted(effects.drop(columns="key"), fmt, rename), caption, wide=True)
 
 
 def readings_that_change(ev, sc, base=None, caption: str | None = None) -> str:
@@ -225,7 +249,7 @@ def readings_that_change(ev, sc, base=None, caption: str | None = None) -> str:
             f"- **{cell(c.question)}** The document ({cell(c.locator)}): *«{cell(c.quote)}»* "
             f"This book reads it as {cell(c.default)}. {cell(c.why)}"
         )
-    return myst_table(caption, rows) + "\n\n" + "\n".join(notes) + "\n"
+    return myst_table(caption, rows, wide=True) + "\n\n" + "\n".join(notes) + "\n"
 
 
 # --- uncertainty --------------------------------------------------------------------------------
@@ -274,7 +298,7 @@ def switching_values(ev, unc, caption: str | None = None):
             f"Switching values: where the {m.label} reaches its threshold, each assumption alone "
             f"(scenario {unc['scenario'].name}), with the sources of its range and distribution"
         )
-    return Markdown(myst_table(caption, lines))
+    return Markdown(myst_table(caption, lines, wide=True))
 
 
 def sobol(unc, caption: str = "Sobol indices: the share of the decision measure's variance each assumption explains"):
@@ -440,4 +464,4 @@ def uncertainty_sources(table: pd.DataFrame):
             f"{_cite(rng)} | {cell(dist_text)} | {_cite(dist)} | {cell(r.bounds)} | {cell(r.why)} |"
         )
     caption = "Every documented range and declared distribution, with its source; where the bounds come from"
-    return Markdown(myst_table(caption, lines))
+    return Markdown(myst_table(caption, lines, wide=True))

@@ -11,6 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from . import tables
+
 # Tables are numbered per page: each notebook runs in its own kernel, so the count starts at 1.
 _table_numbers = itertools.count(1)
 FIGURE_DPI = 150  # figures are drawn at least this sharp (PNG)
@@ -27,16 +29,49 @@ def table_caption(caption: str) -> str:
     return f"Table {next(_table_numbers)}. {caption}"
 
 
-def show(df: pd.DataFrame, caption: str | None = None):
+def show(df: pd.DataFrame, caption: str | None = None, *, wide: bool = False, rows=None, columns=None):
     """Display a table without its index, numbered and captioned, in its own horizontal scroll box
-    (its first column stays visible while it scrolls). Deterministic HTML, so nbval can compare it."""
+    (its first column stays visible while it scrolls). Deterministic HTML, so nbval can compare it.
+
+    ``wide``: the page's full width (:data:`analysis.publish.tables.FULL_WIDTH`). ``rows`` and
+    ``columns``: the part a reader sees first (:func:`analysis.publish.tables.preview`; ``rows=[]``
+    shows none of it); the whole table then follows, folded behind a ``<details>``."""
     from IPython.display import HTML
 
+    numbered = table_caption(caption) if caption else None
+    shown = tables.preview(df, rows, columns)
+    if shown.shape == df.shape:
+        return HTML(tables.box(_table_html(df, numbered), wide))
+    number = numbered.split(".", 1)[0] if numbered else "The table"
+    whole = tables.box(_table_html(df, f"{number} in full.{numbered.split('.', 1)[1]}" if numbered else None), wide)
+    if shown.empty:  # nothing of it above: the details name the table
+        return HTML(tables.fold("", whole, f"{numbered or number} ({len(df)} rows, {df.shape[1]} columns)"))
+    summary = _mark_gaps(_table_html(shown, numbered), tables.gaps(df, rows))
+    return HTML(tables.fold(tables.box(summary, wide), whole, tables.fold_label(df, number, shown)))
+
+
+def _mark_gaps(table: str, after: list) -> str:
+    """Mark the body rows at positions ``after`` (``class="after-gap"``: rows left out above them)."""
+    lines, row, body = [], -1, False
+    for line in table.split("\n"):
+        stripped = line.lstrip()
+        body = body or stripped.startswith("<tbody")
+        if body and stripped.startswith("<tr"):
+            row += 1
+            if row in after:
+                line = line.replace("<tr", '<tr class="after-gap"', 1)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _table_html(df: pd.DataFrame, caption: str | None) -> str:
+    """``df`` as an HTML table (no index, numbers marked) with ``caption``, already numbered."""
     table = _align_numbers(df, df.to_html(index=False, escape=True, border=0, classes="dataframe analysis-table"))
+    table = _label_cells(df, table)
     if caption:
         head, rest = table.split(">", 1)
-        table = f"{head}>\n  <caption>{html.escape(table_caption(caption))}</caption>{rest}"
-    return HTML(f'<div class="table-scroll" tabindex="0">\n{table}\n</div>')
+        table = f"{head}>\n  <caption>{html.escape(caption)}</caption>{rest}"
+    return table
 
 
 _NUMBER = re.compile(r"^[-+±]?(\d{1,3}(,\d{3})*|\d+)(\.\d+)?( ?%)?$")
@@ -75,12 +110,29 @@ def _align_numbers(df: pd.DataFrame, table: str) -> str:
     return "\n".join(lines)
 
 
-def myst_table(caption: str | None, lines: list) -> str:
+def _label_cells(df: pd.DataFrame, table: str) -> str:
+    """Give each body cell its column's heading (``data-label``): on a phone, where a table's rows
+    stack (book/_static/analysis.css), each value shows beside the name of what it is."""
+    names = [html.escape(str(c), quote=True) for c in df.columns]
+    lines, col = [], 0
+    for line in table.split("\n"):
+        stripped = line.lstrip()
+        if stripped.startswith("<tr"):
+            col = 0
+        elif stripped.startswith("<td") and col < len(names):
+            line = line.replace("<td", f'<td data-label="{names[col]}"', 1)
+            col += 1
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def myst_table(caption: str | None, lines: list, wide: bool = False) -> str:
     """A MyST (Markdown) table, numbered and captioned like :func:`show`'s (no Sphinx number: the
-    table directive has no name)."""
-    if not caption:
-        return "\n".join(lines)
-    return "\n".join([f":::{{table}} {cell(table_caption(caption))}", *lines, ":::"])
+    table directive has no name); ``wide``: at the page's full width, in the theme's container."""
+    table = (
+        "\n".join(lines) if not caption else "\n".join([f":::{{table}} {cell(table_caption(caption))}", *lines, ":::"])
+    )
+    return f"::::{{container}} {tables.FULL_WIDTH}\n{table}\n::::" if wide else table
 
 
 def money(x, decimals: int = 0) -> str:
