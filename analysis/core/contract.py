@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import params, readings, reconcile
+from . import numbers, params, readings, reconcile
 
 BETTER = ("higher", "lower")
 FORMATS = ("money", "percent", "ratio", "number")
@@ -58,12 +58,16 @@ class Metric:
 
     def format(self, value) -> str:
         """The value as the book shows it: ``12.3 %``, ``2,244,518``, ``1.87``."""
-        if value is None or not np.isfinite(value):
-            return "n/a"
-        d = self.decimals
         if self.fmt == "percent":
-            return f"{100 * value + 0.0:,.{d}f} %"
-        return f"{round(float(value), d) + 0.0:,.{d}f}"  # + 0.0: no "-0"
+            return numbers.percent(value, self.decimals)
+        return numbers.number(value, self.decimals)
+
+    def change(self, difference) -> str:
+        """A difference of two values of the metric: ``+1.20 percentage points`` for a rate (never
+        %), ``+2,244`` otherwise; zero unsigned."""
+        if self.fmt == "percent":
+            return numbers.points(difference, self.decimals)
+        return numbers.number(difference, self.decimals, sign=True)
 
 
 @dataclass(frozen=True)

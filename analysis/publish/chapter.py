@@ -289,8 +289,8 @@ def sobol(unc, caption: str = "Sobol indices: the share of the decision measure'
     shown = pd.DataFrame(
         {
             "assumption": [uncertainty.label(ev.parameters[k]) for k in s["parameter"]],
-            "alone (first order, 95 % interval)": [interval(r, "first_order") for _, r in s.iterrows()],
-            "with interactions (total, 95 % interval)": [interval(r, "total") for _, r in s.iterrows()],
+            "alone (first order, 95\u00a0% interval)": [interval(r, "first_order") for _, r in s.iterrows()],
+            "with interactions (total, 95\u00a0% interval)": [interval(r, "total") for _, r in s.iterrows()],
         }
     )
     n, d = int(s["n"].iloc[0]), len(s)

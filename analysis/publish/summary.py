@@ -12,7 +12,7 @@ import json
 import pandas as pd
 
 from .. import evaluations
-from ..core import reconcile, uncertainty, verdict
+from ..core import numbers, reconcile, uncertainty, verdict
 from . import chapter, markup
 
 
@@ -217,9 +217,9 @@ def findings_text(frame: pd.DataFrame) -> str:
 
     def glued(name: str, value, metric) -> str:
         """Glue ``value`` in the metric's unit and return the role that shows it."""
-        scale, suffix = (100.0, " %") if metric.fmt == "percent" else (1.0, "")
-        chapter.glue_number(name, round(scale * value, metric.decimals) + 0.0)  # + 0.0: never "-0"
-        return f"{{glue:text}}`{name}:,.{metric.decimals}f`{suffix}"
+        shown, spec, suffix = numbers.glued(value, metric.decimals, "percent" if metric.fmt == "percent" else "number")
+        chapter.glue_number(name, shown)
+        return f"{{glue:text}}`{name}:{spec}`{suffix}"
 
     paragraphs = []
     for r in frame.itertuples():

@@ -112,7 +112,7 @@ def and_list(items) -> str:
 
 
 def _percent(share: float) -> str:
-    return f"{100 * share:.4g} %"
+    return f"{100 * share:.4g}\u00a0%"
 
 
 def term_mix_text(mix: dict) -> str:

@@ -1,0 +1,151 @@
+"""The book's one number vocabulary: every number a page, a table, a verdict or a download shows
+is written by these functions, on Babel's locale data (``babel.numbers``), so that a number looks
+the same everywhere and a later edition in another language changes only ``locale``.
+
+The forms, for the English edition (``locale="en"``):
+
+* a share as a percentage with a no-break space before the sign, so that "%" never wraps alone:
+  ``7.05 %`` (U+00A0 between the figure and the sign);
+* a difference of two rates in percentage points, never in %: ``+1.20 percentage points``;
+* no signed zero: a value that rounds to zero is ``0.00``, never ``-0.00``;
+* amounts of a million or more as a figure and a scale word: ``USD 310 million``,
+  ``USD 2.2 billion`` (never ``USD 310,000 million``);
+* a published figure at the precision the source printed it (the ``decimals`` recorded beside it
+  in ``data/published``), a computed one no finer than its uncertainty (:func:`decimals_for`),
+  a parameter with the digits it was written with, at most :data:`SIGNIFICANT` of them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from babel.numbers import format_compact_decimal, format_decimal
+
+LOCALE = "en"  # the edition's language; a Spanish edition passes "es" (decimal comma)
+NBSP = "\u00a0"  # between a figure and its "%" (and its scale word): they never part at a line end
+POINTS = "percentage points"  # the unit of a difference of two rates
+SIGNIFICANT = 4  # digits shown of a parameter that is not a whole number (an input, not a result)
+MISSING = "n/a"
+
+
+def _missing(x) -> bool:
+    """True for None, NaN and infinities: values a page shows as :data:`MISSING`."""
+    try:
+        return x is None or not math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return True
+
+
+def _unsigned_zero(x: float, decimals: int) -> float:
+    """``x`` rounded to ``decimals``, a negative zero made positive (no "-0.00")."""
+    return round(float(x), decimals) + 0.0
+
+
+def number(x, decimals: int = 0, locale: str = LOCALE, sign: bool = False) -> str:
+    """A number with thousands separated and ``decimals`` decimals: ``1,234,567.89``.
+
+    Parameters
+    ----------
+    x : float
+    decimals : int
+        Decimals shown (negative: rounded to tens, hundreds, ...; shown without decimals).
+    locale : str
+        Babel locale of the edition.
+    sign : bool
+        Show a "+" before a positive value (a change); zero has no sign.
+    """
+    if _missing(x):
+        return MISSING
+    v = _unsigned_zero(x, decimals)
+    d = max(int(decimals), 0)
+    out = format_decimal(v, "#,##0" + ("." + "0" * d if d else ""), locale=locale)
+    return ("+" + out) if sign and v > 0 else out
+
+
+def percent(share, decimals: int = 2, locale: str = LOCALE, sign: bool = False) -> str:
+    """A share as a percentage: ``0.0705`` -> ``7.05 %`` (no-break space before the sign)."""
+    if _missing(share):
+        return MISSING
+    return number(100 * float(share), decimals, locale, sign) + NBSP + "%"
+
+
+def points(difference, decimals: int = 2, locale: str = LOCALE, sign: bool = True) -> str:
+    """A difference of two shares in percentage points: ``0.012`` -> ``+1.20 percentage points``."""
+    if _missing(difference):
+        return MISSING
+    return number(100 * float(difference), decimals, locale, sign) + NBSP + POINTS
+
+
+def written(x, locale: str = LOCALE) -> str:
+    """A parameter as written, without float noise: whole numbers whole (``42,582``), others to
+    at most :data:`SIGNIFICANT` significant digits but never fewer than their whole part
+    (``0.4842``, ``62.02``, ``8.5``)."""
+    if _missing(x):
+        return MISSING
+    x = float(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return number(x, 0, locale)
+    first = int(math.floor(math.log10(abs(x))))  # the place of the first significant digit
+    keep = max(SIGNIFICANT - 1 - first, 0)
+    v = _unsigned_zero(x, keep)
+    return format_decimal(v, "#,##0." + "#" * max(keep, 1), locale=locale)
+
+
+def written_percent(share, locale: str = LOCALE) -> str:
+    """A share parameter as written, as a percentage: ``0.0705`` -> ``7.05 %``."""
+    if _missing(share):
+        return MISSING
+    return written(100 * float(share), locale) + NBSP + "%"
+
+
+def decimals_for(uncertainty: float, scale: float = 1.0) -> int:
+    """Decimals a computed value deserves: down to the first significant digit of its
+    ``uncertainty`` (a standard error, a tolerance), after multiplying by ``scale`` (100 for a
+    percentage). Zero decimals for an uncertainty of 1 or more (never a negative count)."""
+    u = abs(float(uncertainty) * scale)
+    if not math.isfinite(u) or u == 0:
+        return 0
+    return max(-int(math.floor(math.log10(u))), 0)
+
+
+def published(value, decimals: int, as_percent: bool = False, locale: str = LOCALE) -> str:
+    """A published figure at the source's precision: ``decimals`` is the number of decimals the
+    document printed (recorded beside the figure in ``data/published``), never more."""
+    if as_percent:
+        return percent(value, decimals, locale)
+    return number(value, decimals, locale)
+
+
+def scaled(x, decimals: int = 1, locale: str = LOCALE) -> str:
+    """An amount of a million or more as a figure and a scale word: ``310e6`` -> ``310 million``,
+    ``2.2e9`` -> ``2.2 billion``; smaller amounts whole: ``42,582``."""
+    if _missing(x):
+        return MISSING
+    if abs(float(x)) < 1e6:
+        return number(x, 0, locale)
+    words = format_compact_decimal(float(x), format_type="long", locale=locale, fraction_digits=decimals)
+    return words.replace(" ", NBSP, 1)
+
+
+def usd(x, decimals: int = 0, locale: str = LOCALE) -> str:
+    """An amount in US dollars: ``USD 42,582``; ``USD 310 million`` from a million up."""
+    if _missing(x):
+        return MISSING
+    shown = scaled(x, max(decimals, 1), locale) if abs(float(x)) >= 1e6 else number(x, decimals, locale)
+    return "USD" + NBSP + shown
+
+
+FORMS = ("number", "percent", "points")
+
+
+def glued(x, decimals: int, form: str = "number", sign: bool = False) -> tuple:
+    """How a page's prose shows a glued number (glue keeps Python floats, formatted by the
+    Markdown's ``{glue:text}`` spec): ``(value, spec, suffix)``, the value already scaled and
+    rounded (a share to percent, no negative zero), so that ``f"{value:{spec}}{suffix}"`` reads as
+    :func:`number`, :func:`percent` or :func:`points` write it (for ``locale="en"``)."""
+    if form not in FORMS:
+        raise ValueError(f"form {form!r} is not one of {FORMS}")
+    scale = 1 if form == "number" else 100
+    suffix = {"number": "", "percent": NBSP + "%", "points": NBSP + POINTS}[form]
+    d = max(int(decimals), 0)
+    return _unsigned_zero(scale * float(x), d), f"{'+' if sign else ''},.{d}f", suffix
