@@ -18,6 +18,7 @@ The forms, for the English edition (``locale="en"``):
 from __future__ import annotations
 
 import math
+import re
 
 from babel.numbers import format_compact_decimal, format_decimal
 
@@ -26,6 +27,17 @@ NBSP = "\u00a0"  # between a figure and its "%" (and its scale word): they never
 POINTS = "percentage points"  # the unit of a difference of two rates
 SIGNIFICANT = 4  # digits shown of a parameter that is not a whole number (an input, not a result)
 MISSING = "n/a"
+BESIDE_PUBLISHED = 1  # a reproduced figure beside a published one: one decimal finer, to see how it rounds
+
+
+_SPACED_PERCENT = re.compile(r"(?<=\d) %")
+
+
+def spaced(text: str) -> str:
+    """Prose written by hand (a parameter file's unit, note or locator) with the book's one
+    "%" form: a no-break space between a figure and "%". A "%" written against its figure
+    ("12%", as a quoted source prints it) is left as written."""
+    return _SPACED_PERCENT.sub(NBSP + "%", str(text))
 
 
 def _missing(x) -> bool:
@@ -99,13 +111,13 @@ def written_percent(share, locale: str = LOCALE) -> str:
 
 
 def decimals_for(uncertainty: float, scale: float = 1.0) -> int:
-    """Decimals a computed value deserves: down to the first significant digit of its
-    ``uncertainty`` (a standard error, a tolerance), after multiplying by ``scale`` (100 for a
-    percentage). Zero decimals for an uncertainty of 1 or more (never a negative count)."""
+    """Decimals a computed value deserves: down to the second significant digit of its
+    ``uncertainty`` (a standard error, a tolerance: 0.0312 -> 3 decimals), after multiplying by
+    ``scale`` (100 for a percentage); none for an uncertainty of 10 or more, nor for none."""
     u = abs(float(uncertainty) * scale)
     if not math.isfinite(u) or u == 0:
         return 0
-    return max(-int(math.floor(math.log10(u))), 0)
+    return max(1 - int(math.floor(math.log10(u))), 0)
 
 
 def published(value, decimals: int, as_percent: bool = False, locale: str = LOCALE) -> str:

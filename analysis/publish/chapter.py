@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import evaluations
-from ..core import information, params, reconcile, uncertainty, verdict
+from ..core import information, numbers, params, reconcile, uncertainty, verdict
 from . import contents, explorer, figures  # noqa: F401 -- figures: the chapters' own, as chapter.figures.*
 from .figures import acceptability, histogram, setup_figures, thousands, tornado  # noqa: F401 -- shown as chapter.*
 from .markup import (  # noqa: F401 -- the chapters' notebooks format through chapter.*
@@ -165,9 +165,10 @@ def reconciliation_cells(
     if tables is not None:
         out = out[out["table"].isin(tables)]
 
-    def num(v, d):
-        return "n/a" if pd.isna(v) else f"{v + 0.0:,.{max(int(d), 0)}f}"
-
+    # The published figure at the decimals the document printed; the reproduced one and the
+    # difference one decimal finer (numbers.BESIDE_PUBLISHED), enough to see how it rounds.
+    finer = numbers.BESIDE_PUBLISHED
+    num = numbers.number
     shown = pd.DataFrame(
         {
             "table": out["table"],
@@ -175,10 +176,11 @@ def reconciliation_cells(
             "row": out["row"].map(label),
             "column": out["column"].map(label),
             "published": [num(v, d) for v, d in zip(out["published"], out["decimals"])],
-            "reproduced": [num(v, d + 2) for v, d in zip(out["reproduced"], out["decimals"])],
-            "difference": [num(v, d + 2) for v, d in zip(out["difference"], out["decimals"])],
+            "reproduced": [num(v, d + finer) for v, d in zip(out["reproduced"], out["decimals"])],
+            "difference": [num(v, d + finer) for v, d in zip(out["difference"], out["decimals"])],
             "tolerance": [
-                "" if pd.isna(t) else f"±{t:,.{max(int(d) + 2, 0)}f}" for t, d in zip(out["tolerance"], out["decimals"])
+                "" if pd.isna(t) else "±" + num(t, max(d + finer, numbers.decimals_for(t)))
+                for t, d in zip(out["tolerance"], out["decimals"])
             ],
             "verdict": out["verdict"],
             "reason": out["reason"],
@@ -194,7 +196,7 @@ def readings(
     fmt, rename = {}, {"reading": "reading", "kind": "kind", "locator": "where in the document"}
     for m in ev.metrics:
         fmt[m.name] = m.format
-        fmt[f"{m.name} change"] = lambda x, m=m: ("+" if x > 0 else "") + m.format(x)
+        fmt[f"{m.name} change"] = m.change
         rename[m.name] = m.label
         rename[f"{m.name} change"] = "change"
     return show(formatted(effects.drop(columns="key"), fmt, rename), caption)
@@ -284,7 +286,8 @@ def sobol(unc, caption: str = "Sobol indices: the share of the decision measure'
     ev = unc["evaluation"]
 
     def interval(row, name):
-        return f"{row[name]:.2f} ({row[name + '_low']:.2f} to {row[name + '_high']:.2f})"
+        low, high = (numbers.number(row[f"{name}_{end}"], 2) for end in ("low", "high"))
+        return f"{numbers.number(row[name], 2)} ({low} to {high})"
 
     shown = pd.DataFrame(
         {
@@ -305,23 +308,26 @@ def value_of_information(ev, voi, caption: str | None = None):
     """The value of information (:func:`analysis.core.information.value_of_information`): per
     uncertain assumption, EVPPI by regression and by nested Monte Carlo, with their standard errors."""
     in_usd = voi.attrs["unit"] == "USD"
-    shown = lambda v: f"{v:,.0f}" if in_usd else f"{100 * v:.2f}"  # noqa: E731
-    unit = "USD" if in_usd else "percentage points of income"
+    scale = 1 if in_usd else 100
+    unit = "USD" if in_usd else f"{numbers.POINTS} of income"
+
+    def shown(v, se):
+        """``v ± se``, no finer than the standard error ``se``."""
+        d = numbers.decimals_for(se, scale)
+        return f"{numbers.number(scale * v, d)} ± {numbers.number(scale * se, d)}"
+
     table = pd.DataFrame(
         {
             "assumption": voi["label"],
-            f"EVPPI, regression ({unit})": [
-                f"{shown(v)} ± {shown(e)}" for v, e in zip(voi["evppi_regression"], voi["se_regression"])
-            ],
-            f"EVPPI, nested Monte Carlo ({unit})": [
-                f"{shown(v)} ± {shown(e)}" for v, e in zip(voi["evppi_nested"], voi["se_nested"])
-            ],
+            f"EVPPI, regression ({unit})": [shown(v, e) for v, e in zip(voi["evppi_regression"], voi["se_regression"])],
+            f"EVPPI, nested Monte Carlo ({unit})": [shown(v, e) for v, e in zip(voi["evppi_nested"], voi["se_nested"])],
             "share of the EVPI": [percent(x, 1) for x in voi["share_of_evpi"]],
         }
     )
     a = voi.attrs
     note = (
-        f"EVPI {shown(a['evpi'])} {unit} from {a['draws']:,} draws; nested Monte Carlo with {a['n_outer']} outer "
+        f"EVPI {shown(a['evpi'], a['evpi_se'])} {unit} from {a['draws']:,} draws; "
+        f"nested Monte Carlo with {a['n_outer']} outer "
         f"and {a['n_inner']:,} inner draws per assumption (± one standard error)"
     )
     return show(table, f"{caption or 'What learning each uncertain assumption would be worth to the decision'}. {note}")
@@ -402,7 +408,8 @@ def glued_sentence(parts, key: str) -> str:
             pieces.append((" " if part[:1].isspace() else "") + text(part) + (" " if part[-1:].isspace() else ""))
         else:
             glue_number(f"{key}_{part.name}", part.value)
-            suffix = (" " if part.suffix[:1].isspace() else "") + text(part.suffix) if part.suffix else ""
+            # text() trims ordinary spaces, not the no-break space that keeps "%" with its figure
+            suffix = (" " if part.suffix[:1] == " " else "") + text(part.suffix) if part.suffix else ""
             pieces.append(f"{{glue:text}}`{key}_{part.name}:{part.spec}`{suffix}")
     return "".join(pieces)
 

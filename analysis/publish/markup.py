@@ -135,10 +135,13 @@ def format_value(value, spec=None) -> str:
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}$~|])")
 
 
+_BLANKS = re.compile(r"[ \t\n\r\f\v]+")  # not the no-break space: it keeps a figure with its unit
+
+
 def text(value) -> str:
     """Text from a parameter file (a unit, locator, note, description, scenario name, ...) for
     Markdown: shown literally, never interpreted as Markdown, MyST roles or HTML; on one line."""
-    plain = " ".join(str(value).split())
+    plain = numbers.spaced(_BLANKS.sub(" ", str(value)).strip(" "))
     return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", plain))
 
 
