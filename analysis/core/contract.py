@@ -172,6 +172,9 @@ class Evaluation:
     corrected: str | None = None  # the scenario that corrects the document's slips, if any
     rate_of_return: str | None = None  # the IRR metric, for Monte Carlo percentiles
     tables: tuple = field(default=())  # Result tables offered as downloads (default: all)
+    # the unit of each downloaded table's values, for the files' headers: table -> {column: unit},
+    # "*" for the columns not named; a key column (year, period) or a column of words has "" (none)
+    units: Mapping = field(default_factory=dict)
     # module with STRUCTURAL and calculation(book, values, result); see analysis.publish.workbook
     workbook: object = None
     # parameters that are policy choices, not uncertain quantities (the social discount rate): shown

@@ -27,6 +27,7 @@ NBSP = "\u00a0"  # between a figure and its "%" (and its scale word): they never
 POINTS = "percentage points"  # the unit of a difference of two rates
 SIGNIFICANT = 4  # digits shown of a parameter that is not a whole number (an input, not a result)
 MISSING = "n/a"
+STORED_DIGITS = 12  # significant digits kept of a computed value (the last bits differ between CPUs)
 BESIDE_PUBLISHED = 1  # a reproduced figure beside a published one: one decimal finer, to see how it rounds
 
 
@@ -38,6 +39,12 @@ def spaced(text: str) -> str:
     "%" form: a no-break space between a figure and "%". A "%" written against its figure
     ("12%", as a quoted source prints it) is left as written."""
     return _SPACED_PERCENT.sub(NBSP + "%", str(text))
+
+
+def stored(x) -> float:
+    """``x`` to :data:`STORED_DIGITS` significant digits: a computed value as glued or
+    downloaded, without the float noise of its last bits (``0.30000000000000004`` -> ``0.3``)."""
+    return float(f"{float(x):.{STORED_DIGITS}g}")
 
 
 def _missing(x) -> bool:
@@ -94,13 +101,19 @@ def written(x, locale: str = LOCALE) -> str:
     (``0.4842``, ``62.02``, ``8.5``)."""
     if _missing(x):
         return MISSING
-    x = float(x)
-    if x.is_integer() and abs(x) < 1e15:
-        return number(x, 0, locale)
-    first = int(math.floor(math.log10(abs(x))))  # the place of the first significant digit
-    keep = max(SIGNIFICANT - 1 - first, 0)
-    v = _unsigned_zero(x, keep)
+    v, keep = rounded(x)
     return format_decimal(v, "#,##0." + "#" * max(keep, 1), locale=locale)
+
+
+def rounded(x) -> tuple:
+    """``x`` as :func:`written` shows it, as a number, and its decimals: ``(62.02, 2)``; whole
+    numbers stay whole ``(42582.0, 0)``."""
+    x = float(x)
+    if x.is_integer():
+        return x + 0.0, 0
+    first = int(math.floor(math.log10(abs(x))))  # the place of the first significant digit
+    v = _unsigned_zero(x, max(SIGNIFICANT - 1 - first, 0))
+    return v, len(repr(v).partition(".")[2].rstrip("0")) if "e" not in repr(v) else SIGNIFICANT - 1 - first
 
 
 def written_percent(share, locale: str = LOCALE) -> str:
@@ -147,7 +160,7 @@ def usd(x, decimals: int = 0, locale: str = LOCALE) -> str:
     return "USD" + NBSP + shown
 
 
-FORMS = ("number", "percent", "points")
+FORMS = ("number", "percent", "points", "written", "written percent")
 
 
 def glued(x, decimals: int, form: str = "number", sign: bool = False) -> tuple:
@@ -157,7 +170,12 @@ def glued(x, decimals: int, form: str = "number", sign: bool = False) -> tuple:
     :func:`number`, :func:`percent` or :func:`points` write it (for ``locale="en"``)."""
     if form not in FORMS:
         raise ValueError(f"form {form!r} is not one of {FORMS}")
-    scale = 1 if form == "number" else 100
-    suffix = {"number": "", "percent": NBSP + "%", "points": NBSP + POINTS}[form]
-    d = max(int(decimals), 0)
-    return _unsigned_zero(scale * float(x), d), f"{'+' if sign else ''},.{d}f", suffix
+    scale = 1 if form in ("number", "written") else 100
+    suffix = NBSP + POINTS if form == "points" else NBSP + "%" if form.endswith("percent") else ""
+    if form.startswith("written"):  # a parameter: the digits it was written with (decimals unused)
+        v, d = rounded(scale * float(x))
+    else:
+        d = max(int(decimals), 0)
+        v = _unsigned_zero(scale * float(x), d)
+    plus = "+" if sign and v != 0 else ""  # a format spec's "+" would sign a zero: "+0"
+    return v, f"{plus},.{d}f", suffix

@@ -105,8 +105,8 @@ class Assumption:
 
     def number(self, name: str, value: float) -> Number:
         if self.percent:
-            return Number(name, *numbers.glued(value, 2, "percent"))
-        return Number(name, float(value), ",.4g")
+            return Number(name, *numbers.glued(value, 0, "written percent"))
+        return Number(name, *numbers.glued(value, 0, "written"))
 
 
 @dataclass(frozen=True)
@@ -212,10 +212,10 @@ def _metric_number(metric, value: float, name: str = "metric") -> Number:
 
 
 def _value_number(name: str, spec, value: float) -> Number:
-    """A parameter's value as the verdict shows it: a share in percent to two decimals."""
-    if spec.kind == "share" or spec.fmt == "percent":
-        return Number(name, *numbers.glued(value, 2, "percent"))
-    return Number(name, float(value), ",.4g")
+    """A parameter's value as the verdict shows it: with the digits it was written with
+    (:func:`numbers.written`), a share as a percentage."""
+    form = "written percent" if spec.kind == "share" or spec.fmt == "percent" else "written"
+    return Number(name, *numbers.glued(value, 0, form))
 
 
 def _pct(name: str, share: float) -> Number:

@@ -362,24 +362,29 @@ def explore(ev, sc, res, unc=None):
 # --- downloads and glue -------------------------------------------------------------------------
 
 
-def downloads(ev):
-    """Links to the chapter's tables as CSV files and one XLSX workbook (written by the build)."""
+def downloads(ev, sc):
+    """Links to the chapter's tables as CSV files and one XLSX workbook (written by the build) of
+    the scenario ``sc`` the page shows: each file named by the scenario and its parameters' digest
+    (:func:`contents.download_name`), each column headed with its unit."""
     from IPython.display import Markdown
 
     names = contents.download_tables(ev)
-    links = ", ".join(f"{{download}}`{name}.csv <_generated/{ev.name}/{name}.csv>`" for name in names)
-    text = (
-        f"The tables of the scenario this page shows: {links}; all of them in one workbook: "
+    files = [contents.download_name(name, sc) for name in names]
+    links = ", ".join(f"{{download}}`{f} <_generated/{ev.name}/{f}>`" for f in files)
+    out = (
+        f"The tables of the scenario this page shows, each file named by the scenario and the first "
+        f"digits of its parameters' SHA-256 (`{sc.sha256[:12]}`), each column headed with its unit: "
+        f"{links}; all of them in one workbook: "
         f"{{download}}`{ev.name}.xlsx <_generated/{ev.name}/{ev.name}.xlsx>`."
     )
     live = contents.workbook_name(ev)
     if live:
-        text += (
+        out += (
             f" The whole evaluation as a spreadsheet with live formulas, each input named and cited, "
             f"recalculating to this page's numbers: {{download}}`{live} <_generated/{ev.name}/{live}>` "
             f"(or `python -m analysis workbook {ev.name} --out FILE.xlsx` for any scenario)."
         )
-    return Markdown(text)
+    return Markdown(out)
 
 
 def glue_number(name: str, value) -> None:
@@ -388,7 +393,7 @@ def glue_number(name: str, value) -> None:
     CPUs (SIMD paths), which would make the committed notebooks differ from one machine to the next."""
     from myst_nb import glue
 
-    glue(name, float(f"{float(value):.12g}"), display=False)
+    glue(name, numbers.stored(value), display=False)
 
 
 def glue_markdown(name: str, text: str) -> None:

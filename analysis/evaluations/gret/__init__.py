@@ -83,4 +83,17 @@ EVALUATION = Evaluation(
         "intro_payments",
         "financing_need",
     ),
+    units={
+        "macro": {"*": "share a year", "year": "", "inflation_factor": "factor a year"},
+        "investment": {"*": "k$", "generation": "", "units": "homes"},
+        "sources": {"*": "k$", "generation": ""},
+        "uses": {"*": "k$", "generation": ""},
+        "totals": {"*": "k$", "year": ""},
+        "subsidies": {"*": "k$", "generation": ""},
+        "treasury": {"*": "% of the generation's origin value", "year": ""},
+        "loan_schedules": {"*": "k$", "year": ""},
+        "effort": {"*": "USD a month", "effort_rate": "share of income"},
+        "intro_payments": {"rate": "share a year", "years": "years", "monthly_payment": "USD a month"},
+        "financing_need": {"*": "k$", "year": ""},
+    },
 )
