@@ -370,11 +370,12 @@ def downloads(ev, sc):
 
     names = contents.download_tables(ev)
     files = [contents.download_name(name, sc) for name in names]
-    links = ", ".join(f"{{download}}`{f} <_generated/{ev.name}/{f}>`" for f in files)
+    # the link says the table (a file name of 50 characters would not wrap on a phone)
+    links = ", ".join(f"{{download}}`{name} <_generated/{ev.name}/{f}>`" for name, f in zip(names, files))
     out = (
-        f"The tables of the scenario this page shows, each file named by the scenario and the first "
-        f"digits of its parameters' SHA-256 (`{sc.sha256[:12]}`), each column headed with its unit: "
-        f"{links}; all of them in one workbook: "
+        f"The tables of the scenario this page shows as CSV files, each named by its table, the scenario "
+        f"({text(sc.name)}) and the first digits of the parameters' SHA-256 (`{sc.sha256[:12]}`), each "
+        f"column headed with its unit: {links}; all of them in one workbook: "
         f"{{download}}`{ev.name}.xlsx <_generated/{ev.name}/{ev.name}.xlsx>`."
     )
     live = contents.workbook_name(ev)
