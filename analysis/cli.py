@@ -155,9 +155,7 @@ def run_payload(evaluation: str, scenario: str | None, overrides: dict) -> dict:
 
 
 def _signed(metric, value) -> str:
-    text = metric.format(value)
-    text = text if text.startswith("-") or text.strip("0., %") == "" else "+" + text
-    return text.replace(" %", " percentage points")
+    return metric.change(value)
 
 
 def _number(value) -> str:

@@ -260,7 +260,14 @@ def edition(tmp_path_factory):
 # A scheduler of our own rather than --dist loadgroup: with pytest 9.2, xdist 3.8's xdist_group
 # marks no longer change the node id it groups by, so loadgroup splits every group.
 BOOK_UNIT = "built book"
-BOOK_FILES = ("test_browser.py", "test_accessibility.py", "test_pdf.py", "test_bibliography.py", "test_editions.py")
+BOOK_FILES = (
+    "test_browser.py",
+    "test_accessibility.py",
+    "test_pdf.py",
+    "test_bibliography.py",
+    "test_editions.py",
+    "test_number_forms.py",
+)
 GRET_UNIT = "the GRET workbook as published"
 COMPILED_UNIT = "the other compiled workbooks"
 GRET_TESTS = (  # of test_workbook_gret.py; their "[corrected]" case goes to COMPILED_UNIT

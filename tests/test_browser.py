@@ -392,7 +392,8 @@ def test_every_chapter_links_its_downloads_and_they_resolve(crawl, name):
     section = _section(html, f"book/{name}.html", f"{name}-downloads")
     hrefs = [a["href"] for a in section.find_all("a", href=True) if "_downloads" in a["href"]]
     ev = evaluations.get(name)
-    wanted = {f"{t}.csv" for t in contents.download_tables(ev)} | {f"{name}.xlsx"}
+    sc = ev.load()  # each table's file is named by the page's scenario and its parameters' digest
+    wanted = {contents.download_name(t, sc) for t in contents.download_tables(ev)} | {f"{name}.xlsx"}
     wanted |= {contents.workbook_name(ev)} - {None}
     assert {h.rsplit("/", 1)[-1] for h in hrefs} == wanted
     for h in hrefs:
@@ -538,8 +539,13 @@ def verdict_boxes(html: Path) -> dict:
         for box in soup.select("div.verdict"):
             name = next(c for c in box["class"] if c.startswith("verdict-"))[len("verdict-") :]
             body = " ".join(p.get_text() for p in box.find_all("p") if "admonition-title" not in p.get("class", []))
-            found.setdefault(name, {})[str(page.relative_to(html))] = " ".join(body.replace("’", "'").split())
+            found.setdefault(name, {})[str(page.relative_to(html))] = _spaced(body.replace("’", "'"))
     return found
+
+
+def _spaced(text: str) -> str:
+    """``text`` with each run of blanks one space, the no-break space kept (it is the book's: "7.05 %")."""
+    return re.sub(r"[ \t\n\r\f\v]+", " ", text).strip()
 
 
 VERDICT_PAGES = ("book/intro.html", "book/summary.html", "book/uncertainty.html")
@@ -553,7 +559,7 @@ def readings_tables(html: Path) -> dict:
         soup = BeautifulSoup((html / "book" / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
         tables = [t for t in soup.select("table") if "Readings that can change the answer" in t.get_text()]
         assert len(tables) == 1, name
-        rows = [[" ".join(td.get_text().split()) for td in tr.find_all("td")] for tr in tables[0].select("tbody tr")]
+        rows = [[_spaced(td.get_text()) for td in tr.find_all("td")] for tr in tables[0].select("tbody tr")]
         found[name] = [(r[1].replace("’", "'").removeprefix("this book's: "), r[3], r[5]) for r in rows]
     return found
 
@@ -575,7 +581,7 @@ def test_the_uncertainty_page_ranks_the_programmes_as_the_library_does(built_boo
     across = summary.comparison(summary.analyses(with_sobol=True))[0]
     ranking = "".join(p if isinstance(p, str) else p.shown() for p in verdict.ranking(across))
     page = BeautifulSoup((built_book / "book" / "uncertainty.html").read_text(encoding="utf-8"), "html.parser")
-    assert ranking in " ".join(page.get_text().split()).replace("’", "'")  # MyST's smart quotes
+    assert ranking in _spaced(page.get_text()).replace("’", "'")  # MyST's smart quotes
     assert "The ranking does not survive uniform shapes." in ranking  # the finding, as of this release
 
 

@@ -175,8 +175,9 @@ def test_a_new_evaluation_is_a_package_a_notebook_a_data_folder_and_one_registry
     page = (html / "book" / "toy.html").read_text(encoding="utf-8")
     assert chapter_parts(page, "toy") == [f"toy-{part}" for part in chapter.PARTS]
     assert 'href="toy.html"' in (html / "book" / "gret.html").read_text(encoding="utf-8")  # in the navigation
-    assert "flows.csv" in page and "toy.xlsx" in page
-    assert (project / "book" / "_generated" / "toy" / "flows.csv").is_file()
+    flows = list((project / "book" / "_generated" / "toy").glob("flows-base-*.csv"))
+    assert len(flows) == 1 and re.fullmatch(r"flows-base-[0-9a-f]{12}\.csv", flows[0].name)  # scenario, digest
+    assert flows[0].name in page and "toy.xlsx" in page
     nb = nbformat.read(project / "book" / "toy.ipynb", as_version=4)
     assert nb.metadata["analysis_build"]["parameters"] == {"scenario": "base", "overrides": {}}
     # A quiet build: one line per step (each page executed or reused, the PDF, the HTML) and the

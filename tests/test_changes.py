@@ -61,7 +61,7 @@ def test_value_changes_first_grouped_sources_cited_and_rewordings_counted():
     assert len(values) == 1  # one row for the two scenarios that share the change
     row = values.iloc[0]
     assert row["scenarios"] == "as published, corrected"
-    assert (row[SHOWN[0]], row[SHOWN[1]]) == ("8.5 %", "7 %")
+    assert (row[SHOWN[0]], row[SHOWN[1]]) == ("8.5\u00a0%", "7\u00a0%")
     assert "_" not in row["parameter"]
     sources = "\n".join(parts["sources"])
     assert "{cite:t}`bcrp_vivienda`" in sources and "{cite:t}`idb_pe_fmv`" in sources

@@ -82,7 +82,7 @@ def test_run_text_names_the_overrides_and_compares_with_the_unmodified_scenario(
         row = f"  {m.label} ({m.unit}): {m.format(new[m.name])}; unmodified {m.format(old[m.name])}; difference "
         assert any(line.startswith(row) for line in lines), row
     irr = ev.metric("total.irr")
-    assert f"unmodified {irr.format(old['total.irr'])}" in out and irr.format(old["total.irr"]).endswith(" %")
+    assert f"unmodified {irr.format(old['total.irr'])}" in out and irr.format(old["total.irr"]).endswith("\u00a0%")
     assert "percentage points" in out and "programme_cash_flow" in out
 
 

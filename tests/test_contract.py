@@ -78,7 +78,7 @@ def test_an_unknown_evaluation_names_the_known_ones():
 
 def test_metric_formats_in_its_unit():
     assert Metric("npv", "NPV", "USD", "money", 0).format(2244518.08) == "2,244,518"
-    assert Metric("irr", "IRR", "% a year", "percent", 1).format(0.1327) == "13.3 %"
+    assert Metric("irr", "IRR", "% a year", "percent", 1).format(0.1327) == "13.3\u00a0%"
     assert Metric("bc", "B/C", "ratio", "ratio", 2).format(1.8749) == "1.87"
     assert Metric("npv", "NPV", "USD", "money", 0).format(-0.2) == "0"  # never "-0"
     assert Metric("irr", "IRR", "%", "percent", 1).format(float("nan")) == "n/a"

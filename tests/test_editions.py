@@ -150,10 +150,11 @@ def test_the_banner_names_scenarios_files_overrides_and_their_replaced_citations
     es = next(e for e in facts["evaluations"] if e["evaluation"] == "elsalvador")
     assert es["files"] == ["data/elsalvador/as_published.yaml", "data/elsalvador/corrected.yaml"]
     (o,) = es["overrides"]
-    assert (o["parameter"], o["value"], o["replaced"]) == ("rent_to_price", "9 %", "8.5 %")
+    assert (o["parameter"], o["value"], o["replaced"]) == ("rent_to_price", "9\u00a0%", "8.5\u00a0%")
     assert o["replaced_origin"] == "data/elsalvador/as_published.yaml" and o["locator"]
     banner = build.banner_html(facts)
-    for text in ("corrected", "as_published.yaml", "rent_to_price", "9 %", "8.5 %", es["sha256"], facts["commit"]):
+    shown = ("9\u00a0%", "8.5\u00a0%")
+    for text in ("corrected", "as_published.yaml", "rent_to_price", *shown, es["sha256"], facts["commit"]):
         assert text in banner
     assert [e["scenario"] for e in facts["evaluations"] if not e["changed"]] == ["base", "as_published"]
     o["locator"] = "<b>x</b><script>alert(1)</script>"
@@ -192,7 +193,7 @@ def test_the_register_marks_an_overridden_value_with_the_value_it_replaced_and_i
     rows = {line.split("|")[1].strip(): line for line in lines if line.startswith("| `")}
     row = rows["`rent_to_price`"]
     was = sc.entries["rent_to_price"]["replaced"]
-    assert "9 % — set by command line; replaces 8.5 % (data/elsalvador/as\\_published.yaml)" in row
+    assert "9\u00a0% — set by command line; replaces 8.5\u00a0% (data/elsalvador/as\\_published.yaml)" in row
     assert f"replaced value's citation: {{cite:p}}`{was['source']}`" in row
     assert f"replaced value's locator: {chapter.text(was['locator'])}" in row
     assert row.rstrip(" |").endswith("command line")
@@ -420,7 +421,8 @@ def test_every_page_of_an_edition_carries_its_banner(edition):
         banner = soup.select_one(".bd-header-announcement .edition-banner")
         assert banner is not None, f"{page.relative_to(folder)}: no banner"
         text = banner.get_text(" ", strip=True)
-        for part in (EDITION, "hostile", "rent_to_price", "9 %", "replaces 8.5 %", es["sha256"], facts["commit"]):
+        shown = ("9\u00a0%", "replaces 8.5\u00a0%")
+        for part in (EDITION, "hostile", "rent_to_price", *shown, es["sha256"], facts["commit"]):
             assert part in text, f"{page.relative_to(folder)}: {part!r} missing from the banner"
     main = contents.HTML / "book" / "elsalvador.html"
     if main.is_file():  # the book itself has no banner
@@ -435,7 +437,7 @@ def test_an_edition_shows_the_overridden_value_with_the_value_it_replaced(editio
     section = section if section.name == "section" else section.find_parent("section")
     row = next(tr for tr in section.find("table").find_all("tr") if "rent_to_price" in tr.get_text())
     text = row.get_text(" ", strip=True)
-    assert "9 % — set by command line; replaces 8.5 % (data/elsalvador/as_published.yaml)" in text
+    assert "9\u00a0% — set by command line; replaces 8.5\u00a0% (data/elsalvador/as_published.yaml)" in text
     assert "replaced value’s citation" in text or "replaced value's citation" in text
     assert row.find("a", href=lambda h: h and "references.html" in h) is not None
     summary = (folder / "book" / "summary.html").read_text(encoding="utf-8")
@@ -448,13 +450,17 @@ def test_an_edition_has_its_own_downloads(edition):
 
     folder, _, _ = edition
     soup = BeautifulSoup((folder / "book" / "elsalvador.html").read_text(encoding="utf-8"), "html.parser")
-    href = next(a["href"] for a in soup.find_all("a", href=True) if a["href"].endswith("/cash_flow.csv"))
+    # named by the edition's scenario (hostile: corrected with other texts) and its inputs' digest
+    named = re.compile(r"/cash_flow-hostile-([0-9a-f]{12})\.csv$")
+    href = next(a["href"] for a in soup.find_all("a", href=True) if named.search(a["href"]))
+    book_sc, book_result = evaluations.run("elsalvador")
+    assert named.search(href).group(1) != book_sc.sha256[:12]
     edition_rows = list(csv.DictReader((folder / "book" / href).open()))
     expected = evaluations.run("elsalvador", "corrected", EDITION_OVERRIDES)[1].tables["cash_flow"]
-    book = evaluations.run("elsalvador")[1].tables["cash_flow"]
+    book = book_result.tables["cash_flow"]
     column = "imputed_rent"
-    shown = [float(r[column]) for r in edition_rows]
-    assert shown == pytest.approx(list(expected[column]), rel=1e-12)
+    shown = [float(r[f"{column} (USD)"]) for r in edition_rows]  # the header names the unit
+    assert shown == pytest.approx(list(expected[column]), rel=1e-11)  # kept to 12 significant digits
     assert shown != pytest.approx(list(book[column]), rel=1e-6)  # not the book's table
 
 

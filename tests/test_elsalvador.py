@@ -324,7 +324,7 @@ def test_published_csv_is_the_only_published_file():
 def test_term_mix_text():
     assert findings.term_mix_text({20: 1.0}) == "everything at 20 years"
     assert findings.term_mix_text({10: 1 / 3, 20: 1 / 3, 30: 1 / 3}) == "equal shares at 10, 20 and 30 years"
-    assert findings.term_mix_text({10: 0.25, 20: 0.75, 30: 0.0}) == "25 % at 10 and 75 % at 20 years"
+    assert findings.term_mix_text({10: 0.25, 20: 0.75, 30: 0.0}) == "25\u00a0% at 10 and 75\u00a0% at 20 years"
 
 
 def test_slip_follows_the_parameters(base):

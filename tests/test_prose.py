@@ -76,14 +76,14 @@ def typed_numbers(text: str) -> list:
 
 
 def test_typed_numbers_finds_values_and_lets_labels_through():
-    assert typed_numbers("at a 12 % discount rate over 20 years") == ["12", "20"]
+    assert typed_numbers("at a 12\u00a0% discount rate over 20 years") == ["12", "20"]
     assert typed_numbers("$T = 20$ and $r_m = (1 + i)^{1/12} - 1$") == ["20"]
     assert typed_numbers("Tabla 6, para. 2.5 and footnote 11 (ENAHO 2022); Subcomponent 1") == []
     assert typed_numbers("USD {glue:text}`pe_npv:,.0f` ({cite}`idb_pe_fmv`), `h1_s1.yaml`") == []
     assert typed_numbers("1. **Home value** is 42,582") == ["42,582"]
     assert typed_numbers("### 3.1 Savings of category 1, loan 2 (section 1.6, table 3.3)\n$c_1 + B^2$") == []
     assert typed_numbers("loan 1 over 7 to 8 years") == ["7", "8"]
-    assert typed_numbers("in k\\$. Generation $g = 1, \\dots, H$ at 5 %") == ["5"]
+    assert typed_numbers("in k\\$. Generation $g = 1, \\dots, H$ at 5\u00a0%") == ["5"]
 
 
 @pytest.mark.parametrize("name", CHAPTERS)

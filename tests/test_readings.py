@@ -131,6 +131,6 @@ def test_a_calibrated_reproduction_is_said_in_the_verdict():
         "value added in the economy per USD spent on construction",
         "value added in the economy per USD spent on real-estate intermediation",
     ]
-    assert "matched through calibrated values" in v.sentence and "62.02 %" in v.sentence
-    assert v.as_dict()["calibrated"][0]["value"] == "62.02 %"
+    assert "matched through calibrated values" in v.sentence and "62.02\u00a0%" in v.sentence
+    assert v.as_dict()["calibrated"][0]["value"] == "62.02\u00a0%"
     assert not verdict.analysed(PERU)["verdict"].calibrated

@@ -84,9 +84,9 @@ def test_the_register_shows_meaning_formatted_values_and_live_citations(evaluati
 
 def test_values_are_shown_with_their_unit():
     share, rate = params.Spec("share"), params.Spec("number", 0, 1, fmt="percent")
-    assert chapter.format_value(0.0705, share) == "7.05 %"
-    assert chapter.format_value(0.12, rate) == "12 %"
-    assert chapter.format_value({20: 1.0}, params.Spec("share_map")) == "20 years: 100 %"
+    assert chapter.format_value(0.0705, share) == "7.05\u00a0%"
+    assert chapter.format_value(0.12, rate) == "12\u00a0%"
+    assert chapter.format_value({20: 1.0}, params.Spec("share_map")) == "20 years: 100\u00a0%"
     assert chapter.format_value(True, params.Spec("boolean")) == "yes"
     assert chapter.format_value("works_plus_premium", params.Spec("choice")) == "works plus premium"
     assert chapter.format_value(42582.0, params.Spec("number")) == "42,582"
@@ -132,7 +132,7 @@ def test_numeric_columns_are_aligned_as_numbers_and_text_is_not():
     df = pd.DataFrame(
         {
             "row": ["Tabla 3", "x"],
-            "money": ["1,234.5", "-7.05 %"],
+            "money": ["1,234.5", "-7.05\u00a0%"],
             "n": [1, 2],
             "text": ["a b", "3"],
             "flag": [True, False],

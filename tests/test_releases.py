@@ -166,7 +166,7 @@ def released_clone(tmp_path_factory):
         ),
         encoding="utf-8",
     )
-    git("commit", "-qam", "Default rate 3 %")
+    git("commit", "-qam", "Default rate 3\u00a0%")
     done = _cli(repo, "release", "9.0.0")
     assert done.returncode == 0, done.stderr[-2000:]
     done = _cli(repo, "site")

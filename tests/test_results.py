@@ -47,7 +47,7 @@ def test_an_added_scenario_file_keeps_the_release_comparison_green(tmp_path, mon
         shutil.copytree(ROOT / "data" / name, data / name)
     monkeypatch.setattr(params, "DATA_DIR", data)
     (data / "elsalvador" / "rent_7.yaml").write_text(
-        "description: As published with rent at 7 % of the home's value (an illustration).\n"
+        "description: As published with rent at 7\u00a0% of the home's value (an illustration).\n"
         "extends: as_published\nparameters:\n"
         "  rent_to_price: {value: 0.07, source: gpg_elsalvador, locator: an illustration}\n",
         encoding="utf-8",

@@ -202,8 +202,8 @@ def test_cross_programme_comparison():
         first = uncertainty.candidates(frag[frag["evaluation"] == ev.name]).iloc[0]
         assert row["most fragile assumption"] == first["label"] == verdicts[ev.name].most_fragile.label
     assert across["probability it fails"].between(0, 1).all()
-    assert (across["95 % interval, low"] <= across["probability it fails"]).all()
-    assert (across["probability it fails"] <= across["95 % interval, high"]).all()
+    assert (across["95\u00a0% interval, low"] <= across["probability it fails"]).all()
+    assert (across["probability it fails"] <= across["95\u00a0% interval, high"]).all()
     es_rows = frag[frag["evaluation"] == "elsalvador"].set_index("parameter")
     r = es_rows.loc["rent_to_price"]
     assert r["relative_move"] == pytest.approx(abs(r["switching_value"] - r["value"]) / r["value"])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import params, readings, reconcile
+from . import numbers, params, readings, reconcile
 
 BETTER = ("higher", "lower")
 FORMATS = ("money", "percent", "ratio", "number")
@@ -58,12 +58,16 @@ class Metric:
 
     def format(self, value) -> str:
         """The value as the book shows it: ``12.3 %``, ``2,244,518``, ``1.87``."""
-        if value is None or not np.isfinite(value):
-            return "n/a"
-        d = self.decimals
         if self.fmt == "percent":
-            return f"{100 * value + 0.0:,.{d}f} %"
-        return f"{round(float(value), d) + 0.0:,.{d}f}"  # + 0.0: no "-0"
+            return numbers.percent(value, self.decimals)
+        return numbers.number(value, self.decimals)
+
+    def change(self, difference) -> str:
+        """A difference of two values of the metric: ``+1.20 percentage points`` for a rate (never
+        %), ``+2,244`` otherwise; zero unsigned."""
+        if self.fmt == "percent":
+            return numbers.points(difference, self.decimals)
+        return numbers.number(difference, self.decimals, sign=True)
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,9 @@ class Evaluation:
     corrected: str | None = None  # the scenario that corrects the document's slips, if any
     rate_of_return: str | None = None  # the IRR metric, for Monte Carlo percentiles
     tables: tuple = field(default=())  # Result tables offered as downloads (default: all)
+    # the unit of each downloaded table's values, for the files' headers: table -> {column: unit},
+    # "*" for the columns not named; a key column (year, period) or a column of words has "" (none)
+    units: Mapping = field(default_factory=dict)
     # module with STRUCTURAL and calculation(book, values, result); see analysis.publish.workbook
     workbook: object = None
     # parameters that are policy choices, not uncertain quantities (the social discount rate): shown

@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from . import uncertainty
+from . import numbers, uncertainty
 from .verdict import Number
 
 REGRESSION_KNOTS = 6  # knots of the regression spline: 5 degrees of freedom beyond the mean
@@ -345,7 +345,7 @@ def worth_most(ev, frame: pd.DataFrame) -> list:
     out = ["Resolving every uncertain assumption before deciding would be worth ", *amount("evpi", total)]
     out += [" to the decision to fund (the expected value of perfect information, EVPI). Learning the "]
     out += [f"{top['label']} alone would be worth ", *amount("evppi", top["evppi_regression"]), " ("]
-    out += [Number("evppi_share", round(100 * top["share_of_evpi"], 1), ".1f", " %"), " of it), more than any other"]
+    out += [Number("evppi_share", *numbers.glued(top["share_of_evpi"], 1, "percent")), " of it), more than any other"]
     out += [" single assumption (nested Monte Carlo: ", *amount("evppi_nested", top["evppi_nested"]), ")."]
     if idle:
         out += [" ", Number("idle", idle, ".0f"), " of the ", Number("uncertain", len(frame), ".0f")]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import numbers
 from .params import DATA_DIR, ParameterError
 
 VERDICTS = ("exact at printed precision", "within stated tolerance", "differs, explained", "differs, unexplained")
@@ -178,14 +179,40 @@ def published_metric(evaluation, metric, scenario: str) -> float | None:
     return published_cell(evaluation, *metric.published, scenario)
 
 
-def published_cell(evaluation, table: str, row: str, column: str, scale: float, scenario: str) -> float | None:
-    """The printed cell (table, row, column) of ``scenario`` times ``scale``, or None when the
-    document prints none (``row`` may name the scenario as ``{scenario}``)."""
+def _printed(evaluation, table: str, row: str, column: str, scenario: str) -> pd.DataFrame:
+    """The row of ``data/published`` of the printed cell (table, row, column) of ``scenario``."""
     pub = published(evaluation.name)
-    hit = pub[
+    return pub[
         (pub["table"] == table)
         & (pub["scenario"] == scenario)
         & (pub["row"] == row.format(scenario=scenario))
         & (pub["column"] == column)
     ]
+
+
+def published_cell(evaluation, table: str, row: str, column: str, scale: float, scenario: str) -> float | None:
+    """The printed cell (table, row, column) of ``scenario`` times ``scale``, or None when the
+    document prints none (``row`` may name the scenario as ``{scenario}``)."""
+    hit = _printed(evaluation, table, row, column, scenario)
     return float(hit["published"].iloc[0]) * scale if len(hit) else None
+
+
+def published_decimals(evaluation, metric, scenario: str) -> int | None:
+    """The decimals the document printed a headline ``metric``'s figure with (recorded beside it in
+    ``data/published``, in the printed unit: percent for a rate), or None when it publishes none."""
+    if not metric.published:
+        return None
+    table, row, column, _ = metric.published
+    hit = _printed(evaluation, table, row, column, scenario)
+    return int(hit["decimals"].iloc[0]) if len(hit) else None
+
+
+def published_shown(evaluation, metric, scenario: str) -> str | None:
+    """A headline ``metric``'s published figure as the book shows it: at the precision the document
+    printed it (:func:`published_decimals`: a percentage printed "31" reads "31 %", never
+    "31.0 %"), or None when the document publishes none."""
+    decimals = published_decimals(evaluation, metric, scenario)
+    if decimals is None:
+        return None
+    value = published_metric(evaluation, metric, scenario)
+    return numbers.published(value, decimals, as_percent=metric.fmt == "percent")

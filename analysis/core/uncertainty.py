@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import params
+from . import numbers, params
 
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
 DEFAULT_DRAWS = 100_000
@@ -298,7 +298,7 @@ def centred(sc, specs: dict, follow: str = "shift") -> tuple:
         if not moves:
             treatment[key] = AS_DECLARED
             continue
-        anchors = {f"{declared[key][b]:g}" for b in moves}
+        anchors = {numbers.written(declared[key][b]) for b in moves}
         around = f"{' and '.join(moves)} declared around {' and '.join(sorted(anchors))}"
         e = dict(e)
         lo, hi = _bounds(specs[key])
@@ -315,7 +315,8 @@ def centred(sc, specs: dict, follow: str = "shift") -> tuple:
                 e[block] = {**e[block], **kept}
             else:
                 delta = next(iter(moves.values()))
-                treatment[key] = f"shifted by {delta:+.6g} with its value {value:g} ({around})" + (
+                shift = ("+" if delta > 0 else "") + numbers.written(delta)
+                treatment[key] = f"shifted by {shift} with its value {numbers.written(value)} ({around})" + (
                     ", clipped to its admissible values" if clipped else ""
                 )
                 entries[key] = e
@@ -323,7 +324,7 @@ def centred(sc, specs: dict, follow: str = "shift") -> tuple:
         for block in moves:
             e.pop(block, None)
         why = "" if follow == "hold" else ": shifted and clipped to its admissible values, its range would be empty"
-        treatment[key] = f"held at {value:g} ({around}){why}"
+        treatment[key] = f"held at {numbers.written(value)} ({around}){why}"
         entries[key] = e
     return entries, treatment
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import readings, uncertainty
+from . import numbers, readings, uncertainty
 
 WORDS = ("robust", "holds but fragile", "depends on a reading", "does not hold")
 ROBUST, FRAGILE, READING, FAILS = WORDS
@@ -41,9 +41,9 @@ Z = 1.959963984540054  # the normal quantile of a two-sided 95 % interval
 AT_A_POINT = {True: "holds at these values", False: "does not hold at these values"}
 MEANING = {
     ROBUST: "holds at the scenario, under every declared reading, at every documented range and in "
-    f"more than {1 - FAILS_IN_DRAWS:.0%} of the draws".replace("%", " %"),
+    f"more than {numbers.percent(1 - FAILS_IN_DRAWS, 0)} of the draws",
     FRAGILE: "holds at the scenario and under every declared reading, but an assumption flips it inside "
-    f"its documented range, or it fails in at least {FAILS_IN_DRAWS:.0%} of the draws".replace("%", " %"),
+    f"its documented range, or it fails in at least {numbers.percent(FAILS_IN_DRAWS, 0)} of the draws",
     READING: "holds at the scenario, but a reading declared in the evaluation (of the document, or of a contested "
     "choice of method) flips it",
     FAILS: "the criterion fails at the scenario's values",
@@ -105,8 +105,8 @@ class Assumption:
 
     def number(self, name: str, value: float) -> Number:
         if self.percent:
-            return Number(name, round(100 * value, 2), ",.2f", " %")
-        return Number(name, float(value), ",.4g")
+            return Number(name, *numbers.glued(value, 0, "written percent"))
+        return Number(name, *numbers.glued(value, 0, "written"))
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class Verdict:
         out += ["). It fails in ", _pct("p_fails", self.p_fails), " of ", Number("draws", self.draws, ",.0f")]
         out += [
             " independent draws of the declared distributions (",
-            Number("confidence", 100 * CONFIDENCE, ".0f", " %"),
+            Number("confidence", *numbers.glued(CONFIDENCE, 0, "percent")),
         ]
         out += [" interval "]
         out += [_pct("p_fails_low", self.p_fails_low), " to ", _pct("p_fails_high", self.p_fails_high), ")."]
@@ -208,21 +208,18 @@ class Verdict:
 
 def _metric_number(metric, value: float, name: str = "metric") -> Number:
     """The decision metric as :meth:`Metric.format` shows it, as a Number."""
-    d = metric.decimals
-    if metric.fmt == "percent":
-        return Number(name, round(100 * value, d), f",.{d}f", " %")
-    return Number(name, round(value, d) + 0.0, f",.{d}f")
+    return Number(name, *numbers.glued(value, metric.decimals, "percent" if metric.fmt == "percent" else "number"))
 
 
 def _value_number(name: str, spec, value: float) -> Number:
-    """A parameter's value as the verdict shows it: a share in percent to two decimals."""
-    if spec.kind == "share" or spec.fmt == "percent":
-        return Number(name, round(100 * float(value), 2), ",.2f", " %")
-    return Number(name, float(value), ",.4g")
+    """A parameter's value as the verdict shows it: with the digits it was written with
+    (:func:`numbers.written`), a share as a percentage."""
+    form = "written percent" if spec.kind == "share" or spec.fmt == "percent" else "written"
+    return Number(name, *numbers.glued(value, 0, form))
 
 
 def _pct(name: str, share: float) -> Number:
-    return Number(name, round(100 * share, 1), ".1f", " %")
+    return Number(name, *numbers.glued(share, 1, "percent"))
 
 
 def _finite(x) -> bool:
@@ -354,8 +351,8 @@ def comparison(runs) -> tuple:
                 "the conclusion": v.criterion,
                 "verdict": v.word,
                 "probability it fails": v.p_fails,
-                "95 % interval, low": v.p_fails_low,
-                "95 % interval, high": v.p_fails_high,
+                "95\u00a0% interval, low": v.p_fails_low,
+                "95\u00a0% interval, high": v.p_fails_high,
                 "probability it fails, every shape uniform": uniform_p_fails(res),
                 "most fragile assumption": None if top is None else top.label,
                 "its distance to switching, in widths of its range": None if top is None else top.widths,
@@ -466,14 +463,9 @@ def why_the_mean(result: dict, top: int = 2) -> list:
     for i, r in enumerate(gap.head(top).itertuples(), start=1):
         spec = ev.parameters[r.parameter]
         if metric.fmt == "percent":  # a change of a rate, in percentage points
-            shift = Number(
-                f"shift_{i}",
-                round(100 * r.shift, metric.decimals) + 0.0,
-                f"+,.{metric.decimals}f",
-                " percentage points",
-            )
+            shift = Number(f"shift_{i}", *numbers.glued(r.shift, metric.decimals, "points", sign=True))
         else:
-            shift = Number(f"shift_{i}", round(r.shift, metric.decimals) + 0.0, f"+,.{metric.decimals}f")
+            shift = Number(f"shift_{i}", *numbers.glued(r.shift, metric.decimals, sign=True))
         out += ["; " if i > 1 else "", f"the {uncertainty.label(spec)} ({r.kind}, mean "]
         out += [
             _value_number(f"mean_{i}", spec, r.distribution_mean),

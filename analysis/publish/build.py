@@ -39,7 +39,7 @@ from .. import __version__
 from ..core import params
 from ..core.params import ROOT
 from ..evaluations import REGISTRY
-from . import bibliography, chapter, figures, inputs, pdf, summary, workbook
+from . import bibliography, chapter, contents, figures, inputs, pdf, summary, workbook
 from .contents import BOOK, HTML, download_tables, git_commit, pages, toc, workbook_name
 
 META_KEY = "analysis_build"
@@ -274,14 +274,17 @@ def export_tables(
         digest = inputs_sha256(ev.name, ev.name, {"scenario": scenario, "overrides": changes})
         if stamp.is_file() and stamp.read_text() == digest:
             continue
-        _, result = ev.run(scenario, changes, origin)
+        sc, result = ev.run(scenario, changes, origin)
         folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.csv"):  # named by the scenario and its digest: a new run, new names
+            old.unlink()
         values = folder / f"{ev.name}.xlsx"
+        inputs = f"scenario {sc.name}, parameters' SHA-256 {sc.sha256}"
         with pd.ExcelWriter(values, engine="xlsxwriter", engine_kwargs={"options": workbook.TEXT_ONLY}) as xlsx:
-            xlsx.book.set_properties({"title": ev.title, "created": workbook.FIXED_DATE})
+            xlsx.book.set_properties({"title": ev.title, "subject": inputs, "created": workbook.FIXED_DATE})
             for name in download_tables(ev):
-                df = result.tables[name]
-                df.to_csv(folder / f"{name}.csv", index=False)
+                df = contents.download_table(ev, name, result.tables[name])
+                df.to_csv(folder / contents.download_name(name, sc), index=False)
                 df.to_excel(xlsx, sheet_name=name[:31], index=False)
         if ev.workbook is not None:
             workbook.write(ev.name, scenario, changes, folder / workbook_name(ev), origin=origin)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import evaluations
-from ..core import information, params, reconcile, uncertainty, verdict
+from ..core import information, numbers, params, reconcile, uncertainty, verdict
 from . import contents, explorer, figures  # noqa: F401 -- figures: the chapters' own, as chapter.figures.*
 from . import tables as layout  # tables: a parameter name of reconciliation_cells
 from .figures import acceptability, histogram, setup_figures, thousands, tornado  # noqa: F401 -- shown as chapter.*
@@ -183,9 +183,10 @@ def reconciliation_cells(
     if tables is not None:
         out = out[out["table"].isin(tables)]
 
-    def num(v, d):
-        return "n/a" if pd.isna(v) else f"{v + 0.0:,.{max(int(d), 0)}f}"
-
+    # The published figure at the decimals the document printed; the reproduced one and the
+    # difference one decimal finer (numbers.BESIDE_PUBLISHED), enough to see how it rounds.
+    finer = numbers.BESIDE_PUBLISHED
+    num = numbers.number
     shown = pd.DataFrame(
         {
             "table": out["table"],
@@ -193,10 +194,11 @@ def reconciliation_cells(
             "row": out["row"].map(label),
             "column": out["column"].map(label),
             "published": [num(v, d) for v, d in zip(out["published"], out["decimals"])],
-            "reproduced": [num(v, d + 2) for v, d in zip(out["reproduced"], out["decimals"])],
-            "difference": [num(v, d + 2) for v, d in zip(out["difference"], out["decimals"])],
+            "reproduced": [num(v, d + finer) for v, d in zip(out["reproduced"], out["decimals"])],
+            "difference": [num(v, d + finer) for v, d in zip(out["difference"], out["decimals"])],
             "tolerance": [
-                "" if pd.isna(t) else f"±{t:,.{max(int(d) + 2, 0)}f}" for t, d in zip(out["tolerance"], out["decimals"])
+                "" if pd.isna(t) else "±" + num(t, max(d + finer, numbers.decimals_for(t)))
+                for t, d in zip(out["tolerance"], out["decimals"])
             ],
             "verdict": out["verdict"],
             "reason": out["reason"],
@@ -218,7 +220,7 @@ def readings(
     fmt, rename = {}, {"reading": "reading (its kind)", "locator": "where in the document"}
     for m in ev.metrics:
         fmt[m.name] = m.format
-        fmt[f"{m.name} change"] = lambda x, m=m: ("+" if x > 0 else "") + m.format(x)
+        fmt[f"{m.name} change"] = m.change
         rename[m.name] = m.label
         rename[f"{m.name} change"] = "change"
     return show(formatted(effects.drop(columns="key"), fmt, rename), caption, wide=True)
@@ -308,13 +310,14 @@ def sobol(unc, caption: str = "Sobol indices: the share of the decision measure'
     ev = unc["evaluation"]
 
     def interval(row, name):
-        return f"{row[name]:.2f} ({row[name + '_low']:.2f} to {row[name + '_high']:.2f})"
+        low, high = (numbers.number(row[f"{name}_{end}"], 2) for end in ("low", "high"))
+        return f"{numbers.number(row[name], 2)} ({low} to {high})"
 
     shown = pd.DataFrame(
         {
             "assumption": [uncertainty.label(ev.parameters[k]) for k in s["parameter"]],
-            "alone (first order, 95 % interval)": [interval(r, "first_order") for _, r in s.iterrows()],
-            "with interactions (total, 95 % interval)": [interval(r, "total") for _, r in s.iterrows()],
+            "alone (first order, 95\u00a0% interval)": [interval(r, "first_order") for _, r in s.iterrows()],
+            "with interactions (total, 95\u00a0% interval)": [interval(r, "total") for _, r in s.iterrows()],
         }
     )
     n, d = int(s["n"].iloc[0]), len(s)
@@ -329,23 +332,26 @@ def value_of_information(ev, voi, caption: str | None = None):
     """The value of information (:func:`analysis.core.information.value_of_information`): per
     uncertain assumption, EVPPI by regression and by nested Monte Carlo, with their standard errors."""
     in_usd = voi.attrs["unit"] == "USD"
-    shown = lambda v: f"{v:,.0f}" if in_usd else f"{100 * v:.2f}"  # noqa: E731
-    unit = "USD" if in_usd else "percentage points of income"
+    scale = 1 if in_usd else 100
+    unit = "USD" if in_usd else f"{numbers.POINTS} of income"
+
+    def shown(v, se):
+        """``v ± se``, no finer than the standard error ``se``."""
+        d = numbers.decimals_for(se, scale)
+        return f"{numbers.number(scale * v, d)} ± {numbers.number(scale * se, d)}"
+
     table = pd.DataFrame(
         {
             "assumption": voi["label"],
-            f"EVPPI, regression ({unit})": [
-                f"{shown(v)} ± {shown(e)}" for v, e in zip(voi["evppi_regression"], voi["se_regression"])
-            ],
-            f"EVPPI, nested Monte Carlo ({unit})": [
-                f"{shown(v)} ± {shown(e)}" for v, e in zip(voi["evppi_nested"], voi["se_nested"])
-            ],
+            f"EVPPI, regression ({unit})": [shown(v, e) for v, e in zip(voi["evppi_regression"], voi["se_regression"])],
+            f"EVPPI, nested Monte Carlo ({unit})": [shown(v, e) for v, e in zip(voi["evppi_nested"], voi["se_nested"])],
             "share of the EVPI": [percent(x, 1) for x in voi["share_of_evpi"]],
         }
     )
     a = voi.attrs
     note = (
-        f"EVPI {shown(a['evpi'])} {unit} from {a['draws']:,} draws; nested Monte Carlo with {a['n_outer']} outer "
+        f"EVPI {shown(a['evpi'], a['evpi_se'])} {unit} from {a['draws']:,} draws; "
+        f"nested Monte Carlo with {a['n_outer']} outer "
         f"and {a['n_inner']:,} inner draws per assumption (± one standard error)"
     )
     return show(table, f"{caption or 'What learning each uncertain assumption would be worth to the decision'}. {note}")
@@ -380,24 +386,30 @@ def explore(ev, sc, res, unc=None):
 # --- downloads and glue -------------------------------------------------------------------------
 
 
-def downloads(ev):
-    """Links to the chapter's tables as CSV files and one XLSX workbook (written by the build)."""
+def downloads(ev, sc):
+    """Links to the chapter's tables as CSV files and one XLSX workbook (written by the build) of
+    the scenario ``sc`` the page shows: each file named by the scenario and its parameters' digest
+    (:func:`contents.download_name`), each column headed with its unit."""
     from IPython.display import Markdown
 
     names = contents.download_tables(ev)
-    links = ", ".join(f"{{download}}`{name}.csv <_generated/{ev.name}/{name}.csv>`" for name in names)
-    text = (
-        f"The tables of the scenario this page shows: {links}; all of them in one workbook: "
+    files = [contents.download_name(name, sc) for name in names]
+    # the link says the table (a file name of 50 characters would not wrap on a phone)
+    links = ", ".join(f"{{download}}`{name} <_generated/{ev.name}/{f}>`" for name, f in zip(names, files))
+    out = (
+        f"The tables of the scenario this page shows as CSV files, each named by its table, the scenario "
+        f"({text(sc.name)}) and the first digits of the parameters' SHA-256 (`{sc.sha256[:12]}`), each "
+        f"column headed with its unit: {links}; all of them in one workbook: "
         f"{{download}}`{ev.name}.xlsx <_generated/{ev.name}/{ev.name}.xlsx>`."
     )
     live = contents.workbook_name(ev)
     if live:
-        text += (
+        out += (
             f" The whole evaluation as a spreadsheet with live formulas, each input named and cited, "
             f"recalculating to this page's numbers: {{download}}`{live} <_generated/{ev.name}/{live}>` "
             f"(or `python -m analysis workbook {ev.name} --out FILE.xlsx` for any scenario)."
         )
-    return Markdown(text)
+    return Markdown(out)
 
 
 def glue_number(name: str, value) -> None:
@@ -406,7 +418,7 @@ def glue_number(name: str, value) -> None:
     CPUs (SIMD paths), which would make the committed notebooks differ from one machine to the next."""
     from myst_nb import glue
 
-    glue(name, float(f"{float(value):.12g}"), display=False)
+    glue(name, numbers.stored(value), display=False)
 
 
 def glue_markdown(name: str, text: str) -> None:
@@ -426,7 +438,8 @@ def glued_sentence(parts, key: str) -> str:
             pieces.append((" " if part[:1].isspace() else "") + text(part) + (" " if part[-1:].isspace() else ""))
         else:
             glue_number(f"{key}_{part.name}", part.value)
-            suffix = (" " if part.suffix[:1].isspace() else "") + text(part.suffix) if part.suffix else ""
+            # text() trims ordinary spaces, not the no-break space that keeps "%" with its figure
+            suffix = (" " if part.suffix[:1] == " " else "") + text(part.suffix) if part.suffix else ""
             pieces.append(f"{{glue:text}}`{key}_{part.name}:{part.spec}`{suffix}")
     return "".join(pieces)
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import subprocess
 
+import pandas as pd
 import yaml
 
+from ..core import numbers
 from ..core.params import ROOT
 from ..evaluations import REGISTRY
 
@@ -62,6 +64,29 @@ def download_tables(ev) -> list:
     if ev.tables:
         return list(ev.tables)
     return list(ev.run()[1].tables)
+
+
+def download_name(table: str, scenario) -> str:
+    """The file name of a downloaded table: the table, the scenario and the first 12 hex digits of
+    its parameters' SHA-256 (:attr:`Scenario.sha256`, as ``python -m analysis run`` prints it), so
+    that a file says which inputs made it: ``cash_flow-as_published-0123456789ab.csv``."""
+    return f"{table}-{scenario.name}-{scenario.sha256[:12]}.csv"
+
+
+def download_table(ev, name: str, df):
+    """A result table as a download: each header with its unit (``net_flow (USD)``, from
+    :attr:`Evaluation.units`), the values without float noise (:data:`numbers.STORED_DIGITS`)."""
+    units = ev.units.get(name, {})
+
+    def header(column) -> str:
+        unit = units.get(column, units.get("*", ""))
+        return f"{column} ({unit})" if unit else str(column)
+
+    out = df.rename(columns=header)
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].map(numbers.stored)
+    return out
 
 
 def workbook_name(ev) -> str | None:

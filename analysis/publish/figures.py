@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from ..core import reconcile, uncertainty
+from ..core import numbers, reconcile, uncertainty
 from .markup import FIGURE_DPI
 
 WIDTH = 7.0  # inches: the PDF's text width is 182 mm (A4 less two 14 mm margins), 7.17 in
@@ -152,7 +152,7 @@ def histogram(ev, unc):
     ax.set(
         xlabel=label,
         ylabel="number of draws",
-        title=f"{mc['draws']:,} draws: P(conclusion fails) = {100 * mc['p_fails']:.1f} %",
+        title=f"{mc['draws']:,} draws: P(conclusion fails) = {numbers.percent(mc['p_fails'], 1)}",
     )
     thousands(ax, "x", 0 if k == 1.0 else 1)
     thousands(ax, "y")
@@ -257,7 +257,7 @@ def effort_grid(grid, incomes, living_minimum, living_minimum_usd, savings_rates
             d = grid[(grid["savings_rate"] == rate) & (grid["subsidy_to_savings_ratio"] == ratio)]
             ax.plot(d["income"], 100 * d["effort_rate"], label=f"subsidy {ratio:g} × savings")
         ax.plot(incomes, 100 * living_minimum, "k--", lw=0.9, label=f"{living_minimum_usd} USD left to live on")
-        ax.set(title=f"savings {100 * rate:g} % of the cost a year")
+        ax.set(title=f"savings {numbers.written_percent(rate)} of the cost a year")
         ax.grid(alpha=0.3)
     for ax in axes[1]:
         ax.set_xlabel("family income (USD/month)")

@@ -1,6 +1,6 @@
-"""Markup and number formatting for the pages: numbered, captioned tables (HTML and MyST), numbers
-as readers read them (7.05 %, 42,582), and text from parameter files escaped so that it shows
-literally. Every page formats through these, so that a number looks the same everywhere."""
+"""Markup for the pages: numbered, captioned tables (HTML and MyST), parameter values as readers
+read them (7.05 %, 42,582; the numbers themselves are written by :mod:`analysis.core.numbers`),
+and text from parameter files escaped so that it shows literally."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import re
 
 import numpy as np
 import pandas as pd
+
+from analysis.core import numbers
 
 from . import tables
 
@@ -74,7 +76,10 @@ def _table_html(df: pd.DataFrame, caption: str | None) -> str:
     return table
 
 
-_NUMBER = re.compile(r"^[-+±]?(\d{1,3}(,\d{3})*|\d+)(\.\d+)?( ?%)?$")
+# A cell that holds one number as :mod:`analysis.core.numbers` writes it: "1,234.5", "-7.05 %",
+# "+0.30 percentage points", "2.2 billion" (the space before a unit is a no-break space).
+_UNITS = "%|percentage points|million|billion|trillion"
+_NUMBER = re.compile(rf"^[-+±]?(\d{{1,3}}(,\d{{3}})*|\d+)(\.\d+)?([ \u00a0]({_UNITS}))?$")
 
 
 def _numeric_columns(df: pd.DataFrame) -> list:
@@ -136,11 +141,11 @@ def myst_table(caption: str | None, lines: list, wide: bool = False) -> str:
 
 
 def money(x, decimals: int = 0) -> str:
-    return "" if x is None or pd.isna(x) else f"{round(x, decimals) + 0.0:,.{decimals}f}"  # + 0.0: no "-0.00"
+    """An amount for a table cell: ``2,244,518`` (empty when missing); see :func:`numbers.number`."""
+    return "" if x is None or pd.isna(x) else numbers.number(x, decimals)
 
 
-def percent(x, decimals: int = 2) -> str:
-    return "n/a" if x is None or pd.isna(x) else f"{100 * x + 0.0:.{decimals}f} %"
+percent = numbers.percent
 
 
 def formatted(df: pd.DataFrame, formats: dict, rename: dict | None = None) -> pd.DataFrame:
@@ -149,18 +154,6 @@ def formatted(df: pd.DataFrame, formats: dict, rename: dict | None = None) -> pd
     for col, f in formats.items():
         out[col] = out[col].map(f)
     return out.rename(columns=rename or {})
-
-
-def _g(x: float) -> str:
-    """A number with the digits it has (no float noise), thousands separated: 42,582; 0.4842."""
-    x = float(x)
-    if x.is_integer() and abs(x) < 1e15:
-        return f"{int(x):,}"
-    return f"{x:,.10g}"
-
-
-def _pct(x: float) -> str:
-    return f"{_g(100 * float(x))} %"
 
 
 def label(x) -> str:
@@ -176,15 +169,15 @@ def format_value(value, spec=None) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict):
-        return ", ".join(f"{k} years: {_pct(v)}" for k, v in value.items())
+        return ", ".join(f"{k} years: {numbers.written_percent(v)}" for k, v in value.items())
     if isinstance(value, (list, tuple)):
         if not value:
             return "(none)"
-        return ", ".join(_pct(v) if as_percent else _g(v) for v in value)
+        return ", ".join(numbers.written_percent(v) if as_percent else numbers.written(v) for v in value)
     if isinstance(value, str):
         return value.replace("_", " ")
     if isinstance(value, (int, float, np.floating, np.integer)):
-        return _pct(value) if as_percent else _g(value)
+        return numbers.written_percent(value) if as_percent else numbers.written(value)
     return str(value)
 
 
@@ -194,10 +187,13 @@ def format_value(value, spec=None) -> str:
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}$~|])")
 
 
+_BLANKS = re.compile(r"[ \t\n\r\f\v]+")  # not the no-break space: it keeps a figure with its unit
+
+
 def text(value) -> str:
     """Text from a parameter file (a unit, locator, note, description, scenario name, ...) for
     Markdown: shown literally, never interpreted as Markdown, MyST roles or HTML; on one line."""
-    plain = " ".join(str(value).split())
+    plain = numbers.spaced(_BLANKS.sub(" ", str(value)).strip(" "))
     return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", plain))
 
 

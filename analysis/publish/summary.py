@@ -12,7 +12,7 @@ import json
 import pandas as pd
 
 from .. import evaluations
-from ..core import reconcile, uncertainty, verdict
+from ..core import numbers, reconcile, uncertainty, verdict
 from . import chapter, markup
 
 
@@ -83,8 +83,10 @@ def summary(scenarios: dict | None = None, overrides: dict | None = None, origin
                         "published": pub,
                         "difference": diff,
                         "shown": metric.format(m[metric.name]),
-                        "published_shown": "not published" if pub is None else metric.format(pub),
-                        "difference_shown": "" if diff is None else _signed(metric, diff),
+                        "published_shown": "not published"
+                        if pub is None
+                        else reconcile.published_shown(ev, metric, file),
+                        "difference_shown": "" if diff is None else metric.change(diff),
                         "note": _disagreement(ev, metric, pub, m[metric.name]),
                         "verdict": word,
                     }
@@ -102,11 +104,6 @@ def _disagreement(ev, metric, published, value) -> str:
     if metric.name == ev.criterion.metric and ev.criterion.passes(published) != ev.criterion.passes(value):
         return "opposite sides of the decision threshold: see the chapter's reconciliation"
     return ""
-
-
-def _signed(metric, value) -> str:
-    text = metric.format(value)
-    return text if text.startswith("-") or text.strip("0., %") == "" else "+" + text
 
 
 def summary_table(frame: pd.DataFrame, evaluation: str) -> pd.DataFrame:
@@ -173,6 +170,7 @@ def findings(runs: list, origin: str = "override") -> pd.DataFrame:
         metric = ev.metric(ev.criterion.metric)
         reproduced = ev.evaluate(sc.values).metrics[metric.name]
         published = None if sc.overrides else reconcile.published_metric(ev, metric, sc.name)
+        printed = None if sc.overrides else reconcile.published_decimals(ev, metric, sc.name)
         corrected = ev.run(ev.corrected, sc.overrides, origin)[1].metrics[metric.name] if ev.corrected else None
         rows.append(
             {
@@ -184,6 +182,7 @@ def findings(runs: list, origin: str = "override") -> pd.DataFrame:
                 "criterion": ev.criterion.label,
                 "scenario": edition_label(sc.name, sc.overrides),
                 "published": published,
+                "published_decimals": printed,
                 "reproduced": reproduced,
                 "corrected": corrected,
                 "difference": None if published is None else reproduced - published,
@@ -215,11 +214,14 @@ def findings_text(frame: pd.DataFrame) -> str:
     """The landing page's findings as MyST Markdown, one paragraph per evaluation; every number
     is glued (``fi_<evaluation>_<figure>``) and shown through a ``{glue:text}`` role."""
 
-    def glued(name: str, value, metric) -> str:
-        """Glue ``value`` in the metric's unit and return the role that shows it."""
-        scale, suffix = (100.0, " %") if metric.fmt == "percent" else (1.0, "")
-        chapter.glue_number(name, round(scale * value, metric.decimals) + 0.0)  # + 0.0: never "-0"
-        return f"{{glue:text}}`{name}:,.{metric.decimals}f`{suffix}"
+    def glued(name: str, value, metric, decimals=None, change: bool = False) -> str:
+        """Glue ``value`` in the metric's unit (a change of a rate in percentage points, signed) at
+        ``decimals`` (the metric's by default) and return the role that shows it."""
+        form = ("points" if change else "percent") if metric.fmt == "percent" else "number"
+        d = metric.decimals if decimals is None else decimals
+        shown, spec, suffix = numbers.glued(value, d, form, sign=change)
+        chapter.glue_number(name, shown)
+        return f"{{glue:text}}`{name}:{spec}`{suffix}"
 
     paragraphs = []
     for r in frame.itertuples():
@@ -233,9 +235,9 @@ def findings_text(frame: pd.DataFrame) -> str:
             )
         else:
             parts.append(
-                f"published {glued(key + '_published', r.published, metric)}, reproduced "
+                f"published {glued(key + '_published', r.published, metric, int(r.published_decimals))}, reproduced "
                 f"{glued(key + '_reproduced', r.reproduced, metric)} (difference "
-                f"{glued(key + '_difference', r.difference, metric)})."
+                f"{glued(key + '_difference', r.difference, metric, change=True)})."
             )
         if r.corrected is not None and not pd.isna(r.corrected):
             parts.append(f"Corrected for the document's slips: {glued(key + '_corrected', r.corrected, metric)}.")

@@ -15,7 +15,7 @@ import json
 import pandas as pd
 
 from .. import evaluations
-from ..core import uncertainty
+from ..core import numbers, uncertainty
 from ..core.params import bibliography_keys
 from ..publish.markup import cell, format_value
 
@@ -80,7 +80,7 @@ def metrics(frame: pd.DataFrame, a: str, b: str, shown: tuple) -> pd.DataFrame:
             change = "added" if _missing(old) else "removed"
         else:
             change = ("+" if new > old else "") + fmt(new - old)
-            change = change.replace(" %", " percentage points")  # a difference of rates
+            change = change.replace(numbers.NBSP + "%", numbers.NBSP + numbers.POINTS)  # a difference of rates
         rows.append(
             {
                 "evaluation": evaluation_name(r["evaluation"]),

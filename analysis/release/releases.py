@@ -409,9 +409,7 @@ def headline_changes(old: pd.DataFrame, new: pd.DataFrame, rel_tol: float = 1e-9
                     change = "added" if prev is None else "removed"
                 else:
                     diff = cur - prev
-                    change = ("+" if diff > 0 else "") + m.format(diff)
-                    if m.fmt == "percent":
-                        change = change.replace(" %", " percentage points")
+                    change = m.change(diff)
                     if m.format(cur) == m.format(prev):
                         change = f"{diff:+.3g} (below the precision shown)"
                 rows.append(

@@ -21,20 +21,25 @@
     return e;
   }
 
+  // The book's number forms (analysis/core/numbers.py): a no-break space before "%", no signed
+  // zero (a value that rounds to zero is "0.00", never "-0.00").
+  var PERCENT = "\u00a0%";
+
   function grouped(x, d) {
-    return x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+    var r = Number(x.toFixed(d)) + 0;  // -0 + 0 is 0
+    return r.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
   }
 
-  // The book's formats (analysis.contract.Metric.format): "12.3 %", "2,244,518", "n/a".
+  // Metric.format: "12.3 %", "2,244,518", "n/a".
   function format(m, v) {
     if (v === null || !isFinite(v)) return "n/a";
-    if (m.fmt === "percent") return grouped(100 * v + 0, m.decimals) + " %";
-    return grouped(v + 0, m.decimals);
+    if (m.fmt === "percent") return grouped(100 * v, m.decimals) + PERCENT;
+    return grouped(v, m.decimals);
   }
 
   function paramText(p, v) {
     if (p.whole) return String(Math.round(v));
-    if (p.percent) return grouped(100 * v, 2) + " %";
+    if (p.percent) return grouped(100 * v, 2) + PERCENT;
     return String(Number(v.toPrecision(4)));
   }
 

@@ -41,4 +41,5 @@ EVALUATION = Evaluation(
     corrected="corrected",
     rate_of_return="irr",
     workbook=workbook,
+    units={"cash_flow": {"*": "USD", "period": ""}, "recovery_by_disbursement": {"*": "USD", "period": ""}},
 )

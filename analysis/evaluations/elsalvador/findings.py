@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...core import reconcile
+from ...core import numbers, reconcile
 from . import reconciliation
 
 # The Tabla 6 scenarios that change neither the interest rate nor the recovery share (Escenario
@@ -111,8 +111,7 @@ def and_list(items) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _percent(share: float) -> str:
-    return f"{100 * share:.4g} %"
+_percent = numbers.written_percent
 
 
 def term_mix_text(mix: dict) -> str:

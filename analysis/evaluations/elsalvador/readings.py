@@ -32,7 +32,7 @@ READINGS = (
     ),
     Reading(
         "residual_20",
-        "Residual value 20 % of the new homes' value",
+        "Residual value 20\u00a0% of the new homes' value",
         {"residual_share": 0.2},
         "para. 2.7 vs Tabla 5 period 35",
         "alternative reading",
@@ -46,7 +46,7 @@ READINGS = (
     ),
     Reading(
         "value_added_text",
-        "Value added as the text states: 47 % construction, 76 % real estate",
+        "Value added as the text states: 47\u00a0% construction, 76\u00a0% real estate",
         {"value_added_construction": 0.47, "value_added_intermediation": 0.76},
         "para. 2.5 vs Tabla 5",
         "alternative reading",
@@ -60,9 +60,9 @@ READINGS = (
     ),
     Reading(
         "printed_term_mix",
-        "Term mix as printed in Hipótesis 1 and 2: 50 % at 20 and 50 % at 30 years",
+        "Term mix as printed in Hipótesis 1 and 2: 50\u00a0% at 20 and 50\u00a0% at 30 years",
         {"term_mix": {20: 0.5, 30: 0.5}},
-        'Tabla 6, Hipótesis 1 and 2 ("20 años = 50 %; 30 años = 50 %")',
+        'Tabla 6, Hipótesis 1 and 2 ("20 años = 50\u00a0%; 30 años = 50\u00a0%")',
         "alternative reading",
         scenarios=PRINTED_TERM_MIX_SCENARIOS,
     ),
@@ -80,8 +80,8 @@ CHOICES = (
         "es luego ponderado [...] resultando en un valor agregado general de 65%.",
         "para. 2.5",
         "the calibrated coefficients, which reproduce Tabla 5 and the five NPVs of Tabla 6",
-        "Only the calibrated coefficients reproduce the published cash flow and NPVs; the text's 47 % does "
-        "not, and its weighting does not give the 65 % it states. The published NPV is therefore matched "
+        "Only the calibrated coefficients reproduce the published cash flow and NPVs; the text's 47\u00a0% does "
+        "not, and its weighting does not give the 65\u00a0% it states. The published NPV is therefore matched "
         "through a value solved from it, which the alternative replaces by the text's figures.",
         (VALUE_ADDED_TEXT,),
     ),

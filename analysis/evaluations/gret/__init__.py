@@ -5,6 +5,7 @@ model in the layout of the printed tables; ``readings``: the corrections the tex
 ``explore``: what the chapter computes beyond the printed case.
 """
 
+from ...core import numbers
 from ...core.contract import Criterion, Evaluation, Metric
 from . import model, reconciliation, workbook
 from .readings import CHOICES, READINGS
@@ -56,7 +57,8 @@ EVALUATION = Evaluation(
         "effort_rate.reference",
         model.EFFORT_CEILING,
         "<=",
-        f"the family earning the reference income spends at most {100 * model.EFFORT_CEILING:.0f} % of it on loan 1 "
+        f"the family earning the reference income spends at most {numbers.percent(model.EFFORT_CEILING, 0)} of it "
+        f"on loan 1 "
         f"(at the document's {model.DOCUMENT_REFERENCE_INCOME_USD} USD a month: at least "
         f"{model.LIVING_MINIMUM_USD} USD left to live on)",
     ),
@@ -81,4 +83,17 @@ EVALUATION = Evaluation(
         "intro_payments",
         "financing_need",
     ),
+    units={
+        "macro": {"*": "share a year", "year": "", "inflation_factor": "factor a year"},
+        "investment": {"*": "k$", "generation": "", "units": "homes"},
+        "sources": {"*": "k$", "generation": ""},
+        "uses": {"*": "k$", "generation": ""},
+        "totals": {"*": "k$", "year": ""},
+        "subsidies": {"*": "k$", "generation": ""},
+        "treasury": {"*": "% of the generation's origin value", "year": ""},
+        "loan_schedules": {"*": "k$", "year": ""},
+        "effort": {"*": "USD a month", "effort_rate": "share of income"},
+        "intro_payments": {"rate": "share a year", "years": "years", "monthly_payment": "USD a month"},
+        "financing_need": {"*": "k$", "year": ""},
+    },
 )

@@ -213,9 +213,9 @@ def check(p: dict):
         return "solidarity_saving_years", f"the refund falls beyond the horizon of {h} years"
     n1 = p["borrower_saving_years"]
     if p["borrower_savings_rate"] * n1 > 1:
-        return "borrower_savings_rate", f"{n1} years at this rate save more than 100 % of the operation cost"
+        return "borrower_savings_rate", f"{n1} years at this rate save more than 100\u00a0% of the operation cost"
     if p["solidarity_savings_rate"] * p["solidarity_saving_years"] > 1:
-        return "solidarity_savings_rate", "solidarity savings add up to more than 100 % of the operation cost"
+        return "solidarity_savings_rate", "solidarity savings add up to more than 100\u00a0% of the operation cost"
     if p["borrower_savings_rate"] + p["solidarity_savings_rate"] <= 0:
         return "borrower_savings_rate", "at least one category must save (the sheet splits savings by their rates)"
     if p["display_rounded_generations"] and p["savings_interest"] != "previous_flow":

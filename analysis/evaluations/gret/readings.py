@@ -9,6 +9,7 @@ generation and the whole programme must finance.
 
 import pandas as pd
 
+from ...core import numbers
 from ...core.contract import Choice, Criterion, Reading
 from . import model
 
@@ -30,7 +31,7 @@ READINGS = (
     ),
     Reading(
         "generation2_rate",
-        "Generation 2 earns inflation + 1 %",
+        "Generation 2 earns inflation + 1\u00a0%",
         {"generation2_spread_interest": False},
         "2.2.6",
         "correction",
@@ -82,9 +83,9 @@ CHOICES = (
         "ordinarios, fuera de la vivienda (comida, vestido, transportes, etc), el ingreso familiar mas bajo "
         "compatible con el cúmulo de hipótesis, en términos minimalistas de costos sería de 200 usd por mes.",
         "1.6",
-        f"an effort-rate ceiling of {model.EFFORT_CEILING:.0%} at the reference income "
+        f"an effort-rate ceiling of {numbers.percent(model.EFFORT_CEILING, 0)} at the reference income "
         f"(what the {model.LIVING_MINIMUM_USD} USD rule leaves a {model.DOCUMENT_REFERENCE_INCOME_USD} USD "
-        "family)".replace("%", " %"),
+        "family)",
         "The document states no effort-rate ceiling; its one rule of affordability is the 100 USD a month a "
         "family needs besides housing, and the lowest income it calls compatible is 200 USD. A ceiling on the "
         "share of income keeps the rule when the reference income is changed; the alternative keeps the "

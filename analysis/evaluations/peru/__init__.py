@@ -72,4 +72,17 @@ EVALUATION = Evaluation(
     compared=("base", "conservative"),
     rate_of_return="total.irr",
     workbook=workbook,
+    units={
+        "sub1_cash_flow": {"*": "USD per beneficiary", "year": ""},
+        "sub2_cash_flow": {"*": "USD per beneficiary", "year": ""},
+        "programme_cash_flow": {"*": "USD", "year": ""},
+        "health_benefits": {
+            "avoided_per_household": "units a year per household",
+            "unit_value": "USD per unit",
+            "annual_benefit": "USD a year per household",
+            "year1_flow": "USD per household",
+            "*": "",
+        },
+        "revolving": {"*": "USD", "year": "", "sub1_credits": "credits", "sub2_credits": "credits"},
+    },
 )

@@ -8,7 +8,7 @@ from ...core.contract import Choice, Reading
 READINGS = (
     Reading(
         "rent055",
-        "Imputed rent 0.55 %/month (Tabla 4) instead of 0.5 % (text)",
+        "Imputed rent 0.55\u00a0%/month (Tabla 4) instead of 0.5\u00a0% (text)",
         {"monthly_rent_yield": 0.0055},
         "Beneficios, arrendamiento imputado vs Tabla 4",
         "alternative reading",
@@ -30,14 +30,14 @@ READINGS = (
     ),
     Reading(
         "prec_unscaled",
-        "Precarious deduction not scaled by 1 - 1.7 %",
+        "Precarious deduction not scaled by 1 - 1.7\u00a0%",
         {"precarious_used_adjust": False},
         "footnotes 1 and 2",
         "alternative reading",
     ),
     Reading(
         "prec_40const",
-        "Precarious deduction: 40 %, constant, not scaled",
+        "Precarious deduction: 40\u00a0%, constant, not scaled",
         {"precarious_growth": "none", "precarious_used_adjust": False},
         "footnote 2",
         "alternative reading",
@@ -48,7 +48,7 @@ READINGS = (
         "sub2_x11",
         "Sub2 value: home x 1.1 (Z = 1.1 X)",
         {"sub2_value_rule": "house_times_factor"},
-        "Beneficios (10 % of the works) vs Otros parámetros (x 1,1)",
+        "Beneficios (10\u00a0% of the works) vs Otros parámetros (x 1,1)",
         "alternative reading",
     ),
     Reading(
@@ -67,7 +67,7 @@ READINGS = (
     ),
     Reading(
         "cpi40",
-        "CPI 4.0 % (Tabla 4) instead of 4.03 % (text)",
+        "CPI 4.0\u00a0% (Tabla 4) instead of 4.03\u00a0% (text)",
         {"cpi_growth": 0.04},
         "Beneficios vs Tabla 4",
         "alternative reading",
@@ -95,23 +95,23 @@ READINGS = (
     ),
     Reading(
         "growth5865",
-        "Appreciation: exact mean 5.865 % instead of 5.9 %",
+        "Appreciation: exact mean 5.865\u00a0% instead of 5.9\u00a0%",
         {"house_price_growth": 0.05865},
-        "Beneficios, valorización (aproximadamente 5,9 %)",
+        "Beneficios, valorización (aproximadamente 5,9\u00a0%)",
         "alternative reading",
         ("conservative",),
     ),
     Reading(
         "rent04842",
-        "Rent: unrounded mean 0.4842 % instead of 0.48 %",
+        "Rent: unrounded mean 0.4842\u00a0% instead of 0.48\u00a0%",
         {"monthly_rent_yield": 0.004842},
-        "Beneficios, arrendamiento imputado (0,48 %)",
+        "Beneficios, arrendamiento imputado (0,48\u00a0%)",
         "alternative reading",
         ("conservative",),
     ),
     Reading(
         "prec50",
-        "NOT FROM THE DOCUMENT: precarious 50 %, constant, not scaled",
+        "NOT FROM THE DOCUMENT: precarious 50\u00a0%, constant, not scaled",
         {"precarious_share": 0.5, "precarious_growth": "none", "precarious_used_adjust": False},
         "a numerical coincidence",
         "alternative reading",
