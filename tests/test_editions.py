@@ -534,3 +534,15 @@ def test_the_cli_says_another_build_is_running(tmp_path, monkeypatch, capsys):
         assert cli.main(["build", "--set", "peru.discount_rate=0.1"]) == 1
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and all(e.startswith("error: another build is running") for e in err), err
+
+
+def test_the_readmes_papermill_examples_write_into_an_ignored_folder_outside_book():
+    """An economist who copies the README's papermill line leaves the repository clean and the
+    committed notebooks in book/ untouched."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    outputs = re.findall(r"papermill (\S+\.ipynb) (\S+\.ipynb)", readme)
+    assert outputs, "the README shows a papermill run"
+    for _, out in outputs:
+        assert not out.startswith("book/"), out
+        ignored = subprocess.run(["git", "check-ignore", "-q", out], cwd=ROOT)
+        assert ignored.returncode == 0, f"the README's papermill output {out} is not ignored by git"

@@ -220,9 +220,13 @@ def readings(
     fmt, rename = {}, {"reading": "reading (its kind)", "locator": "where in the document"}
     for m in ev.metrics:
         fmt[m.name] = m.format
-        fmt[f"{m.name} change"] = m.change
         rename[m.name] = m.label
-        rename[f"{m.name} change"] = "change"
+        if m.fmt == "percent":  # the unit in the heading: "+1.20 percentage points" in every cell is too wide
+            fmt[f"{m.name} change"] = lambda d, m=m: numbers.number(100 * d, m.decimals, sign=True)
+            rename[f"{m.name} change"] = f"change ({numbers.POINTS})"
+        else:
+            fmt[f"{m.name} change"] = m.change
+            rename[f"{m.name} change"] = "change"
     return show(formatted(effects.drop(columns="key"), fmt, rename), caption, wide=True)
 
 
@@ -301,6 +305,42 @@ def switching_values(ev, unc, caption: str | None = None):
             f"(scenario {unc['scenario'].name}), with the sources of its range and distribution"
         )
     return Markdown(myst_table(caption, lines, wide=True))
+
+
+def alone_sentence(ev, p: dict, unc, top: dict, outcome: str = "the programme NPV turns negative") -> str:
+    """Which uncertain assumption, drawn alone, most often makes the conclusion fail (``top``:
+    :func:`analysis.evaluations.peru.findings.most_fragile`), in words: where it fails (its
+    switching value, when there is one in its admissible interval; at a scenario where the
+    conclusion already fails there may be none) and the share of its draws beyond it."""
+    if top["p_fails_alone"] == 0:
+        return (
+            "No uncertain assumption on its own reaches its switching value within its distribution: "
+            "only combinations of them turn the conclusion."
+        )
+    key = top["parameter"]
+    spec, sv = ev.parameters[key], unc["switching_values"].get(key)
+    now = format_value(p[key], spec)
+    share = percent(top["p_fails_alone"], 1)
+    if sv is None:
+        where = (
+            f"it has no switching value in its admissible interval (this scenario: {now}), and in {share} of its "
+            f"own draws {outcome.replace(' turns ', ' is ')}. "
+        )
+    else:
+        at = format_value(_significant(sv), spec)
+        where = f"on its own, {outcome} at {at} (this scenario: {now}), and {share} of its own draws lie beyond it. "
+    others = top["others"]
+    rest = (
+        "No other uncertain assumption reaches its switching value within its distribution on its own; "
+        "the rest of the probability comes from combinations."
+        if not others
+        else "Other assumptions that can do so on their own: "
+        + ", ".join(
+            f"the {uncertainty.label(ev.parameters[k])} ({percent(v, 1)} of its draws)" for k, v in others.items()
+        )
+        + "."
+    )
+    return f"The {uncertainty.label(spec)}: {where}{rest}"
 
 
 def sobol(unc, caption: str = "Sobol indices: the share of the decision measure's variance each assumption explains"):
